@@ -1,0 +1,121 @@
+// The state store: one Keyv instance, from a URL. SQLite in .spx/ by default;
+// redis:// and postgres:// through the official Keyv adapters. Keyv reports
+// adapter failures as events; we always listen and surface them as SpxErrors.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Keyv from 'keyv';
+import { SpxError } from '../errors/errors.js';
+
+export const DEFAULT_TTL_MS = 7 * 24 * 3600 * 1000;
+
+export interface StoreOptions {
+  /** `sqlite://path`, a bare path, `redis://…`, `postgres://…`, or `memory://`. */
+  url?: string;
+  /** Time-to-live of every entry, in ms (default 7 days). 0 keeps entries forever. */
+  ttlMs?: number;
+  /** Base directory for the default store (`<cwd>/.spx`). */
+  cwd?: string;
+}
+
+export interface Store {
+  readonly url: string;
+  readonly ttlMs: number;
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  /** Every key with the given prefix (uses the adapter's iterator). */
+  keys(prefix: string): AsyncGenerator<string>;
+  close(): Promise<void>;
+}
+
+export function defaultStoreUrl(cwd = process.cwd()): string {
+  return `sqlite://${resolve(cwd, '.spx', 'state.sqlite')}`;
+}
+
+/** Redacts credentials in a store URL for display. */
+export function displayStoreUrl(url: string): string {
+  return url.replace(/\/\/([^/@]*)@/, '//***@');
+}
+
+export async function openStore(options: StoreOptions = {}): Promise<Store> {
+  const url = options.url ?? process.env.SPX_STORE ?? defaultStoreUrl(options.cwd);
+  const ttlMs = options.ttlMs ?? (process.env.SPX_TTL_HOURS ? Number(process.env.SPX_TTL_HOURS) * 3600_000 : DEFAULT_TTL_MS);
+  const adapter = await createAdapter(url);
+  const keyv = new Keyv({ store: adapter, namespace: 'spx', ttl: ttlMs > 0 ? ttlMs : undefined, useKeyPrefix: true });
+  let lastError: unknown;
+  keyv.on('error', (error: unknown) => {
+    lastError = error;
+  });
+  const wrap = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    lastError = undefined;
+    try {
+      const value = await fn();
+      if (lastError) throw lastError;
+      return value;
+    } catch (error) {
+      throw storeError(url, what, error);
+    }
+  };
+  // Touch the store once so an unreachable or corrupt store fails here, with a clear message.
+  await wrap('open', () => keyv.get('spx:probe'));
+  return {
+    url,
+    ttlMs,
+    get: <T>(key: string) => wrap('read', () => keyv.get(key) as Promise<T | undefined>),
+    set: (key, value) => wrap('write', async () => void (await keyv.set(key, value))),
+    delete: (key) => wrap('delete', () => keyv.delete(key)),
+    async *keys(prefix) {
+      if (!keyv.iterator) throw new SpxError('STORE_UNREACHABLE', `The store at ${displayStoreUrl(url)} cannot list keys.`, { hint: 'Use sqlite:// or redis:// stores.' });
+      const iterator = keyv.iterator(undefined) as AsyncGenerator<[string, unknown]>;
+      for await (const [key] of iterator) if (key.startsWith(prefix)) yield key;
+    },
+    close: async () => {
+      await keyv.disconnect().catch(() => undefined);
+    },
+  };
+}
+
+async function createAdapter(url: string): Promise<unknown> {
+  if (url === 'memory://' || url === 'memory') return new Map();
+  if (url.startsWith('redis://') || url.startsWith('rediss://')) {
+    const { default: KeyvRedis } = await import('@keyv/redis');
+    return new KeyvRedis(url, { throwOnConnectError: true, connectionTimeout: 3000 } as never);
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const { default: KeyvPostgres } = await import('@keyv/postgres');
+    return new KeyvPostgres({ uri: url });
+  }
+  const path = url.startsWith('sqlite://') ? url.slice('sqlite://'.length) : url;
+  if (/^[a-z]+:\/\//i.test(path)) {
+    throw new SpxError('STORE_UNREACHABLE', `Unsupported store URL scheme in "${displayStoreUrl(url)}".`, { hint: 'Use sqlite://PATH, redis://HOST:PORT or postgres://…' });
+  }
+  try {
+    mkdirSync(dirname(resolve(path)), { recursive: true });
+  } catch (error) {
+    throw storeError(url, 'create the directory of', error);
+  }
+  const { default: KeyvSqlite } = await import('@keyv/sqlite');
+  return new KeyvSqlite({ uri: `sqlite://${resolve(path)}`, busyTimeout: 10_000 } as never);
+}
+
+function storeError(url: string, what: string, error: unknown): SpxError {
+  const message = error instanceof Error ? error.message : String(error);
+  const shown = displayStoreUrl(url);
+  if (/SQLITE_NOTADB|file is not a database|malformed/i.test(message)) {
+    return new SpxError('STORE_CORRUPT', `The state store ${shown} is not a valid SQLite database.`, {
+      hint: 'Move the file aside (its runs are lost) or point --store at another file.',
+      cause: error,
+    });
+  }
+  if (/SQLITE_READONLY|EACCES|EROFS|readonly/i.test(message)) {
+    return new SpxError('STORE_UNREACHABLE', `Cannot ${what} the state store ${shown}: it is read-only.`, { hint: 'Make the directory writable or pass --store with a writable location.', cause: error });
+  }
+  if (/SQLITE_FULL|ENOSPC/i.test(message)) {
+    return new SpxError('DISK_FULL', `No space left to ${what} the state store ${shown}.`, { hint: 'Free disk space and run the same command again; completed stages are kept.', cause: error });
+  }
+  return new SpxError('STORE_UNREACHABLE', `Cannot ${what} the state store ${shown}: ${message.split('\n')[0]}`, {
+    hint: 'Check that the store is running and the URL in --store / SPX_STORE is right.',
+    cause: error,
+    retryable: true,
+  });
+}

@@ -1,0 +1,163 @@
+// fetch with the retry rules every API plugin shares: 429 honours retry-after, 5xx and
+// network errors back off exponentially with full jitter, each attempt has a timeout,
+// and the caller's AbortSignal cancels everything in flight.
+import { SpxError } from '../errors/errors.js';
+import { sleep } from '../util/sleep.js';
+
+export interface RetryPolicy {
+  /** Attempts in total, first one included. */
+  maxAttempts: number;
+  /** First backoff delay; doubles each retry, with full jitter. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Per-attempt timeout. */
+  timeoutMs: number;
+}
+
+/** Defaults, overridable with SPX_RETRY_MAX_ATTEMPTS, SPX_RETRY_BASE_MS, SPX_RETRY_MAX_MS, SPX_HTTP_TIMEOUT_MS. */
+export function defaultRetryPolicy(env: NodeJS.ProcessEnv = process.env): RetryPolicy {
+  const num = (name: string, fallback: number) => {
+    const value = Number(env[name]);
+    return Number.isFinite(value) && value >= 0 && env[name] !== '' && env[name] !== undefined ? value : fallback;
+  };
+  return {
+    maxAttempts: Math.max(1, num('SPX_RETRY_MAX_ATTEMPTS', 6)),
+    baseDelayMs: num('SPX_RETRY_BASE_MS', 500),
+    maxDelayMs: num('SPX_RETRY_MAX_MS', 30_000),
+    timeoutMs: num('SPX_HTTP_TIMEOUT_MS', 120_000),
+  };
+}
+
+export interface RetryEvent {
+  attempt: number;
+  delayMs: number;
+  reason: string;
+}
+
+export interface FetchWithRetryOptions {
+  /** Service name used in messages, e.g. "pyannoteAI". */
+  service: string;
+  signal?: AbortSignal;
+  policy?: Partial<RetryPolicy>;
+  onRetry?: (event: RetryEvent) => void;
+}
+
+const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/** Backoff for retry number `attempt` (1-based): full jitter over base·2^(attempt-1), capped. */
+export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** Parses a Retry-After header (seconds or HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * Sends the request until it gets a non-retryable answer. Returns that Response (any status);
+ * throws SpxError when retries run out, the network is unreachable, or the signal aborts.
+ * The request body must be re-sendable (string, Buffer, Blob, FormData, URLSearchParams).
+ */
+export async function fetchWithRetry(url: string | URL, init: RequestInit, options: FetchWithRetryOptions): Promise<Response> {
+  const policy = { ...defaultRetryPolicy(), ...options.policy };
+  let lastReason = '';
+  for (let attempt = 1; ; attempt++) {
+    options.signal?.throwIfAborted();
+    const timeout = AbortSignal.timeout(policy.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    let response: Response | undefined;
+    let retryAfterMs: number | undefined;
+    try {
+      response = await fetch(url, { ...init, signal });
+      if (!RETRY_STATUS.has(response.status)) return response;
+      retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      lastReason = `HTTP ${response.status}`;
+      await response.body?.cancel().catch(() => undefined);
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason ?? error;
+      lastReason = timeout.aborted ? `no answer within ${policy.timeoutMs} ms` : describeNetworkError(error);
+    }
+    if (attempt >= policy.maxAttempts) throw exhausted(options.service, url, lastReason, response?.status, attempt);
+    const delayMs = Math.min(retryAfterMs ?? backoffDelay(attempt, policy), Math.max(policy.maxDelayMs, retryAfterMs ?? 0));
+    options.onRetry?.({ attempt, delayMs, reason: lastReason });
+    await sleep(delayMs, options.signal);
+  }
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+function exhausted(service: string, url: string | URL, reason: string, status: number | undefined, attempts: number): SpxError {
+  const host = new URL(url).host;
+  if (status === 429) {
+    return new SpxError('API_RATE_LIMITED', `${service} kept answering 429 Too Many Requests (${attempts} attempts).`, {
+      hint: 'Wait a few minutes or lower the concurrency, then run the same command again; finished work is kept.',
+      retryable: true,
+    });
+  }
+  if (status !== undefined) {
+    return new SpxError('API_ERROR', `${service} failed with ${reason} after ${attempts} attempts.`, {
+      hint: 'The service is having trouble; run the same command again later to resume.',
+      retryable: true,
+    });
+  }
+  const timedOut = reason.startsWith('no answer');
+  return new SpxError(timedOut ? 'API_TIMEOUT' : 'API_UNREACHABLE', `${service} at ${host} is unreachable: ${reason} (${attempts} attempts).`, {
+    hint: 'Check the network and the base URL setting, then run the same command again to resume.',
+    retryable: true,
+  });
+}
+
+/** Reads a JSON body, turning a malformed one into API_BAD_RESPONSE. */
+export async function readJson<T>(response: Response, service: string): Promise<T> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new SpxError('API_BAD_RESPONSE', `${service} sent a malformed JSON body (HTTP ${response.status}, ${text.length} bytes).`, {
+      hint: 'This is a fault on the service side; run the same command again later to resume.',
+      retryable: true,
+    });
+  }
+}
+
+/**
+ * Maps a non-2xx answer that is not worth retrying to an SpxError that says what to fix.
+ * `keyVariable` names the environment variable holding the key (never its value).
+ */
+export async function apiError(response: Response, service: string, keyVariable: string): Promise<SpxError> {
+  const text = await response.text().catch(() => '');
+  let detail = '';
+  try {
+    const body = JSON.parse(text) as { message?: unknown; detail?: unknown; error?: { message?: unknown } | string };
+    const candidate = typeof body.error === 'object' ? body.error?.message : body.error ?? body.message ?? body.detail;
+    if (typeof candidate === 'string') detail = candidate;
+    else if (candidate !== undefined) detail = JSON.stringify(candidate);
+  } catch {
+    detail = text.slice(0, 200);
+  }
+  detail = detail.replace(/\s+/g, ' ').trim().slice(0, 300);
+  const suffix = detail ? `: ${detail}` : '';
+  switch (response.status) {
+    case 401:
+      return new SpxError('API_KEY_REJECTED', `${keyVariable} was rejected by ${service} (HTTP 401)${suffix}.`, { hint: `Set ${keyVariable} to a valid key and run the same command again.` });
+    case 402:
+      return new SpxError('API_ERROR', `${service} refused the request: payment required (HTTP 402)${suffix}.`, { hint: 'Check the account credits, then run the same command again.' });
+    case 403:
+      return new SpxError('API_KEY_REJECTED', `${keyVariable} is not allowed to do this on ${service} (HTTP 403)${suffix}.`, { hint: `Use a key with access to this resource in ${keyVariable}.` });
+    case 404:
+      return new SpxError('API_ERROR', `${service} answered 404 Not Found${suffix}.`, { hint: 'Check the model or resource name and the base URL.' });
+    case 413:
+      return new SpxError('API_ERROR', `${service} refused the upload as too large (HTTP 413)${suffix}.`, { hint: 'Lower the chunk size or duration so each upload stays under the limit.' });
+    default:
+      return new SpxError('API_ERROR', `${service} refused the request (HTTP ${response.status})${suffix}.`, { hint: 'Check the stage parameters named in the message.' });
+  }
+}

@@ -1,0 +1,137 @@
+// The plugin contract: everything a stage author needs to type a plugin.
+import type { SpxError } from '../errors/errors.js';
+
+/** A JSON Schema (draft-07 / 2019-09 keywords that ajv 8 understands). */
+export type JSONSchema = { [keyword: string]: unknown };
+
+/** Any value that survives JSON.stringify → JSON.parse unchanged. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** A file a stage produced, verified by size and sha256 before any reuse. */
+export interface FileRef {
+  /** Marks the value as a file reference in outputs and state. */
+  kind: 'file';
+  /** Absolute path. */
+  path: string;
+  bytes: number;
+  sha256: string;
+  mediaType?: string;
+}
+
+export interface OutputSpec {
+  /** `file`: a FileRef (references resolve to its path); `json`: a JSON value. */
+  kind: 'file' | 'json';
+  description: string;
+}
+
+/** What one unit of a stage's paid work costs, for "what resuming saved" figures. */
+export interface Pricing {
+  /** Unit name shown to users, e.g. "audio minute", "request". */
+  unit: string;
+  /** Estimated USD per unit; users may override it in config. */
+  usd: number;
+}
+
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface Progress {
+  done: number;
+  total?: number;
+  /** Short text such as "chunk 12/60". */
+  message?: string;
+}
+
+export interface StepOptions {
+  /** The step calls a paid API: its reuse is counted as a saved call. */
+  paid?: boolean;
+  /** Validates a stored value before reuse (e.g. a file still verifies); false reruns the step. */
+  reuseIf?: (value: Json) => boolean | Promise<boolean>;
+}
+
+export interface ArtifactStore {
+  /** The stage's own directory; everything it writes goes here. */
+  readonly dir: string;
+  /** A path under `dir` for a temporary file, not yet an artifact. */
+  tmpPath(name: string): string;
+  /** Writes data atomically (temp + fsync + rename) as `name` and returns its FileRef. */
+  write(name: string, data: string | Uint8Array, mediaType?: string): Promise<FileRef>;
+  /** Moves an already written temp file into place atomically as `name`, hashing it. */
+  adopt(name: string, tmpFile: string, mediaType?: string): Promise<FileRef>;
+  /** Writes atomically to a path outside the stage directory (user-facing exports). */
+  publish(destination: string, data: string | Uint8Array, mediaType?: string): Promise<FileRef>;
+  /** True when the file exists with the recorded size and sha256. */
+  verify(ref: FileRef): Promise<boolean>;
+}
+
+export interface RunInfo {
+  /** Stable run id (pipeline name + input content). */
+  readonly id: string;
+  /** Directory where user-facing exports go. */
+  readonly outDir: string;
+  /** File name stem of the main input, used to name exports. */
+  readonly inputStem: string;
+  readonly pipeline: { readonly name: string; readonly version: string; readonly file: string };
+}
+
+export interface StageContext<P = Record<string, unknown>> {
+  readonly run: RunInfo;
+  readonly stageId: string;
+  /** Parameters after defaults and reference resolution, validated against the stage's schema. */
+  readonly params: Readonly<P>;
+  /** Aborted on Ctrl-C / SIGTERM or when the run is cancelled: pass it to fetch and child processes. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  readonly artifacts: ArtifactStore;
+  /** A memoized sub-step: its JSON result is stored at once and reused on resume. */
+  step<T extends Json>(key: string, fn: () => Promise<T>, options?: StepOptions): Promise<T>;
+  /** Like `step` but shared across runs and pipelines (scoped to the plugin), e.g. voiceprints by sample hash. */
+  cache<T extends Json>(key: string, fn: () => Promise<T>, options?: StepOptions): Promise<T>;
+  progress(progress: Progress): void;
+  /** Records billable units consumed (see StageDefinition.pricing). */
+  usage(units: number): void;
+  /** Throws an SpxError with the stage attached. */
+  fail(code: string, message: string, options?: { hint?: string; cause?: unknown }): never;
+}
+
+export interface PreflightContext<P = Record<string, unknown>> {
+  readonly stageId: string;
+  readonly params: Readonly<P>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface StageResult<O = Record<string, unknown>> {
+  outputs: O;
+  /** Free-form facts worth showing in `checkpoints show` (model used, counts). */
+  metadata?: Record<string, Json>;
+}
+
+export interface StageDefinition<P = any, O extends Record<string, unknown> = Record<string, unknown>> {
+  description: string;
+  /** JSON Schema of `with:`; defaults are applied; validated before anything runs. */
+  params: JSONSchema;
+  outputs: Record<string, OutputSpec>;
+  /** Bump to invalidate checkpoints when the stage's behaviour changes within one plugin version. */
+  version?: string;
+  pricing?: Pricing;
+  /** Checks that need no work (API key set, binary found); runs for every stage before any stage runs. */
+  preflight?(ctx: PreflightContext<P>): void | Promise<void>;
+  run(ctx: StageContext<P>): Promise<StageResult<O>>;
+}
+
+export interface Plugin {
+  /** Package name, e.g. "@spx/plugin-ffmpeg"; shown as "[plugin …]" in errors and logs. */
+  name: string;
+  /** Semver of the package; part of every stage fingerprint. */
+  version: string;
+  /** Contract version; core refuses others with PLUGIN_API_MISMATCH. */
+  apiVersion: 1;
+  /** Keyed by the id used in YAML (`uses: ffmpeg/convert`). */
+  stages: Record<string, StageDefinition>;
+}
+
+export type { SpxError };

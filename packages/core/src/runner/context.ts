@@ -1,0 +1,67 @@
+// Builds the StageContext a stage's run() receives.
+import { createArtifactStore } from '../artifacts/store.js';
+import { SpxError } from '../errors/errors.js';
+import type { Store } from '../checkpoints/store.js';
+import { keys } from '../checkpoints/keys.js';
+import type { Json, Logger, RunInfo, StageContext, StepOptions } from '../plugins/types.js';
+import type { RunEventListener } from './events.js';
+
+export interface StageContextOptions<P> {
+  store: Store;
+  run: RunInfo;
+  stageId: string;
+  pluginName: string;
+  fingerprint: string;
+  params: P;
+  artifactsDir: string;
+  signal: AbortSignal;
+  emit?: RunEventListener;
+}
+
+export interface StageAccounting {
+  usage: number;
+  stepsReused: number;
+  paidStepsReused: number;
+  paidStepsRun: number;
+}
+
+export function createStageContext<P>(options: StageContextOptions<P>): { ctx: StageContext<P>; accounting: StageAccounting } {
+  const { store, run, stageId, emit } = options;
+  const accounting: StageAccounting = { usage: 0, stepsReused: 0, paidStepsReused: 0, paidStepsRun: 0 };
+  const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string) => emit?.({ type: 'stage-log', stage: stageId, level, message });
+  const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+
+  const memo = async <T extends Json>(storeKey: string, label: string, fn: () => Promise<T>, stepOptions: StepOptions = {}): Promise<T> => {
+    options.signal.throwIfAborted();
+    const stored = await store.get<{ value: T }>(storeKey);
+    if (stored && (!stepOptions.reuseIf || (await stepOptions.reuseIf(stored.value)))) {
+      accounting.stepsReused++;
+      if (stepOptions.paid) accounting.paidStepsReused++;
+      emit?.({ type: 'step-reused', stage: stageId, key: label, paid: stepOptions.paid ?? false });
+      return stored.value;
+    }
+    const value = await fn();
+    if (stepOptions.paid) accounting.paidStepsRun++;
+    await store.set(storeKey, { value, at: new Date().toISOString() });
+    return value;
+  };
+
+  const ctx: StageContext<P> = {
+    run,
+    stageId,
+    params: options.params,
+    signal: options.signal,
+    logger,
+    artifacts: createArtifactStore(options.artifactsDir),
+    step: (key, fn, stepOptions) => memo(keys.step(run.id, stageId, options.fingerprint, key), key, fn, stepOptions),
+    cache: (key, fn, stepOptions) => memo(keys.cache(options.pluginName, key), key, fn, stepOptions),
+    progress: (progress) => emit?.({ type: 'stage-progress', stage: stageId, progress }),
+    usage: (units) => {
+      accounting.usage += units;
+    },
+    fail: (code, message, failOptions) => {
+      throw new SpxError(code, message, { ...failOptions, stage: stageId, plugin: options.pluginName });
+    },
+  };
+  return { ctx, accounting };
+}
