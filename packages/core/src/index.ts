@@ -9,4 +9,5 @@ export { fetchWithRetry, readJson, apiError, backoffDelay, parseRetryAfter, defa
 export { mapPool } from './util/pool.js';
 export { sleep } from './util/sleep.js';
 export { canonicalJson } from './util/canonical.js';
+export * from './transcript/types.js';
 export type { RunEvent, RunEventListener, StageState } from './runner/events.js';
