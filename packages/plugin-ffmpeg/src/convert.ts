@@ -1,0 +1,233 @@
+// convertAudio / extractSegment: one ffmpeg run that decodes the first audio stream and writes
+// the requested format to a temp file next to the output, renamed into place only on success.
+import { open, rename, rm, mkdir } from 'node:fs/promises';
+import { dirname, extname } from 'node:path';
+import { SpxError, tempPathFor } from '@spx/core';
+import { findBinaries } from './binaries.js';
+import { assertReadableFile, audioInvalid } from './errors.js';
+import { ffPath, progressParser, runTool } from './exec.js';
+import { probeAudio } from './probe.js';
+
+export type AudioFormat = 'wav' | 'flac' | 'mp3' | 'opus';
+export const AUDIO_FORMATS: readonly AudioFormat[] = ['wav', 'flac', 'mp3', 'opus'];
+export const OPUS_SAMPLE_RATES = [8000, 12000, 16000, 24000, 48000] as const;
+
+export const MEDIA_TYPES: Record<AudioFormat, string> = { wav: 'audio/wav', flac: 'audio/flac', mp3: 'audio/mpeg', opus: 'audio/ogg' };
+export const DEFAULT_BITRATES: Record<'mp3' | 'opus', string> = { mp3: '64k', opus: '32k' };
+
+export interface EncodeOptions {
+  /** Output sample rate in Hz; default: the source's. */
+  sampleRate?: number;
+  /** Output channel count; default: the source's. */
+  channels?: number;
+  /** Default: from the output's extension, else wav (16-bit PCM). */
+  format?: AudioFormat;
+  /** For mp3/opus: "64k" or bits per second (default 64k mp3, 32k opus). */
+  bitrate?: string | number;
+}
+
+export interface ConvertOptions extends EncodeOptions {
+  input: string;
+  output: string;
+  /** Trim: seconds from the start of the input. */
+  start?: number;
+  /** Trim: end position in seconds of the input. */
+  end?: number;
+  /** EBU R128 loudness normalisation (ffmpeg loudnorm, -16 LUFS). */
+  normalize?: boolean;
+  signal?: AbortSignal;
+  /** Called with the fraction done (0..1) as ffmpeg reports progress. */
+  onProgress?: (fraction: number) => void;
+  /** Input duration in seconds if already known (skips a probe). */
+  duration?: number;
+  /** Input sample rate if already known (used with normalize). */
+  inputSampleRate?: number;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface SegmentOptions extends EncodeOptions {
+  input: string;
+  output: string;
+  start: number;
+  end: number;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number) => void;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export function formatFromPath(path: string): AudioFormat | undefined {
+  const ext = extname(path).slice(1).toLowerCase();
+  if (ext === 'ogg') return 'opus';
+  return (AUDIO_FORMATS as readonly string[]).includes(ext) ? (ext as AudioFormat) : undefined;
+}
+
+function paramsInvalid(message: string, hint: string): SpxError {
+  return new SpxError('PARAMS_INVALID', message, { hint });
+}
+
+function bitrateArg(bitrate: string | number): string {
+  if (typeof bitrate === 'number') return String(Math.round(bitrate));
+  if (!/^\d+(\.\d+)?[kKmM]?$/.test(bitrate)) throw paramsInvalid(`Bitrate "${bitrate}" is not valid.`, 'Use bits per second like 64000 or a value like "64k".');
+  return bitrate;
+}
+
+/** Bits per second of a bitrate given as 64000 or "64k". */
+export function bitrateValue(bitrate: string | number): number {
+  if (typeof bitrate === 'number') return bitrate;
+  const match = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(bitrate);
+  if (!match) return Number.NaN;
+  const scale = match[2] === '' ? 1 : match[2]?.toLowerCase() === 'k' ? 1000 : 1_000_000;
+  return Number(match[1]) * scale;
+}
+
+export function encoderArgs(options: EncodeOptions & { format: AudioFormat }): string[] {
+  const { format, sampleRate, channels } = options;
+  if (sampleRate !== undefined && (!Number.isInteger(sampleRate) || sampleRate < 1000 || sampleRate > 384000)) throw paramsInvalid(`Sample rate ${sampleRate} is not valid.`, 'Use an integer in Hz between 1000 and 384000, e.g. 16000.');
+  if (channels !== undefined && (!Number.isInteger(channels) || channels < 1 || channels > 8)) throw paramsInvalid(`Channel count ${channels} is not valid.`, 'Use 1 (mono) to 8.');
+  if (format === 'opus' && sampleRate !== undefined && !(OPUS_SAMPLE_RATES as readonly number[]).includes(sampleRate)) {
+    throw paramsInvalid(`Opus cannot encode at ${sampleRate} Hz.`, `Use one of ${OPUS_SAMPLE_RATES.join(', ')} Hz for opus.`);
+  }
+  const args: string[] = [];
+  if (sampleRate !== undefined) args.push('-ar', String(sampleRate));
+  if (channels !== undefined) args.push('-ac', String(channels));
+  switch (format) {
+    case 'wav':
+      args.push('-c:a', 'pcm_s16le', '-f', 'wav');
+      break;
+    case 'flac':
+      args.push('-c:a', 'flac', '-sample_fmt', 's16', '-f', 'flac');
+      break;
+    case 'mp3':
+      args.push('-c:a', 'libmp3lame', '-b:a', bitrateArg(options.bitrate ?? DEFAULT_BITRATES.mp3), '-f', 'mp3');
+      break;
+    case 'opus':
+      args.push('-c:a', 'libopus', '-b:a', bitrateArg(options.bitrate ?? DEFAULT_BITRATES.opus), '-f', 'ogg');
+      break;
+    default:
+      throw paramsInvalid(`Format "${String(format)}" is not supported.`, `Use one of ${AUDIO_FORMATS.join(', ')}.`);
+  }
+  // Same input and options give byte-identical output (no encoder version or date in the file).
+  args.push('-map_metadata', '-1', '-map_chapters', '-1', '-fflags', '+bitexact', '-flags:a', '+bitexact');
+  return args;
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+interface TranscodeJob extends EncodeOptions {
+  input: string;
+  output: string;
+  start?: number;
+  end?: number;
+  filters?: string[];
+  /** Seconds of output expected; enables progress fractions and the truncation check. */
+  expected?: number;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number) => void;
+  env?: Readonly<Record<string, string | undefined>>;
+  action: string;
+}
+
+const round = (n: number): string => String(Math.round(n * 1e6) / 1e6);
+
+/** Runs ffmpeg into a temp file, checks how much was decoded, renames into place. Returns seconds written. */
+async function transcode(job: TranscodeJob): Promise<number> {
+  const format = job.format ?? formatFromPath(job.output) ?? 'wav';
+  const encode = encoderArgs({ ...job, format });
+  const { ffmpeg } = findBinaries(job.env);
+  const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', '-progress', 'pipe:1'];
+  if (job.start !== undefined && job.start > 0) args.push('-ss', round(job.start));
+  if (job.end !== undefined) args.push('-t', round(job.end - (job.start ?? 0)));
+  args.push('-i', ffPath(job.input), '-map', '0:a:0', '-vn', '-sn', '-dn');
+  if (job.filters?.length) args.push('-af', job.filters.join(','));
+  args.push(...encode);
+  await mkdir(dirname(job.output), { recursive: true });
+  const tmp = tempPathFor(job.output);
+  args.push(ffPath(tmp));
+  let written = 0;
+  let reported = -1;
+  try {
+    await runTool(ffmpeg, args, {
+      signal: job.signal,
+      input: job.input,
+      action: job.action,
+      onStdoutLine: progressParser((seconds) => {
+        written = seconds;
+        if (job.onProgress && job.expected && job.expected > 0) {
+          const fraction = Math.min(1, seconds / job.expected);
+          if (fraction > reported) {
+            reported = fraction;
+            job.onProgress(fraction);
+          }
+        }
+      }),
+    });
+    if (job.expected !== undefined) {
+      const shortfall = job.expected - written;
+      if (written <= 0) throw audioInvalid(job.input, 'ffmpeg decoded no audio from it');
+      if (shortfall > Math.max(0.25, job.expected * 0.01)) {
+        throw audioInvalid(job.input, `file is truncated or damaged: decoded ${written.toFixed(3)} s of the ${job.expected.toFixed(3)} s expected`);
+      }
+    }
+    await fsyncFile(tmp);
+    await rename(tmp, job.output);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+  if (job.onProgress && reported < 1) job.onProgress(1);
+  return written;
+}
+
+function checkTrim(input: string, start: number | undefined, end: number | undefined, duration: number | undefined): void {
+  if (start !== undefined && (!Number.isFinite(start) || start < 0)) throw paramsInvalid(`Trim start ${start} is not valid.`, 'Use a number of seconds >= 0.');
+  if (end !== undefined && (!Number.isFinite(end) || end <= (start ?? 0))) throw paramsInvalid(`Trim end ${end} must be after start ${start ?? 0}.`, 'Use an end time in seconds greater than start.');
+  if (duration !== undefined && start !== undefined && start >= duration) {
+    throw paramsInvalid(`Trim start ${start} s is at or past the end of "${input}" (${duration.toFixed(3)} s).`, 'Use a start time inside the recording.');
+  }
+}
+
+/**
+ * Converts any file ffmpeg reads to wav (16-bit PCM), flac, mp3 or opus, optionally trimmed,
+ * resampled, downmixed and loudness-normalised. Atomic: the output appears only when complete.
+ */
+export async function convertAudio(options: ConvertOptions): Promise<void> {
+  await convertAudioMeasured(options);
+}
+
+/** convertAudio that also returns the seconds of audio written. */
+export async function convertAudioMeasured(options: ConvertOptions): Promise<number> {
+  const { input, start, end } = options;
+  await assertReadableFile(input);
+  let duration = options.duration;
+  let inputRate = options.inputSampleRate;
+  if (duration === undefined || (options.normalize && options.sampleRate === undefined && inputRate === undefined)) {
+    const info = await probeAudio(input, { signal: options.signal, env: options.env });
+    duration = info.duration;
+    inputRate = info.sampleRate;
+  }
+  checkTrim(input, start, end, duration);
+  const expected = Math.min(end ?? duration, duration) - (start ?? 0);
+  const filters: string[] = [];
+  if (options.normalize) filters.push('loudnorm=I=-16:TP=-1.5:LRA=11');
+  const sampleRate = options.sampleRate ?? (options.normalize ? inputRate : undefined);
+  return transcode({ ...options, sampleRate, filters, expected, action: `converting "${input}"` });
+}
+
+/** Cuts [start, end) seconds of `input` into `output` (re-encoded, sample-accurate, atomic). */
+export async function extractSegment(options: SegmentOptions): Promise<void> {
+  await extractSegmentMeasured(options);
+}
+
+/** extractSegment that also returns the seconds of audio written. */
+export async function extractSegmentMeasured(options: SegmentOptions): Promise<number> {
+  checkTrim(options.input, options.start, options.end, undefined);
+  await assertReadableFile(options.input);
+  return transcode({ ...options, expected: options.end - options.start, action: `cutting ${options.start}-${options.end} s of "${options.input}"` });
+}

@@ -1,0 +1,105 @@
+// Runs ffmpeg / ffprobe through execa without buffering their output in memory:
+// stdout and stderr are read line by line, and only the last lines of stderr are kept.
+// An aborted signal terminates the child (SIGTERM, then SIGKILL) and the call rejects with ABORTED.
+import { execa } from 'execa';
+import { SpxError, isSpxError } from '@spx/core';
+import { INSTALL_HINT } from './binaries.js';
+import { classifyFailure } from './errors.js';
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** The input file, used to classify failures (missing, directory, bad audio). */
+  input?: string;
+  /** Called for each stdout line (e.g. `-progress pipe:1` key=value lines). */
+  onStdoutLine?: (line: string) => void;
+  /** Called for each stderr line (e.g. silencedetect reports). */
+  onStderrLine?: (line: string) => void;
+  /** Collect the whole stdout (ffprobe JSON); off by default. */
+  captureStdout?: boolean;
+  /** What is being done, for the ABORTED message ("converting"). */
+  action?: string;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderrTail: string[];
+}
+
+const TAIL = 40;
+
+function lineReader(onLine: (line: string) => void): { push(chunk: Buffer | string): void; end(): void } {
+  let rest = '';
+  return {
+    push(chunk) {
+      const text = rest + chunk.toString();
+      const parts = text.split(/\r?\n|\r/);
+      rest = parts.pop() ?? '';
+      for (const line of parts) onLine(line);
+    },
+    end() {
+      if (rest) onLine(rest);
+      rest = '';
+    },
+  };
+}
+
+export function abortError(action: string, signal: AbortSignal | undefined): SpxError {
+  const reason: unknown = signal?.reason;
+  if (isSpxError(reason) && reason.code === 'ABORTED') return reason;
+  return new SpxError('ABORTED', `Stopped ffmpeg while ${action}: the run was aborted.`, { cause: reason });
+}
+
+export async function runTool(binary: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const action = options.action ?? 'processing audio';
+  if (options.signal?.aborted) throw abortError(action, options.signal);
+  const tail: string[] = [];
+  let stdout = '';
+  const child = execa(binary, args, {
+    stdin: 'ignore',
+    buffer: false,
+    reject: false,
+    cancelSignal: options.signal,
+    forceKillAfterDelay: 2000,
+    cleanup: true,
+    windowsHide: true,
+  });
+  const out = lineReader((line) => options.onStdoutLine?.(line));
+  const err = lineReader((line) => {
+    tail.push(line);
+    if (tail.length > TAIL) tail.shift();
+    options.onStderrLine?.(line);
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    if (options.captureStdout) stdout += chunk.toString();
+    if (options.onStdoutLine) out.push(chunk);
+  });
+  child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+  const result = await child;
+  out.end();
+  err.end();
+  if (result.isCanceled || options.signal?.aborted) throw abortError(action, options.signal);
+  if (result.failed) {
+    const cause = result as unknown as Error;
+    if ((result as { code?: string }).code === 'ENOENT' || /ENOENT/.test(result.message ?? '')) {
+      if (result.exitCode === undefined) throw new SpxError('BINARY_NOT_FOUND', `Could not start "${binary}": no such executable.`, { hint: INSTALL_HINT, cause });
+    }
+    if (result.exitCode === undefined && !result.signal) {
+      throw new SpxError('BINARY_NOT_FOUND', `Could not start "${binary}": ${result.shortMessage}`, { hint: INSTALL_HINT, cause });
+    }
+    throw await classifyFailure(options.input, tail, cause);
+  }
+  return { stdout, stderrTail: tail };
+}
+
+/** Tracks `-progress pipe:1` output and reports seconds of output written so far. */
+export function progressParser(onSeconds: (seconds: number) => void): (line: string) => void {
+  return (line) => {
+    const match = /^out_time_us=(\d+)/.exec(line);
+    if (match) onSeconds(Number(match[1]) / 1e6);
+  };
+}
+
+/** Passes a path to ffmpeg as a plain file, so "a:b.wav" or "-x.wav" is never read as a protocol or option. */
+export function ffPath(path: string): string {
+  return `file:${path}`;
+}

@@ -1,0 +1,155 @@
+// ffprobe wrapper: duration, streams and codecs of a file as plain JSON.
+import { open } from 'node:fs/promises';
+import { findBinaries } from './binaries.js';
+import { assertReadableFile, audioInvalid } from './errors.js';
+import { ffPath, progressParser, runTool } from './exec.js';
+
+export interface StreamInfo {
+  index: number;
+  /** "audio", "video", "subtitle", "data"… */
+  type: string;
+  /** Decoder name, or "unknown" when ffmpeg has no decoder for it. */
+  codec: string;
+  codecTag?: string;
+  sampleRate?: number;
+  channels?: number;
+  channelLayout?: string;
+  duration?: number;
+  bitRate?: number;
+  width?: number;
+  height?: number;
+  language?: string;
+}
+
+export interface AudioInfo {
+  /** Seconds (of the first audio stream when the container does not say). */
+  duration: number;
+  /** Of the first audio stream. */
+  sampleRate: number;
+  channels: number;
+  codec: string;
+  /** Container as ffprobe names it, e.g. "wav", "mov,mp4,m4a,3gp,3g2,mj2". */
+  formatName: string;
+  /** File size. */
+  bytes: number;
+  bitRate?: number;
+  streams: StreamInfo[];
+}
+
+export interface ProbeOptions {
+  signal?: AbortSignal;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+type Raw = Record<string, unknown>;
+
+const num = (value: unknown): number | undefined => {
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
+  return Number.isFinite(n) ? n : undefined;
+};
+const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+function toStream(raw: Raw): StreamInfo {
+  const tags = (raw.tags ?? {}) as Raw;
+  const stream: StreamInfo = { index: num(raw.index) ?? 0, type: str(raw.codec_type) ?? 'unknown', codec: str(raw.codec_name) ?? 'unknown' };
+  const optional: Partial<StreamInfo> = {
+    codecTag: str(raw.codec_tag_string),
+    sampleRate: num(raw.sample_rate),
+    channels: num(raw.channels),
+    channelLayout: str(raw.channel_layout),
+    duration: num(raw.duration),
+    bitRate: num(raw.bit_rate),
+    width: num(raw.width),
+    height: num(raw.height),
+    language: str(tags.language),
+  };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) (stream as unknown as Raw)[key] = value;
+  return stream;
+}
+
+/**
+ * Checks a RIFF/WAVE header against the file size: ffmpeg silently plays a truncated WAV,
+ * so a cut-off download would otherwise pass as a shorter recording.
+ */
+async function wavTruncation(path: string, bytes: number): Promise<string | undefined> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(bytes, 1 << 16));
+    await handle.read(head, 0, head.length, 0);
+    if (head.length < 12 || head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE') return undefined;
+    let offset = 12;
+    let byteRate = 0;
+    while (offset + 8 <= head.length) {
+      const id = head.toString('latin1', offset, offset + 4);
+      const size = head.readUInt32LE(offset + 4);
+      if (id === 'fmt ' && offset + 16 <= head.length) byteRate = head.readUInt32LE(offset + 16);
+      if (id === 'data') {
+        if (size === 0 || size === 0xffffffff || byteRate === 0) return undefined;
+        const available = bytes - (offset + 8);
+        if (available + 1 < size) {
+          return `file is truncated: its header declares ${(size / byteRate).toFixed(3)} s of audio but it holds ${(Math.max(0, available) / byteRate).toFixed(3)} s`;
+        }
+        return undefined;
+      }
+      offset += 8 + size + (size % 2);
+    }
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Seconds of audio ffmpeg actually decodes (used when the container states no duration). */
+export async function measureDuration(path: string, options: ProbeOptions = {}): Promise<number> {
+  const { ffmpeg } = findBinaries(options.env);
+  let seconds = 0;
+  await runTool(ffmpeg, ['-nostdin', '-hide_banner', '-loglevel', 'error', '-progress', 'pipe:1', '-i', ffPath(path), '-map', '0:a:0', '-f', 'null', '-'], {
+    signal: options.signal,
+    input: path,
+    action: `measuring "${path}"`,
+    onStdoutLine: progressParser((s) => (seconds = s)),
+  });
+  return seconds;
+}
+
+/** Probes `path` with ffprobe. Throws INPUT_MISSING, INPUT_INVALID or AUDIO_INVALID naming the file. */
+export async function probeAudio(path: string, options: ProbeOptions = {}): Promise<AudioInfo> {
+  const bytes = await assertReadableFile(path);
+  const { ffprobe } = findBinaries(options.env);
+  const { stdout } = await runTool(ffprobe, ['-v', 'error', '-hide_banner', '-show_format', '-show_streams', '-of', 'json', '-i', ffPath(path)], {
+    signal: options.signal,
+    input: path,
+    action: `probing "${path}"`,
+    captureStdout: true,
+  });
+  let raw: Raw;
+  try {
+    raw = JSON.parse(stdout) as Raw;
+  } catch (error) {
+    throw audioInvalid(path, 'ffprobe printed no readable description', error);
+  }
+  const format = (raw.format ?? {}) as Raw;
+  const streams = (Array.isArray(raw.streams) ? (raw.streams as Raw[]) : []).map(toStream);
+  const audio = streams.find((s) => s.type === 'audio');
+  if (!audio) {
+    const found = streams.length ? streams.map((s) => `${s.type} ${s.codec}`).join(', ') : 'none';
+    throw audioInvalid(path, `no audio stream (streams: ${found})`);
+  }
+  if (audio.codec === 'unknown') throw audioInvalid(path, `unsupported audio codec${audio.codecTag ? ` (tag ${audio.codecTag})` : ''}: this ffmpeg has no decoder for it`);
+  const truncated = await wavTruncation(path, bytes);
+  if (truncated) throw audioInvalid(path, truncated);
+  let duration = num(format.duration) ?? audio.duration;
+  if (duration === undefined) duration = await measureDuration(path, options);
+  const info: AudioInfo = {
+    duration,
+    sampleRate: audio.sampleRate ?? 0,
+    channels: audio.channels ?? 0,
+    codec: audio.codec,
+    formatName: str(format.format_name) ?? 'unknown',
+    bytes,
+    streams,
+  };
+  const bitRate = num(format.bit_rate);
+  if (bitRate !== undefined) info.bitRate = bitRate;
+  return info;
+}
