@@ -1,10 +1,11 @@
 // The ArtifactStore handed to a stage: its directory plus atomic writers.
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { SpxError } from '../errors/errors.js';
 import type { ArtifactStore, FileRef } from '../plugins/types.js';
 import { adoptFile, tempPathFor, verifyFile, writeArtifact } from './atomic.js';
 
-export function createArtifactStore(dir: string): ArtifactStore {
+export function createArtifactStore(dir: string, options: { protectedPaths?: readonly string[] } = {}): ArtifactStore {
   const inside = (name: string): string => {
     const path = resolve(dir, name);
     const rel = relative(dir, path);
@@ -27,7 +28,11 @@ export function createArtifactStore(dir: string): ArtifactStore {
       return adoptFile(tmpFile, inside(name), mediaType);
     },
     async publish(destination, data, mediaType) {
-      return writeArtifact(resolve(destination), data, mediaType);
+      const path = resolve(destination);
+      if (options.protectedPaths?.includes(path)) {
+        throw new SpxError('ARTIFACT_INVALID', `Refusing to overwrite the run's input "${path}" with an export.`, { hint: 'Pass --out DIR to write exports elsewhere.' });
+      }
+      return writeArtifact(path, data, mediaType);
     },
     async verify(ref: FileRef) {
       return (await verifyFile(ref)).ok;

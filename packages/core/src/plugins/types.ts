@@ -118,6 +118,8 @@ export interface StageDefinition<P = any, O extends Record<string, unknown> = Re
   /** Bump to invalidate checkpoints when the stage's behaviour changes within one plugin version. */
   version?: string;
   pricing?: Pricing;
+  /** The stage writes user-facing files to ctx.run.outDir; the destination is part of its fingerprint. */
+  publishes?: boolean;
   /** Checks that need no work (API key set, binary found); runs for every stage before any stage runs. */
   preflight?(ctx: PreflightContext<P>): void | Promise<void>;
   run(ctx: StageContext<P>): Promise<StageResult<O>>;

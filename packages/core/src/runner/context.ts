@@ -16,6 +16,8 @@ export interface StageContextOptions<P> {
   artifactsDir: string;
   signal: AbortSignal;
   emit?: RunEventListener;
+  /** Files exports must never overwrite (the run's inputs). */
+  protectedPaths?: readonly string[];
 }
 
 export interface StageAccounting {
@@ -52,7 +54,7 @@ export function createStageContext<P>(options: StageContextOptions<P>): { ctx: S
     params: options.params,
     signal: options.signal,
     logger,
-    artifacts: createArtifactStore(options.artifactsDir),
+    artifacts: createArtifactStore(options.artifactsDir, { protectedPaths: options.protectedPaths }),
     step: (key, fn, stepOptions) => memo(keys.step(run.id, stageId, options.fingerprint, key), key, fn, stepOptions),
     cache: (key, fn, stepOptions) => memo(keys.cache(options.pluginName, key), key, fn, stepOptions),
     progress: (progress) => emit?.({ type: 'stage-progress', stage: stageId, progress }),

@@ -1,0 +1,73 @@
+// Loads the plugins a pipeline lists: npm package names (resolved from the pipeline file's
+// directory, then from the fallback locations the caller gives, e.g. the CLI's bundled plugins)
+// or relative .ts/.js paths (TypeScript runs through tsx).
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SpxError } from '../errors/errors.js';
+import type { Plugin } from './types.js';
+
+export interface PluginLoadOptions {
+  /** Extra package.json files whose dependencies may provide plugins (e.g. the CLI's). */
+  resolveFrom?: string[];
+}
+
+const cache = new Map<string, Promise<Plugin>>();
+
+export function isPathSpecifier(specifier: string): boolean {
+  return specifier.startsWith('./') || specifier.startsWith('../') || isAbsolute(specifier);
+}
+
+/** Resolves a specifier to a module URL, or undefined when nothing provides it. */
+export function resolvePlugin(specifier: string, pipelineFile: string, options: PluginLoadOptions = {}): string | undefined {
+  if (isPathSpecifier(specifier)) {
+    const path = resolve(dirname(pipelineFile), specifier);
+    return existsSync(path) ? pathToFileURL(path).href : undefined;
+  }
+  for (const base of [pipelineFile, ...(options.resolveFrom ?? [])]) {
+    try {
+      return pathToFileURL(createRequire(base).resolve(specifier)).href;
+    } catch {
+      // try the next location
+    }
+  }
+  return undefined;
+}
+
+export async function loadPlugin(specifier: string, pipelineFile: string, options: PluginLoadOptions = {}): Promise<Plugin> {
+  const url = resolvePlugin(specifier, pipelineFile, options);
+  if (!url) {
+    throw new SpxError('PLUGIN_NOT_FOUND', `Plugin "${specifier}" was not found.`, {
+      hint: isPathSpecifier(specifier) ? `Check the path; it is resolved from the pipeline file's directory.` : `Install it next to the pipeline (pnpm add ${specifier}) or fix the name.`,
+    });
+  }
+  let pending = cache.get(url);
+  if (!pending) {
+    pending = importPlugin(specifier, url);
+    cache.set(url, pending);
+    pending.catch(() => cache.delete(url));
+  }
+  return pending;
+}
+
+async function importPlugin(specifier: string, url: string): Promise<Plugin> {
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    throw new SpxError('PLUGIN_INVALID', `Plugin "${specifier}" failed to load: ${reason}`, { hint: 'Fix the error in the plugin module (run it with DEBUG=spx* for the stack).', cause: error });
+  }
+  const plugin = (module.default ?? module.plugin) as Partial<Plugin> | undefined;
+  if (!plugin || typeof plugin !== 'object' || typeof plugin.stages !== 'object' || typeof plugin.name !== 'string') {
+    throw new SpxError('PLUGIN_INVALID', `Plugin "${specifier}" does not export a plugin (default export with name, version, apiVersion and stages).`, { hint: 'Export `definePlugin({...})` as the module default.' });
+  }
+  if (plugin.apiVersion !== 1) {
+    throw new SpxError('PLUGIN_API_MISMATCH', `Plugin "${specifier}" targets plugin API ${String(plugin.apiVersion)}; this spx supports API 1.`, { hint: 'Upgrade spx or use a plugin version built for API 1.' });
+  }
+  if (typeof plugin.version !== 'string') {
+    throw new SpxError('PLUGIN_INVALID', `Plugin "${specifier}" has no version.`, { hint: 'Set `version` (semver) in definePlugin.' });
+  }
+  return plugin as Plugin;
+}

@@ -1,0 +1,54 @@
+// A stage's fingerprint: plugin name@version, stage version, canonical params (with defaults,
+// references symbolic), the digests of the upstream outputs it consumes and the content hashes
+// of the inputs it references. Equal fingerprint + verified artifacts = reuse.
+import { sha256 } from '../artifacts/hash.js';
+import type { Json } from '../plugins/types.js';
+import { canonicalJson } from '../util/canonical.js';
+
+export interface FingerprintParts {
+  uses: string;
+  plugin: string;
+  pluginVersion: string;
+  stageVersion?: string;
+  params: Json;
+  upstream: Record<string, string>;
+  inputs: Record<string, string>;
+  /** Where user-facing files go, for stages that publish them. */
+  destination?: { outDir: string; stem: string };
+}
+
+export function fingerprint(parts: FingerprintParts): string {
+  return sha256(canonicalJson(parts));
+}
+
+export function outputDigest(outputs: Record<string, unknown>): string {
+  return sha256(canonicalJson(outputs));
+}
+
+/** Human reasons why `next` differs from the recorded parts. */
+export function explainChange(prev: FingerprintParts, next: FingerprintParts): string[] {
+  const reasons: string[] = [];
+  if (prev.plugin !== next.plugin || prev.pluginVersion !== next.pluginVersion) reasons.push(`plugin changed (${prev.plugin}@${prev.pluginVersion} → ${next.plugin}@${next.pluginVersion})`);
+  if (prev.stageVersion !== next.stageVersion) reasons.push(`stage version changed (${prev.stageVersion ?? '-'} → ${next.stageVersion ?? '-'})`);
+  if (prev.uses !== next.uses) reasons.push(`uses changed (${prev.uses} → ${next.uses})`);
+  const changed = diffKeys(prev.params, next.params);
+  if (changed.length) reasons.push(`params changed (${changed.join(', ')})`);
+  for (const [id, digest] of Object.entries(next.upstream)) if (prev.upstream[id] !== digest) reasons.push(`upstream "${id}" output changed`);
+  for (const [name, hash] of Object.entries(next.inputs)) if (prev.inputs[name] !== hash) reasons.push(`input "${name}" content changed`);
+  if (canonicalJson(prev.destination ?? null) !== canonicalJson(next.destination ?? null)) reasons.push('output location changed');
+  return reasons.length ? reasons : ['fingerprint changed'];
+}
+
+function diffKeys(a: Json, b: Json, prefix = ''): string[] {
+  if (canonicalJson(a) === canonicalJson(b)) return [];
+  const isObj = (v: Json): v is { [k: string]: Json } => !!v && typeof v === 'object' && !Array.isArray(v);
+  if (!isObj(a) || !isObj(b)) return [`${prefix || 'params'}: ${short(a)} → ${short(b)}`];
+  const out: string[] = [];
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) out.push(...diffKeys(a[key] ?? null, b[key] ?? null, prefix ? `${prefix}.${key}` : key));
+  return out;
+}
+
+function short(v: Json): string {
+  const s = JSON.stringify(v) ?? 'unset';
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
