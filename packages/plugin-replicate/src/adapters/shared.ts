@@ -1,0 +1,116 @@
+// Helpers the output adapters share: shape checks, time rounding, turns from labelled segments.
+import { SpxError, type Diarization, type Segment, type SpeakerTurn, type Word } from '@spx/core';
+
+export type Obj = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function badOutput(adapter: string, what: string): SpxError {
+  return new SpxError('API_BAD_RESPONSE', `The ${adapter} adapter cannot read the model output: ${what}.`, {
+    hint: 'Check that the adapter matches the model (and version) in `model`/`version`, or write an adapter for this model.',
+  });
+}
+
+/** Seconds rounded to milliseconds. */
+export function sec(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+export function num(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** A speaker label, or undefined for the models' "no overlap" labels. */
+export function speakerLabel(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const label = value.trim();
+  return label === '' || label.toUpperCase() === 'UNKNOWN' ? undefined : label;
+}
+
+export interface RawWord {
+  text: string;
+  start?: number;
+  end?: number;
+  confidence?: number;
+  speaker?: string;
+}
+
+/**
+ * Gives words without times (WhisperX cannot align digits and symbols) the gap between their
+ * neighbours inside the segment, so every canonical word has a start and an end.
+ */
+export function placeWords(raw: RawWord[], segStart: number, segEnd: number): Word[] {
+  const words: Word[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const w = raw[i]!;
+    if (w.text === '') continue;
+    let start = w.start;
+    let end = w.end;
+    if (start === undefined || end === undefined) {
+      const prevEnd = words.length > 0 ? words[words.length - 1]!.end : segStart;
+      let nextStart = segEnd;
+      for (let j = i + 1; j < raw.length; j++) {
+        const s = raw[j]!.start;
+        if (s !== undefined) {
+          nextStart = s;
+          break;
+        }
+      }
+      start ??= prevEnd;
+      end ??= Math.max(start, nextStart);
+    }
+    words.push({
+      text: w.text,
+      start: sec(start),
+      end: sec(Math.max(start, end)),
+      ...(w.confidence !== undefined ? { confidence: w.confidence } : {}),
+      ...(w.speaker ? { speaker: w.speaker } : {}),
+    });
+  }
+  return words;
+}
+
+/** Speaker turns from labelled words (when present) or segments; same-speaker neighbours closer than `joinGap` s merge. */
+export function turnsFromSegments(segments: Segment[], joinGap = 0.5): SpeakerTurn[] {
+  const pieces: SpeakerTurn[] = [];
+  for (const segment of segments) {
+    const labelled = segment.words?.filter((w) => w.speaker) ?? [];
+    if (labelled.length > 0) {
+      for (const w of labelled) pieces.push({ speaker: w.speaker!, start: w.start, end: w.end });
+    } else if (segment.speaker) {
+      pieces.push({ speaker: segment.speaker, start: segment.start, end: segment.end });
+    }
+  }
+  pieces.sort((a, b) => a.start - b.start || a.end - b.end);
+  const turns: SpeakerTurn[] = [];
+  for (const piece of pieces) {
+    const last = turns[turns.length - 1];
+    if (last && last.speaker === piece.speaker && piece.start - last.end <= joinGap) last.end = Math.max(last.end, piece.end);
+    else turns.push({ ...piece });
+  }
+  return turns;
+}
+
+/** The canonical Diarization built from a transcript's labelled segments. */
+export function diarizationFrom(segments: Segment[], engine: string, model: string, duration?: number): Diarization {
+  const turns = turnsFromSegments(segments);
+  const speakers: string[] = [];
+  for (const turn of turns) if (!speakers.includes(turn.speaker)) speakers.push(turn.speaker);
+  const exclusive = turns.every((t, i) => i === 0 || t.start >= turns[i - 1]!.end);
+  return {
+    format: 'spx-diarization',
+    version: 1,
+    engine,
+    model,
+    turns,
+    ...(exclusive ? { exclusiveTurns: turns.map((t) => ({ ...t })) } : {}),
+    speakers,
+    ...(duration !== undefined ? { duration } : {}),
+  };
+}
+
+export function collapseSpace(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
