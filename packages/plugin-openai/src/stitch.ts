@@ -1,0 +1,138 @@
+// Joins per-piece results (chunks or speaker turns) into one canonical Transcript.
+// Chunk times are shifted by each chunk's offset before they are stored, so here they are
+// already absolute. Where consecutive chunks overlap, the overlap is split at its midpoint:
+// the earlier chunk keeps words whose midpoint lies before it, the later one the rest,
+// so a word heard in both chunks appears once.
+import type { ChunkProvenance, Segment, Transcript, Word } from '@spx/core';
+import type { UploadSegment } from './client.js';
+
+/** What one finished upload leaves in the checkpoint store (times absolute, seconds). */
+export interface PieceResult {
+  index: number;
+  start: number;
+  end: number;
+  sha256: string;
+  bytes: number;
+  text: string;
+  language?: string;
+  /** Turn mode: the speaker of the turn group. */
+  speaker?: string;
+  /** Empty for text-only answers. */
+  segments: UploadSegment[];
+}
+
+/** Shifts relative upload times by `offset` and clamps them into [offset, limit]. */
+export function shiftSegments(segments: UploadSegment[], offset: number, limit: number): UploadSegment[] {
+  const at = (t: number) => round(Math.min(limit, Math.max(offset, offset + t)));
+  return segments.map((s) => ({
+    ...s,
+    start: at(s.start),
+    end: at(s.end),
+    ...(s.words ? { words: s.words.map((w) => ({ ...w, start: at(w.start), end: at(w.end) })) } : {}),
+  }));
+}
+
+export interface StitchOptions {
+  engine: string;
+  model: string;
+  language?: string;
+  timestamps: Transcript['timestamps'];
+  duration?: number;
+  /** `turns`: every piece is one speaker's turn group; its words are clipped to the group. */
+  mode: 'chunks' | 'turns';
+  /** Cut ranges (turn groups without padding) to clip words to, by piece index. */
+  clip?: Map<number, { start: number; end: number }>;
+}
+
+export function stitch(pieces: PieceResult[], options: StitchOptions): Transcript {
+  const ordered = [...pieces].sort((a, b) => a.start - b.start || a.index - b.index);
+  const segments: Segment[] = [];
+  const multiSpeakerChunks = options.mode === 'chunks' && ordered.length > 1;
+  ordered.forEach((piece, i) => {
+    let lo = Number.NEGATIVE_INFINITY;
+    let hi = Number.POSITIVE_INFINITY;
+    if (options.mode === 'chunks') {
+      const prev = ordered[i - 1];
+      const next = ordered[i + 1];
+      if (prev && prev.end > piece.start) lo = (prev.end + piece.start) / 2;
+      if (next && piece.end > next.start) hi = (piece.end + next.start) / 2;
+    } else {
+      const clip = options.clip?.get(piece.index);
+      if (clip) [lo, hi] = [clip.start, clip.end];
+    }
+    const inside = (a: number, b: number) => {
+      const mid = (a + b) / 2;
+      return mid >= lo && mid < hi;
+    };
+    const speakerOf = (label: string | undefined) => piece.speaker ?? (label && multiSpeakerChunks ? `c${piece.index}-${label}` : label);
+    if (piece.segments.length === 0) {
+      if (piece.text) segments.push({ start: piece.start, end: piece.end, text: piece.text, chunk: piece.index, ...(piece.speaker ? { speaker: piece.speaker } : {}) });
+      return;
+    }
+    for (const seg of piece.segments) {
+      const speaker = speakerOf(seg.speaker);
+      if (seg.words && seg.words.length > 0) {
+        const kept = seg.words.filter((w) => inside(w.start, w.end));
+        if (kept.length === 0) continue;
+        const words: Word[] = kept.map((w) => (speaker ? { ...w, speaker } : w));
+        const whole = kept.length === seg.words.length;
+        segments.push({
+          start: whole ? Math.min(seg.start, kept[0]!.start) : kept[0]!.start,
+          end: whole ? Math.max(seg.end, kept[kept.length - 1]!.end) : kept[kept.length - 1]!.end,
+          text: whole ? seg.text : kept.map((w) => w.text).join(' '),
+          words,
+          chunk: piece.index,
+          ...(speaker ? { speaker } : {}),
+        });
+      } else if (options.mode === 'turns' || inside(seg.start, seg.end)) {
+        segments.push({ start: seg.start, end: seg.end, text: seg.text, chunk: piece.index, ...(speaker ? { speaker } : {}) });
+      }
+    }
+  });
+  segments.sort((a, b) => a.start - b.start || (a.chunk ?? 0) - (b.chunk ?? 0));
+  if (options.mode === 'chunks') monotonic(segments);
+  const chunks: ChunkProvenance[] = ordered.map((p) => ({ index: p.index, start: p.start, end: p.end, sha256: p.sha256, bytes: p.bytes }));
+  return {
+    format: 'spx-transcript',
+    version: 1,
+    engine: options.engine,
+    model: options.model,
+    ...(options.language ? { language: options.language } : {}),
+    timestamps: options.timestamps,
+    ...(options.duration !== undefined ? { duration: round(options.duration) } : {}),
+    segments,
+    chunks,
+  };
+}
+
+/**
+ * Where the kept words of two chunks meet, the later chunk's first word may start a little
+ * before the earlier chunk's last word ends; start it at that end so times never go back.
+ */
+function monotonic(segments: Segment[]): void {
+  let lastEnd = 0;
+  for (const segment of segments) {
+    if (!segment.words?.length) {
+      lastEnd = Math.max(lastEnd, segment.end);
+      continue;
+    }
+    const before = lastEnd;
+    for (const word of segment.words) {
+      if (word.start < lastEnd) word.start = Math.min(lastEnd, word.end);
+      lastEnd = Math.max(lastEnd, word.end);
+    }
+    if (segment.start < before) segment.start = segment.words[0]!.start;
+  }
+}
+
+/** The last `chars` characters of `text`, starting at a word boundary. */
+export function tail(text: string, chars = 200): string {
+  if (text.length <= chars) return text.trim();
+  const cut = text.slice(-chars);
+  const space = cut.indexOf(' ');
+  return (space >= 0 ? cut.slice(space + 1) : cut).trim();
+}
+
+export function round(t: number): number {
+  return Math.round(t * 1000) / 1000;
+}

@@ -1,0 +1,98 @@
+// Turn mode: builds upload groups from a Diarization. Consecutive turns of one speaker
+// (gaps up to maxGap) become one group, capped at maxDuration; a group shorter than
+// minTurn is folded into a neighbour (a one-word "yes" is not worth its own request and
+// transcribes badly alone), keeping the neighbour's speaker.
+import { readFile } from 'node:fs/promises';
+import { SpxError, type Diarization, type SpeakerTurn } from '@spx/core';
+
+export interface TurnGroup {
+  index: number;
+  speaker: string;
+  /** Span of the group's turns, seconds. */
+  start: number;
+  end: number;
+  /** Span cut from the audio: the group plus padding, inside [0, duration]. */
+  cutStart: number;
+  cutEnd: number;
+  turns: number;
+}
+
+export interface GroupOptions {
+  maxGap: number;
+  minTurn: number;
+  maxDuration: number;
+  padding: number;
+  /** Audio length, to keep cuts inside it. */
+  duration: number;
+}
+
+export async function readDiarization(path: string): Promise<Diarization> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new SpxError('INPUT_MISSING', `Cannot read the turns file "${path}": ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, {
+      hint: 'Pass `turns:` the diarization output of an earlier stage (a Diarization JSON file).',
+      cause: error,
+    });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new SpxError('INPUT_INVALID', `The turns file "${path}" is not JSON.`, { hint: 'Pass a Diarization JSON file (format "spx-diarization").', cause: error });
+  }
+  const doc = value as Partial<Diarization>;
+  const valid = (list: unknown): list is SpeakerTurn[] =>
+    Array.isArray(list) && list.every((t) => t && typeof t.speaker === 'string' && Number.isFinite(t.start) && Number.isFinite(t.end));
+  if (doc?.format !== 'spx-diarization' || !valid(doc.turns) || (doc.exclusiveTurns !== undefined && !valid(doc.exclusiveTurns))) {
+    throw new SpxError('INPUT_INVALID', `The turns file "${path}" is not a Diarization (format "spx-diarization" with turns of speaker, start, end).`, {
+      hint: 'Pass the `diarization` output of a diarize stage.',
+    });
+  }
+  return doc as Diarization;
+}
+
+export function groupTurns(diarization: Diarization, options: GroupOptions): TurnGroup[] {
+  const source = diarization.exclusiveTurns?.length ? diarization.exclusiveTurns : diarization.turns;
+  const turns = source.filter((t) => t.end > t.start).sort((a, b) => a.start - b.start || a.end - b.end);
+  type Draft = { speaker: string; start: number; end: number; turns: number };
+  const drafts: Draft[] = [];
+  for (const turn of turns) {
+    const last = drafts[drafts.length - 1];
+    if (last && last.speaker === turn.speaker && turn.start - last.end <= options.maxGap && Math.max(last.end, turn.end) - last.start <= options.maxDuration) {
+      last.end = Math.max(last.end, turn.end);
+      last.turns++;
+    } else {
+      drafts.push({ speaker: turn.speaker, start: turn.start, end: turn.end, turns: 1 });
+    }
+  }
+  // Fold short groups into a neighbour, preferring the nearer one.
+  for (let i = 0; i < drafts.length; ) {
+    const group = drafts[i]!;
+    if (group.end - group.start >= options.minTurn || drafts.length === 1) {
+      i++;
+      continue;
+    }
+    const prev = drafts[i - 1];
+    const next = drafts[i + 1];
+    const fits = (other: Draft | undefined) =>
+      other !== undefined && Math.max(other.end, group.end) - Math.min(other.start, group.start) <= options.maxDuration && Math.max(other.start, group.start) - Math.min(other.end, group.end) <= options.maxGap;
+    const gapPrev = prev ? group.start - prev.end : Number.POSITIVE_INFINITY;
+    const gapNext = next ? next.start - group.end : Number.POSITIVE_INFINITY;
+    const target = fits(prev) && (gapPrev <= gapNext || !fits(next)) ? prev : fits(next) ? next : undefined;
+    if (!target) {
+      i++;
+      continue;
+    }
+    target.start = Math.min(target.start, group.start);
+    target.end = Math.max(target.end, group.end);
+    target.turns += group.turns;
+    drafts.splice(i, 1);
+    if (target === prev) i = Math.max(0, i - 1);
+  }
+  return drafts
+    .map((d) => ({ ...d, cutStart: Math.max(0, d.start - options.padding), cutEnd: Math.min(options.duration, d.end + options.padding) }))
+    .filter((d) => d.cutEnd - d.cutStart > 0.05)
+    .map((d, index) => ({ index, ...d }));
+}
