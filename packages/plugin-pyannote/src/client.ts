@@ -1,0 +1,272 @@
+// A small typed client for the pyannoteAI v1 API (see docs in the package README). Every
+// request goes through core's fetchWithRetry (429 retry-after, 5xx/network backoff) and every
+// refusal through apiError, so the key's variable name is reported and never its value.
+import { openAsBlob } from 'node:fs';
+import { SpxError, apiError, fetchWithRetry, readJson, sleep, type RetryEvent, type RetryPolicy } from '@spx/core';
+
+export const SERVICE = 'pyannoteAI';
+export const KEY_VARIABLE = 'PYANNOTEAI_API_KEY';
+export const BASE_URL_VARIABLE = 'PYANNOTEAI_BASE_URL';
+export const DEFAULT_BASE_URL = 'https://api.pyannote.ai';
+
+export type JobStatus = 'pending' | 'created' | 'running' | 'succeeded' | 'failed' | 'canceled';
+export type Model = 'precision-2' | 'community-1';
+
+export interface ApiTurn {
+  speaker: string;
+  start: number;
+  end: number;
+  /** Per-speaker confidence 0..100 when `turnLevelConfidence` was requested. */
+  confidence?: Record<string, number>;
+}
+
+export interface DiarizeOutput {
+  diarization: ApiTurn[];
+  exclusiveDiarization?: ApiTurn[];
+  confidence?: { score: number[]; resolution: number };
+  warning?: string;
+}
+
+export interface IdentifyOutput extends DiarizeOutput {
+  identification?: Array<{ speaker: string; start: number; end: number; diarizationSpeaker: string; match: string | null }>;
+  voiceprints?: Array<{ speaker: string; match: string | null; confidence?: Record<string, number> }>;
+}
+
+export interface VoiceprintOutput {
+  voiceprint: string;
+  warning?: string;
+}
+
+export interface Job<O = Record<string, unknown>> {
+  jobId: string;
+  status: JobStatus;
+  createdAt?: string;
+  updatedAt?: string;
+  output?: O & { error?: string };
+}
+
+export interface JobCreated {
+  jobId: string;
+  status: string;
+  warning?: string;
+}
+
+export interface SpeakerCounts {
+  numSpeakers?: number;
+  minSpeakers?: number;
+  maxSpeakers?: number;
+}
+
+export interface DiarizeRequest extends SpeakerCounts {
+  url: string;
+  model?: Model;
+  confidence?: boolean;
+  turnLevelConfidence?: boolean;
+  exclusive?: boolean;
+}
+
+export interface IdentifyRequest extends SpeakerCounts {
+  url: string;
+  model?: 'precision-2';
+  voiceprints: Array<{ label: string; voiceprint: string }>;
+  matching?: { exclusive?: boolean; threshold?: number };
+  confidence?: boolean;
+  turnLevelConfidence?: boolean;
+  exclusive?: boolean;
+}
+
+export interface VoiceprintRequest {
+  url: string;
+  model?: 'precision-2';
+}
+
+export interface PyannoteClientOptions {
+  apiKey: string;
+  /** Server root; `/v1/...` is appended. Default https://api.pyannote.ai. */
+  baseURL?: string;
+  signal?: AbortSignal;
+  policy?: Partial<RetryPolicy>;
+  onRetry?: (event: RetryEvent) => void;
+}
+
+export interface WaitOptions {
+  /** First delay between polls; grows by half each poll up to maxIntervalMs. */
+  intervalMs: number;
+  maxIntervalMs: number;
+  /** Overall deadline for this wait, from its start. */
+  timeoutMs: number;
+  /** Called after each poll with the status seen. */
+  onStatus?: (status: JobStatus, polls: number) => void;
+}
+
+/** How a wait for a job ended. `gone`: unknown, expired, or its output was already deleted. */
+export type JobEnd<O> = { kind: 'succeeded'; job: Job<O>; output: O } | { kind: 'failed' | 'canceled'; job: Job<O>; reason: string } | { kind: 'gone'; reason: string };
+
+const TERMINAL = new Set<JobStatus>(['succeeded', 'failed', 'canceled']);
+
+export class PyannoteClient {
+  readonly baseURL: string;
+  readonly #apiKey: string;
+  readonly #options: PyannoteClientOptions;
+
+  constructor(options: PyannoteClientOptions) {
+    this.#apiKey = options.apiKey;
+    this.#options = options;
+    this.baseURL = (options.baseURL || DEFAULT_BASE_URL).replace(/\/+$/, '');
+  }
+
+  /** GET /v1/test: checks the key. */
+  async testConnection(): Promise<void> {
+    await this.#json('GET', '/v1/test');
+  }
+
+  /** POST /v1/media/input: declares a media:// key and returns the presigned PUT URL. */
+  async createUploadUrl(mediaUrl: string): Promise<string> {
+    const body = await this.#json<{ url?: unknown }>('POST', '/v1/media/input', { url: mediaUrl });
+    if (typeof body.url !== 'string' || !body.url) throw badResponse('media/input answered without an upload URL');
+    return body.url;
+  }
+
+  /** Uploads a local file to temporary storage under `mediaUrl` (media://…) and returns `mediaUrl`. */
+  async upload(path: string, mediaUrl: string): Promise<string> {
+    const data = await openAsBlob(path);
+    for (let round = 1; ; round++) {
+      const putUrl = await this.createUploadUrl(mediaUrl);
+      const response = await fetchWithRetry(putUrl, { method: 'PUT', body: data }, this.#retryOptions());
+      if (response.ok) {
+        await response.body?.cancel().catch(() => undefined);
+        return mediaUrl;
+      }
+      // A presigned URL that expired between issue and use: get a fresh one once.
+      if ((response.status === 403 || response.status === 400) && round === 1) {
+        await response.body?.cancel().catch(() => undefined);
+        continue;
+      }
+      if (response.status === 403) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new SpxError('API_ERROR', `${SERVICE} storage refused the upload of "${mediaUrl}" (HTTP 403).`, {
+          hint: 'The presigned upload URL was rejected twice; run the same command again to get a fresh one.',
+          retryable: true,
+        });
+      }
+      throw await apiError(response, `${SERVICE} storage`, KEY_VARIABLE);
+    }
+  }
+
+  /** POST /v1/diarize. */
+  diarize(request: DiarizeRequest): Promise<JobCreated> {
+    return this.#submit('/v1/diarize', request);
+  }
+
+  /** POST /v1/voiceprint. */
+  voiceprint(request: VoiceprintRequest): Promise<JobCreated> {
+    return this.#submit('/v1/voiceprint', request);
+  }
+
+  /** POST /v1/identify. */
+  identify(request: IdentifyRequest): Promise<JobCreated> {
+    return this.#submit('/v1/identify', request);
+  }
+
+  /** GET /v1/jobs/{id}; undefined when the API no longer knows the job (404). */
+  async getJob<O>(jobId: string): Promise<Job<O> | undefined> {
+    const response = await this.#fetch('GET', `/v1/jobs/${encodeURIComponent(jobId)}`);
+    if (response.status === 404) {
+      await response.body?.cancel().catch(() => undefined);
+      return undefined;
+    }
+    if (!response.ok) throw await this.#refusal(response);
+    const job = await readJson<Job<O>>(response, SERVICE);
+    if (!job || typeof job !== 'object' || typeof job.status !== 'string') throw badResponse(`job ${jobId} answered without a status`);
+    return job;
+  }
+
+  /**
+   * Polls a job until it ends, backing off between polls. Throws API_TIMEOUT at the deadline
+   * (the job itself keeps running remotely; a later wait on the same id picks it up).
+   */
+  async waitForJob<O>(jobId: string, options: WaitOptions): Promise<JobEnd<O>> {
+    const started = Date.now();
+    let interval = Math.max(1, options.intervalMs);
+    let last: JobStatus | undefined;
+    for (let polls = 1; ; polls++) {
+      const job = await this.getJob<O>(jobId);
+      if (!job) return { kind: 'gone', reason: `${SERVICE} answered 404 for job ${jobId} (unknown or expired)` };
+      last = job.status;
+      options.onStatus?.(job.status, polls);
+      if (TERMINAL.has(job.status)) {
+        if (job.status === 'succeeded') {
+          if (!job.output) return { kind: 'gone', reason: `job ${jobId} succeeded but its output is no longer available` };
+          return { kind: 'succeeded', job, output: job.output };
+        }
+        const reason = typeof job.output?.error === 'string' && job.output.error ? job.output.error : job.status === 'canceled' ? 'the job was canceled' : 'no reason given';
+        return { kind: job.status === 'failed' ? 'failed' : 'canceled', job, reason };
+      }
+      const elapsed = Date.now() - started;
+      if (elapsed >= options.timeoutMs) {
+        throw new SpxError('API_TIMEOUT', `${SERVICE} job ${jobId} did not finish within ${formatDuration(options.timeoutMs)} (last status "${last}").`, {
+          hint: 'Run the same command again to keep waiting for the same job (no new job is submitted), or raise pollTimeoutMs.',
+          retryable: true,
+        });
+      }
+      await sleep(Math.min(interval, Math.max(1, options.timeoutMs - elapsed)), this.#options.signal);
+      interval = Math.min(options.maxIntervalMs, Math.ceil(interval * 1.5));
+    }
+  }
+
+  async #submit(path: string, request: object): Promise<JobCreated> {
+    const created = await this.#json<JobCreated>('POST', path, request);
+    if (typeof created.jobId !== 'string' || !created.jobId) throw badResponse(`${path} answered without a jobId`);
+    return created;
+  }
+
+  async #json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.#fetch(method, path, body);
+    if (!response.ok) throw await this.#refusal(response);
+    return readJson<T>(response, SERVICE);
+  }
+
+  #fetch(method: string, path: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#apiKey}`, accept: 'application/json', 'user-agent': 'spx-plugin-pyannote' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return fetchWithRetry(`${this.baseURL}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }, this.#retryOptions());
+  }
+
+  #retryOptions() {
+    return { service: SERVICE, signal: this.#options.signal, policy: this.#options.policy, onRetry: this.#options.onRetry };
+  }
+
+  /** apiError, plus the field list of a 400 ValidationErrorResponse. */
+  async #refusal(response: Response): Promise<SpxError> {
+    const fields = response.status === 400 ? await validationFields(response.clone()) : '';
+    const error = await apiError(response, SERVICE, KEY_VARIABLE);
+    if (!fields) return error;
+    return new SpxError(error.code, `${error.message.replace(/\.$/, '')} (${fields}).`, { hint: error.hint, retryable: error.retryable });
+  }
+}
+
+async function validationFields(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { errors?: Array<{ field?: unknown; message?: unknown }> };
+    if (!Array.isArray(body.errors)) return '';
+    return body.errors
+      .slice(0, 5)
+      .map((e) => `${String(e.field ?? '?')}: ${String(e.message ?? 'invalid')}`)
+      .join('; ');
+  } catch {
+    return '';
+  }
+}
+
+function badResponse(what: string): SpxError {
+  return new SpxError('API_BAD_RESPONSE', `${SERVICE} sent an unexpected answer: ${what}.`, {
+    hint: 'This is a fault on the service side; run the same command again later to resume.',
+    retryable: true,
+  });
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 100) / 10} s`;
+  return `${Math.round(ms / 6000) / 10} min`;
+}

@@ -1,0 +1,121 @@
+// Turns pyannoteAI job outputs into spx's canonical Diarization and into RTTM.
+import { DIARIZATION_FORMAT, type Diarization, type SpeakerTurn } from '@spx/core';
+import type { ApiTurn, DiarizeOutput, IdentifyOutput } from './client.js';
+
+export const ENGINE = 'pyannoteai';
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+/** Validated, sorted canonical turns. `rename` maps API labels (e.g. to identified names). */
+export function toTurns(turns: readonly ApiTurn[] | undefined, rename: (label: string) => { speaker: string; confidence?: number } = (s) => ({ speaker: s })): SpeakerTurn[] {
+  const out: SpeakerTurn[] = [];
+  for (const turn of turns ?? []) {
+    if (!turn || typeof turn.speaker !== 'string' || !Number.isFinite(turn.start) || !Number.isFinite(turn.end) || turn.end < turn.start) continue;
+    const named = rename(turn.speaker);
+    const own = turn.confidence?.[turn.speaker];
+    const confidence = named.confidence ?? (typeof own === 'number' ? own / 100 : undefined);
+    out.push({ speaker: named.speaker, start: round3(turn.start), end: round3(turn.end), ...(confidence === undefined ? {} : { confidence: round3(confidence) }) });
+  }
+  return out.sort((a, b) => a.start - b.start || a.end - b.end);
+}
+
+/** Labels in order of first appearance. */
+export function speakersOf(...lists: SpeakerTurn[][]): string[] {
+  const seen = new Set<string>();
+  for (const list of lists) for (const turn of [...list].sort((a, b) => a.start - b.start)) seen.add(turn.speaker);
+  return [...seen];
+}
+
+export interface DiarizationMeta {
+  model: string;
+  duration?: number;
+}
+
+export function diarizationFromOutput(output: DiarizeOutput, meta: DiarizationMeta): Diarization {
+  const turns = toTurns(output.diarization);
+  const exclusiveTurns = output.exclusiveDiarization ? toTurns(output.exclusiveDiarization) : undefined;
+  return {
+    format: DIARIZATION_FORMAT,
+    version: 1,
+    engine: ENGINE,
+    model: meta.model,
+    turns,
+    ...(exclusiveTurns ? { exclusiveTurns } : {}),
+    speakers: speakersOf(exclusiveTurns ?? [], turns),
+    ...(meta.duration === undefined ? {} : { duration: round3(meta.duration) }),
+  };
+}
+
+export interface SpeakerMatch {
+  /** Diarization label, e.g. SPEAKER_00. */
+  speaker: string;
+  /** Matched voiceprint label, or null. */
+  match: string | null;
+  /** Confidence 0..1 of the match (or of the best candidate when unmatched). */
+  confidence?: number;
+  /** Every candidate's confidence, 0..1. */
+  candidates?: Record<string, number>;
+}
+
+/** Diarization label → match, from `voiceprints` and, where missing, `identification`. */
+export function matchesFromOutput(output: IdentifyOutput): SpeakerMatch[] {
+  const matches = new Map<string, SpeakerMatch>();
+  for (const entry of output.voiceprints ?? []) {
+    if (!entry || typeof entry.speaker !== 'string') continue;
+    const candidates = Object.fromEntries(Object.entries(entry.confidence ?? {}).filter(([, v]) => typeof v === 'number').map(([k, v]) => [k, round3(v / 100)]));
+    const match = typeof entry.match === 'string' && entry.match ? entry.match : null;
+    const best = match ? candidates[match] : Math.max(...Object.values(candidates), Number.NEGATIVE_INFINITY);
+    matches.set(entry.speaker, {
+      speaker: entry.speaker,
+      match,
+      ...(best !== undefined && Number.isFinite(best) ? { confidence: best } : {}),
+      ...(Object.keys(candidates).length ? { candidates } : {}),
+    });
+  }
+  for (const entry of output.identification ?? []) {
+    if (!entry || typeof entry.diarizationSpeaker !== 'string' || matches.has(entry.diarizationSpeaker)) continue;
+    matches.set(entry.diarizationSpeaker, { speaker: entry.diarizationSpeaker, match: typeof entry.match === 'string' && entry.match ? entry.match : null });
+  }
+  return [...matches.values()].sort((a, b) => a.speaker.localeCompare(b.speaker));
+}
+
+/**
+ * Identification → canonical Diarization: matched turns carry the voiceprint label as speaker
+ * (and the match confidence), unmatched ones keep the anonymous label; `names` maps every
+ * matched label to its display name.
+ */
+export function identifiedDiarization(output: IdentifyOutput, meta: DiarizationMeta, displayNames: Record<string, string> = {}): { diarization: Diarization; matches: SpeakerMatch[] } {
+  const matches = matchesFromOutput(output);
+  const byLabel = new Map(matches.map((m) => [m.speaker, m]));
+  const rename = (label: string) => {
+    const m = byLabel.get(label);
+    return m?.match ? { speaker: m.match, ...(m.confidence === undefined ? {} : { confidence: m.confidence }) } : { speaker: label };
+  };
+  let turns = toTurns(output.diarization, rename);
+  if (turns.length === 0 && output.identification?.length) {
+    turns = toTurns(output.identification.map((t) => ({ speaker: t.diarizationSpeaker ?? t.speaker, start: t.start, end: t.end })), rename);
+  }
+  const exclusiveTurns = output.exclusiveDiarization ? toTurns(output.exclusiveDiarization, rename) : undefined;
+  const names: Record<string, string> = {};
+  for (const m of matches) if (m.match) names[m.match] = displayNames[m.match] ?? m.match;
+  return {
+    diarization: {
+      format: DIARIZATION_FORMAT,
+      version: 1,
+      engine: ENGINE,
+      model: meta.model,
+      turns,
+      ...(exclusiveTurns ? { exclusiveTurns } : {}),
+      speakers: speakersOf(exclusiveTurns ?? [], turns),
+      names,
+      ...(meta.duration === undefined ? {} : { duration: round3(meta.duration) }),
+    },
+    matches,
+  };
+}
+
+/** NIST RTTM: one SPEAKER line per turn; fields must not contain spaces. */
+export function toRttm(turns: readonly SpeakerTurn[], uri: string): string {
+  const safe = (s: string) => s.replace(/\s+/g, '_') || '_';
+  return turns.map((t) => `SPEAKER ${safe(uri)} 1 ${t.start.toFixed(3)} ${(t.end - t.start).toFixed(3)} <NA> <NA> ${safe(t.speaker)} <NA> <NA>\n`).join('');
+}

@@ -1,0 +1,168 @@
+// What the three stages share: the key and base URL from the environment, the client with
+// retry logging, polling params, speaker-count checks, the audio source (file or public URL).
+import { existsSync, statSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { SpxError, sha256, sha256File, type JSONSchema, type Logger, type Pricing, type StageContext } from '@spx/core';
+import { BASE_URL_VARIABLE, DEFAULT_BASE_URL, KEY_VARIABLE, PyannoteClient, SERVICE, type SpeakerCounts, type WaitOptions } from '../client.js';
+import { uploadOnce, type Memo } from '../jobs.js';
+import { wavDuration } from '../wav.js';
+
+/**
+ * An estimate, not a quote: the API contract gives no prices. pyannoteAI bills processed
+ * audio time; override per stage with the pipeline's `pricing:` map.
+ */
+export const PRICING: Pricing = { unit: 'audio hour', usd: 0.15 };
+
+export interface PollParams {
+  pollIntervalMs: number;
+  maxPollIntervalMs: number;
+  pollTimeoutMs: number;
+}
+
+export const pollSchema: Record<string, JSONSchema> = {
+  pollIntervalMs: { type: 'integer', minimum: 1, default: 5000, description: 'First delay between job status polls; grows by half each poll.' },
+  maxPollIntervalMs: { type: 'integer', minimum: 1, default: 30000, description: 'Longest delay between polls.' },
+  pollTimeoutMs: { type: 'integer', minimum: 1, default: 1_800_000, description: 'Overall deadline for one wait on a job (default 30 min); a rerun keeps waiting on the same job.' },
+};
+
+export const speakerCountSchema: Record<string, JSONSchema> = {
+  numSpeakers: { type: 'integer', minimum: 1, description: 'Exact number of speakers, when known.' },
+  minSpeakers: { type: 'integer', minimum: 1, description: 'Lower bound on the number of speakers.' },
+  maxSpeakers: { type: 'integer', minimum: 1, description: 'Upper bound on the number of speakers.' },
+};
+
+export const audioSourceSchema: Record<string, JSONSchema> = {
+  audio: { type: 'string', minLength: 1, description: 'Audio file to upload to pyannoteAI temporary storage (e.g. ${{ stages.convert.outputs.audio }}).' },
+  url: { type: 'string', pattern: '^(https?|media)://', description: 'Public http(s) URL the API can download, or a media:// key already uploaded; used instead of `audio`.' },
+};
+
+export const audioSourceRequired: JSONSchema[] = [{ required: ['audio'] }, { required: ['url'] }];
+
+export interface Env {
+  apiKey?: string;
+  baseURL: string;
+}
+
+export function readEnv(env: Readonly<Record<string, string | undefined>> = process.env): Env {
+  const apiKey = env[KEY_VARIABLE]?.trim() || undefined;
+  return { apiKey, baseURL: env[BASE_URL_VARIABLE]?.trim() || DEFAULT_BASE_URL };
+}
+
+export function missingKey(): SpxError {
+  return new SpxError('MISSING_API_KEY', `${KEY_VARIABLE} is not set; the ${SERVICE} stages need it.`, {
+    hint: `Create a key at https://dashboard.pyannote.ai and export ${KEY_VARIABLE}=… before running (it is read from the environment only, never stored).`,
+  });
+}
+
+/** Preflight shared by all stages: key present, speaker counts consistent. */
+export function preflightCommon(env: Readonly<Record<string, string | undefined>>, params: Partial<SpeakerCounts>): void {
+  if (!readEnv(env).apiKey) throw missingKey();
+  checkSpeakerCounts(params);
+}
+
+export function checkSpeakerCounts(params: Partial<SpeakerCounts>): void {
+  const { numSpeakers, minSpeakers, maxSpeakers } = params;
+  if (typeof minSpeakers === 'number' && typeof maxSpeakers === 'number' && minSpeakers > maxSpeakers) {
+    throw new SpxError('PARAMS_INVALID', `minSpeakers (${minSpeakers}) is greater than maxSpeakers (${maxSpeakers}).`, { hint: 'Make minSpeakers ≤ maxSpeakers, or set numSpeakers alone.' });
+  }
+  if (typeof numSpeakers === 'number' && ((typeof minSpeakers === 'number' && numSpeakers < minSpeakers) || (typeof maxSpeakers === 'number' && numSpeakers > maxSpeakers))) {
+    throw new SpxError('PARAMS_INVALID', `numSpeakers (${numSpeakers}) is outside minSpeakers..maxSpeakers.`, { hint: 'Set numSpeakers alone, or only minSpeakers/maxSpeakers.' });
+  }
+}
+
+export function speakerCounts(params: Partial<SpeakerCounts>): SpeakerCounts {
+  const out: SpeakerCounts = {};
+  if (typeof params.numSpeakers === 'number') out.numSpeakers = params.numSpeakers;
+  if (typeof params.minSpeakers === 'number') out.minSpeakers = params.minSpeakers;
+  if (typeof params.maxSpeakers === 'number') out.maxSpeakers = params.maxSpeakers;
+  return out;
+}
+
+/** A client configured from the environment, logging each retry as a warning. */
+export function clientFor(ctx: StageContext<unknown>): PyannoteClient {
+  const env = readEnv();
+  if (!env.apiKey) throw missingKey();
+  return new PyannoteClient({
+    apiKey: env.apiKey,
+    baseURL: env.baseURL,
+    signal: ctx.signal,
+    onRetry: (event) => ctx.logger.warn(`${SERVICE}: ${event.reason}; retrying in ${event.delayMs} ms (attempt ${event.attempt + 1}).`),
+  });
+}
+
+export function waitOptions(ctx: StageContext<PollParams>): WaitOptions {
+  const p = ctx.params;
+  return {
+    intervalMs: p.pollIntervalMs,
+    maxIntervalMs: Math.max(p.pollIntervalMs, p.maxPollIntervalMs),
+    timeoutMs: p.pollTimeoutMs,
+    onStatus: (status, polls) => {
+      ctx.progress({ done: 0, total: 1, message: `${SERVICE} job ${status} (poll ${polls})` });
+      ctx.logger.debug(`${SERVICE} job status ${status} (poll ${polls}).`);
+    },
+  };
+}
+
+/** Resolves a user path: as given (relative to the working directory), else next to the pipeline file. */
+export function resolveUserPath(path: string, pipelineFile?: string): string {
+  const direct = resolve(path);
+  if (existsSync(direct) || !pipelineFile) return direct;
+  const beside = resolve(pipelineFile, '..', path);
+  return existsSync(beside) ? beside : direct;
+}
+
+export interface LocalAudio {
+  path: string;
+  sha256: string;
+  bytes: number;
+  /** Seconds, when readable from the file header. */
+  duration?: number;
+}
+
+export async function localAudio(path: string, what: string, pipelineFile?: string): Promise<LocalAudio> {
+  const full = resolveUserPath(path, pipelineFile);
+  let bytes: number;
+  try {
+    const info = statSync(full);
+    if (!info.isFile()) throw new Error('not a file');
+    bytes = info.size;
+  } catch {
+    throw new SpxError('INPUT_MISSING', `${what} "${path}" does not exist or is not a file.`, { hint: 'Check the path (relative paths are resolved from the working directory, then from the pipeline file).' });
+  }
+  if (bytes === 0) throw new SpxError('INPUT_INVALID', `${what} "${path}" is empty.`, { hint: 'Point it at a non-empty audio file.' });
+  const duration = await wavDuration(full).catch(() => undefined);
+  return { path: full, sha256: await sha256File(full), bytes, ...(duration === undefined ? {} : { duration }) };
+}
+
+export interface AudioSource {
+  /** What the job request's `url` field gets. */
+  url: string;
+  /** Key part identifying the content (sha256 of the file, or of the URL). */
+  id: string;
+  /** Local file, when one was uploaded. */
+  local?: LocalAudio;
+  /** Used in RTTM and messages. */
+  name: string;
+}
+
+/** Uploads `audio` (once, reused while kept) or passes `url` through. */
+export async function audioSource(ctx: StageContext<{ audio?: string; url?: string }>, client: PyannoteClient, memo: Memo): Promise<AudioSource> {
+  const { audio, url } = ctx.params;
+  if (audio) {
+    const local = await localAudio(audio, 'audio', ctx.run.pipeline.file);
+    const media = await uploadOnce(client, memo, local.path, local.sha256, ctx.logger);
+    return { url: media, id: local.sha256, local, name: stem(local.path) };
+  }
+  if (url) {
+    return { url, id: `url-${sha256(url)}`, name: stem(new URL(url).pathname) || 'audio' };
+  }
+  throw new SpxError('PARAMS_INVALID', 'Neither `audio` nor `url` is set.', { hint: 'Set `audio` to a file (or `url` to a public URL).' });
+}
+
+export function stem(path: string): string {
+  return basename(path, extname(path));
+}
+
+export function logWarning(logger: Logger, warning: unknown): void {
+  if (typeof warning === 'string' && warning) logger.warn(`${SERVICE}: ${warning}`);
+}
