@@ -30,7 +30,7 @@ export interface PredictParams {
 
 export interface PredictOutputs extends Record<string, unknown> {
   transcript: FileRef;
-  diarization?: FileRef;
+  diarization: FileRef;
   raw: FileRef;
   prediction: { id: string; model: string; version: string; predictTime: number };
   language: string | null;
@@ -95,7 +95,7 @@ export function createPredictStage(options: PredictStageOptions = {}): StageDefi
     },
     outputs: {
       transcript: { kind: 'file', description: 'Canonical transcript JSON (spx-transcript), speakers on segments/words when the model gives them.' },
-      diarization: { kind: 'file', description: 'Canonical diarization JSON (spx-diarization); present when the model was asked to label speakers.' },
+      diarization: { kind: 'file', description: 'Canonical diarization JSON (spx-diarization) from the speaker labels; no turns when the model was not asked to label speakers.' },
       raw: { kind: 'file', description: "The model's output exactly as Replicate returned it." },
       prediction: { kind: 'json', description: '{ id, model, version, predictTime } of the prediction used.' },
       language: { kind: 'json', description: 'Language the model reported, or null.' },
@@ -206,7 +206,9 @@ async function runPredict(ctx: StageContext<PredictParams>, adapters: Readonly<R
   const modelId = `${stored.model}:${stored.version}`;
   const mapped = adapter.output(final.output, { engine: `replicate/${adapter.name}`, model: modelId, diarized, ...(duration !== undefined ? { duration } : {}) });
   const transcript = await ctx.artifacts.write('transcript.json', `${JSON.stringify(mapped.transcript, null, 2)}\n`, 'application/json');
-  const diarization = diarized && mapped.diarization ? await ctx.artifacts.write('diarization.json', `${JSON.stringify(mapped.diarization, null, 2)}\n`, 'application/json') : undefined;
+  // Always written (the runner wants every declared output); empty when the model was not asked for speakers.
+  const turns = diarized && mapped.diarization ? mapped.diarization : { format: 'spx-diarization' as const, version: 1 as const, engine: `replicate/${adapter.name}`, model: modelId, turns: [], speakers: [], ...(duration !== undefined ? { duration } : {}) };
+  const diarization = await ctx.artifacts.write('diarization.json', `${JSON.stringify(turns, null, 2)}\n`, 'application/json');
   const speakerSet = new Set<string>();
   for (const segment of mapped.transcript.segments) {
     if (segment.speaker) speakerSet.add(segment.speaker);
@@ -216,7 +218,7 @@ async function runPredict(ctx: StageContext<PredictParams>, adapters: Readonly<R
   return {
     outputs: {
       transcript,
-      ...(diarization ? { diarization } : {}),
+      diarization,
       raw,
       prediction: { id: final.id, model: stored.model, version: stored.version, predictTime },
       language: mapped.transcript.language ?? null,

@@ -2,9 +2,7 @@
 
 const SENTENCES = [
   'Hello, thanks for calling.',
-  'Hi, I have a question about my order.',
-  'Sure, can you give me the order number?',
-  'It is 42 17 99.',
+  'Hi, my order number is 42 17.',
   'Thank you, one moment please.',
   'I can see it shipped yesterday.',
   'Great, when will it arrive?',

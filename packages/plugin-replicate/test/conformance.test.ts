@@ -1,0 +1,19 @@
+import { expect } from 'chai';
+import { pluginConformanceTests } from '@spx/core/testing';
+import plugin, { createPredictStage, defineAdapter, whisperDiarization } from '../src/index.js';
+
+describe('plugin-replicate conformance', () => {
+  pluginConformanceTests(it, plugin);
+
+  it('exposes replicate/predict with pricing per prediction second', () => {
+    expect(Object.keys(plugin.stages)).to.deep.equal(['replicate/predict']);
+    expect(plugin.stages['replicate/predict']!.pricing).to.deep.include({ unit: 'prediction second' });
+  });
+
+  it('builds a stage for custom adapters, listing them in the params schema', () => {
+    const mine = defineAdapter({ ...whisperDiarization, name: 'my-model', model: 'me/my-model' });
+    const stage = createPredictStage({ adapters: { 'my-model': mine } });
+    const adapterSchema = (stage.params.properties as Record<string, { enum: string[]; default: string }>).adapter;
+    expect(adapterSchema).to.deep.include({ enum: ['my-model'], default: 'my-model' });
+  });
+});
