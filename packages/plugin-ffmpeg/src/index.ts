@@ -1,5 +1,10 @@
 // @spx/plugin-ffmpeg: stages that convert, probe and chunk audio with the real ffmpeg binaries,
 // plus the library functions other plugins use to cut audio.
+import { createRequire } from 'node:module';
+import { definePlugin } from '@spx/core';
+import { chunkStage } from './stages/chunk.js';
+import { convertStage } from './stages/convert.js';
+import { probeStage } from './stages/probe.js';
 export { findBinaries, INSTALL_HINT, type Binaries } from './binaries.js';
 export { probeAudio, measureDuration, type AudioInfo, type StreamInfo, type ProbeOptions } from './probe.js';
 export {
@@ -20,3 +25,20 @@ export {
 export { detectSilences, type Silence, type SilenceOptions } from './silence.js';
 export { planChunks, chunkLimit, type ChunkPlan, type ChunkPlanOptions } from './plan.js';
 export { summarizeStderr } from './errors.js';
+
+export { bytesPerSecond, type Chunk, type ChunkParams } from './stages/chunk.js';
+export type { ConvertParams } from './stages/convert.js';
+export type { ProbeParams } from './stages/probe.js';
+
+const pkg = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
+
+export default definePlugin({
+  name: pkg.name,
+  version: pkg.version,
+  apiVersion: 1,
+  stages: {
+    'ffmpeg/convert': convertStage,
+    'ffmpeg/probe': probeStage,
+    'ffmpeg/chunk': chunkStage,
+  },
+});

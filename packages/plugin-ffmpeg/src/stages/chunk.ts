@@ -1,0 +1,118 @@
+// ffmpeg/chunk: splits long audio into pieces under a size and/or duration limit, cutting in
+// silence near each limit. Probe, silence detection and every chunk are checkpointed sub-steps;
+// a chunk is reused on resume only if its file still verifies (size + sha256), else it is re-cut.
+import { join } from 'node:path';
+import { defineStage, SpxError, type FileRef } from '@spx/core';
+import { bitrateValue, DEFAULT_BITRATES, encoderArgs, extractSegment, MEDIA_TYPES, type AudioFormat } from '../convert.js';
+import { chunkLimit, planChunks } from '../plan.js';
+import { probeAudio, type AudioInfo } from '../probe.js';
+import { detectSilences, type Silence } from '../silence.js';
+import { checkAborted, encodeParams, fileRefFor, inputParam, jsonStep, preflightBinaries, resolveInput, secondsProgress, type EncodeParams } from './common.js';
+import { EXTENSIONS } from './convert.js';
+
+export interface ChunkParams extends EncodeParams {
+  input: string;
+  maxDuration?: number;
+  maxBytes?: number;
+  overlap: number;
+  searchWindow: number;
+  noiseDb: number;
+  minSilence: number;
+}
+
+export interface Chunk {
+  index: number;
+  /** Offset of the chunk in the input, seconds. */
+  start: number;
+  end: number;
+  file: FileRef;
+}
+
+/** Upper bound of encoded bytes per second, so a byte limit is never exceeded. */
+export function bytesPerSecond(format: AudioFormat, sampleRate: number, channels: number, bitrate?: string | number): number {
+  if (format === 'wav' || format === 'flac') return sampleRate * channels * 2; // flac is always smaller than PCM
+  const bits = bitrateValue(bitrate ?? DEFAULT_BITRATES[format]);
+  return (bits / 8) * (format === 'opus' ? 1.15 : 1.02); // opus is VBR; mp3 frames add a little
+}
+
+function checkParams(params: ChunkParams): void {
+  encoderArgs(params);
+  if (params.maxDuration === undefined && params.maxBytes === undefined) {
+    throw new SpxError('PARAMS_INVALID', 'ffmpeg/chunk needs maxDuration or maxBytes.', { hint: 'Set maxDuration (seconds) and/or maxBytes.' });
+  }
+  const limit = chunkLimit({ maxDuration: params.maxDuration, maxBytes: params.maxBytes, bytesPerSecond: bytesPerSecond(params.format, params.sampleRate, params.channels, params.bitrate) });
+  if (params.overlap * 2 >= limit) throw new SpxError('PARAMS_INVALID', `overlap ${params.overlap} s is too long for chunks of at most ${limit.toFixed(3)} s.`, { hint: 'Use an overlap shorter than half the chunk length.' });
+}
+
+const chunkName = (index: number, format: AudioFormat): string => `chunk-${String(index).padStart(4, '0')}.${EXTENSIONS[format]}`;
+
+export const chunkStage = defineStage<ChunkParams, { chunks: Chunk[]; manifest: FileRef; info: AudioInfo }>({
+  description: 'Splits long audio into chunks under a size and/or duration limit, cutting in silences near the limit, with optional overlap.',
+  version: '1',
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['input'],
+    properties: {
+      input: inputParam,
+      maxDuration: { type: 'number', exclusiveMinimum: 0, default: 600, description: 'Longest chunk in seconds, overlap included.' },
+      maxBytes: { type: 'integer', minimum: 10000, default: 24000000, description: 'Largest chunk file in bytes (24 MB keeps under a 25 MB upload limit).' },
+      overlap: { type: 'number', minimum: 0, default: 0, description: 'Seconds each chunk repeats from the end of the previous one.' },
+      searchWindow: { type: 'number', minimum: 0, default: 30, description: 'How far before the limit to look for a silence to cut in, seconds.' },
+      noiseDb: { type: 'number', exclusiveMaximum: 0, default: -35, description: 'Silence threshold in dB.' },
+      minSilence: { type: 'number', exclusiveMinimum: 0, default: 0.3, description: 'Shortest silence to cut in, seconds.' },
+      ...encodeParams,
+    },
+  },
+  outputs: {
+    chunks: { kind: 'json', description: 'List of {index, start, end, file}: start/end are offsets in the input (s), file is the chunk FileRef.' },
+    manifest: { kind: 'file', description: 'chunks.json: the same list plus the source duration, for tools outside spx.' },
+    info: { kind: 'json', description: 'ffprobe metadata of the input.' },
+  },
+  preflight(ctx) {
+    preflightBinaries(ctx.env);
+    checkParams(ctx.params);
+  },
+  async run(ctx) {
+    const params = ctx.params;
+    checkParams(params);
+    const input = resolveInput(params.input);
+    checkAborted(ctx, `chunking "${input}"`);
+    const info = await jsonStep(ctx, 'probe', () => probeAudio(input, { signal: ctx.signal }));
+    const rate = bytesPerSecond(params.format, params.sampleRate, params.channels, params.bitrate);
+    const limit = chunkLimit({ maxDuration: params.maxDuration, maxBytes: params.maxBytes, bytesPerSecond: rate });
+    let silences: Silence[] = [];
+    if (info.duration > limit) {
+      silences = await jsonStep(ctx, 'silences', () =>
+        detectSilences(input, { noiseDb: params.noiseDb, minSilence: params.minSilence, duration: info.duration, signal: ctx.signal, onProgress: secondsProgress(ctx, info.duration, 'finding silences') }),
+      );
+    }
+    const plan = planChunks({ duration: info.duration, silences, maxDuration: params.maxDuration, maxBytes: params.maxBytes, bytesPerSecond: rate, overlap: params.overlap, searchWindow: params.searchWindow });
+    const chunks: Chunk[] = [];
+    let inSilence = 0;
+    for (const piece of plan) {
+      const name = chunkName(piece.index, params.format);
+      const file = await jsonStep(
+        ctx,
+        `chunk:${piece.index}:${piece.start}-${piece.end}`,
+        async () => {
+          const output = join(ctx.artifacts.dir, name);
+          await extractSegment({ input, output, start: piece.start, end: piece.end, format: params.format, sampleRate: params.sampleRate, channels: params.channels, bitrate: params.bitrate, signal: ctx.signal });
+          return fileRefFor(output, MEDIA_TYPES[params.format]);
+        },
+        (stored) => ctx.artifacts.verify(stored),
+      );
+      if (params.maxBytes !== undefined && file.bytes > params.maxBytes) {
+        ctx.logger.warn(`${name} is ${file.bytes} B, over maxBytes ${params.maxBytes} B; lower the bitrate or maxBytes.`);
+      }
+      if (piece.end < info.duration && silences.some((s) => s.start <= piece.end && piece.end <= s.end)) inSilence++;
+      chunks.push({ index: piece.index, start: piece.start, end: piece.end, file });
+      ctx.progress({ done: piece.index + 1, total: plan.length, message: `chunk ${piece.index + 1}/${plan.length}` });
+    }
+    const manifest = await ctx.artifacts.write('chunks.json', `${JSON.stringify({ source: input, duration: info.duration, chunks }, null, 2)}\n`, 'application/json');
+    return {
+      outputs: { chunks, manifest, info },
+      metadata: { chunks: chunks.length, cutsInSilence: inSilence, hardCuts: chunks.length - 1 - inSilence, limitSeconds: Math.round(limit * 1000) / 1000 },
+    };
+  },
+});

@@ -1,0 +1,78 @@
+// ffmpeg/convert: any file ffmpeg reads -> the format the next stages want (16 kHz mono WAV by default).
+import { join } from 'node:path';
+import { defineStage, type FileRef } from '@spx/core';
+import { convertAudioMeasured, encoderArgs, MEDIA_TYPES } from '../convert.js';
+import { probeAudio, type AudioInfo } from '../probe.js';
+import { checkAborted, encodeParams, fileRefFor, inputParam, preflightBinaries, resolveInput, secondsProgress, type EncodeParams } from './common.js';
+import { SpxError } from '@spx/core';
+
+export interface ConvertParams extends EncodeParams {
+  input: string;
+  start?: number;
+  end?: number;
+  normalize: boolean;
+}
+
+export const EXTENSIONS = { wav: 'wav', flac: 'flac', mp3: 'mp3', opus: 'opus' } as const;
+
+function checkParams(params: ConvertParams): void {
+  encoderArgs(params);
+  if (params.end !== undefined && params.end <= (params.start ?? 0)) {
+    throw new SpxError('PARAMS_INVALID', `end ${params.end} must be after start ${params.start ?? 0}.`, { hint: 'Use an end time in seconds greater than start.' });
+  }
+}
+
+export const convertStage = defineStage<ConvertParams, { audio: FileRef; info: AudioInfo }>({
+  description: 'Converts any audio or video file to WAV/FLAC/MP3/Opus at a given rate and channel count, optionally trimmed and loudness-normalised.',
+  version: '1',
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['input'],
+    properties: {
+      input: inputParam,
+      ...encodeParams,
+      start: { type: 'number', minimum: 0, description: 'Trim: start, in seconds.' },
+      end: { type: 'number', exclusiveMinimum: 0, description: 'Trim: end, in seconds.' },
+      normalize: { type: 'boolean', default: false, description: 'EBU R128 loudness normalisation to -16 LUFS (ffmpeg loudnorm).' },
+    },
+  },
+  outputs: {
+    audio: { kind: 'file', description: 'The converted audio file.' },
+    info: { kind: 'json', description: 'Metadata of the converted file: duration (s), sampleRate, channels, codec, formatName, bytes, streams.' },
+  },
+  preflight(ctx) {
+    preflightBinaries(ctx.env);
+    checkParams(ctx.params);
+  },
+  async run(ctx) {
+    const params = ctx.params;
+    checkParams(params);
+    const input = resolveInput(params.input);
+    checkAborted(ctx, `converting "${input}"`);
+    const source = await probeAudio(input, { signal: ctx.signal });
+    const output = join(ctx.artifacts.dir, `audio.${EXTENSIONS[params.format]}`);
+    const total = Math.min(params.end ?? source.duration, source.duration) - (params.start ?? 0);
+    await convertAudioMeasured({
+      input,
+      output,
+      format: params.format,
+      sampleRate: params.sampleRate,
+      channels: params.channels,
+      bitrate: params.bitrate,
+      start: params.start,
+      end: params.end,
+      normalize: params.normalize,
+      duration: source.duration,
+      inputSampleRate: source.sampleRate,
+      signal: ctx.signal,
+      onProgress: secondsProgress(ctx, Math.max(0, total), 'converting'),
+    });
+    const audio = await fileRefFor(output, MEDIA_TYPES[params.format]);
+    const info = await probeAudio(output, { signal: ctx.signal });
+    return {
+      outputs: { audio, info },
+      metadata: { sourceCodec: source.codec, sourceDuration: source.duration, duration: info.duration, bytes: info.bytes },
+    };
+  },
+});
