@@ -66,7 +66,9 @@ export function stitch(pieces: PieceResult[], options: StitchOptions): Transcrip
     };
     const speakerOf = (label: string | undefined) => piece.speaker ?? (label && multiSpeakerChunks ? `c${piece.index}-${label}` : label);
     if (piece.segments.length === 0) {
-      if (piece.text) segments.push({ start: piece.start, end: piece.end, text: piece.text, chunk: piece.index, ...(piece.speaker ? { speaker: piece.speaker } : {}) });
+      // Text only: the chunk's range, or in turn mode the turn group's own times.
+      const span = (options.mode === 'turns' && options.clip?.get(piece.index)) || piece;
+      if (piece.text) segments.push({ start: span.start, end: span.end, text: piece.text, chunk: piece.index, ...(piece.speaker ? { speaker: piece.speaker } : {}) });
       return;
     }
     for (const seg of piece.segments) {

@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import { shiftSegments, stitch, tail, type PieceResult } from '../src/stitch.js';
+
+const word = (text: string, start: number, end: number) => ({ text, start, end });
+
+describe('stitch', () => {
+  it('shifts upload times by the chunk offset and clamps them to the chunk', () => {
+    const [segment] = shiftSegments([{ start: 0.5, end: 9, text: 'a b', words: [word('a', 0.5, 1), word('b', 1.2, 9)] }], 10, 15);
+    expect(segment).to.deep.include({ start: 10.5, end: 15 });
+    expect(segment!.words!.map((w) => [w.start, w.end])).to.deep.equal([[10.5, 11], [11.2, 15]]);
+  });
+
+  it('keeps each word of an overlap once, split at the overlap midpoint', () => {
+    // Chunks [0,10] and [9,20] share [9,10]; midpoint 9.5.
+    const a: PieceResult = { index: 0, start: 0, end: 10, sha256: 'a', bytes: 1, text: 'one two three', segments: [{ start: 8, end: 10, text: 'one two three', words: [word('one', 8, 8.8), word('two', 9.0, 9.3), word('three', 9.6, 9.9)] }] };
+    const b: PieceResult = { index: 1, start: 9, end: 20, sha256: 'b', bytes: 1, text: 'two three four', segments: [{ start: 9.05, end: 11, text: 'two three four', words: [word('two', 9.05, 9.35), word('three', 9.55, 9.95), word('four', 10.2, 10.8)] }] };
+    const t = stitch([b, a], { engine: 'openai', model: 'whisper-1', timestamps: 'word', mode: 'chunks' });
+    expect(t.segments.flatMap((s) => s.words!.map((w) => w.text))).to.deep.equal(['one', 'two', 'three', 'four']);
+    expect(t.segments.map((s) => [s.chunk, s.text])).to.deep.equal([[0, 'one two'], [1, 'three four']]);
+    expect(t.chunks!.map((c) => c.index)).to.deep.equal([0, 1]);
+  });
+
+  it('never lets a word start before the previous one ends across a chunk boundary', () => {
+    const a: PieceResult = { index: 0, start: 0, end: 10, sha256: 'a', bytes: 1, text: 'x', segments: [{ start: 9, end: 9.6, text: 'x', words: [word('x', 9.0, 9.6)] }] };
+    const b: PieceResult = { index: 1, start: 9, end: 20, sha256: 'b', bytes: 1, text: 'y', segments: [{ start: 9.4, end: 10, text: 'y', words: [word('y', 9.4, 10)] }] };
+    const all = stitch([a, b], { engine: 'openai', model: 'whisper-1', timestamps: 'word', mode: 'chunks' }).segments.flatMap((s) => s.words!);
+    expect(all.map((w) => [w.text, w.start, w.end])).to.deep.equal([['x', 9, 9.6], ['y', 9.6, 10]]);
+  });
+
+  it('gives text-only chunks one segment per chunk and prefixes per-chunk speaker labels', () => {
+    const t = stitch(
+      [
+        { index: 0, start: 0, end: 5, sha256: 'a', bytes: 1, text: 'hello', segments: [] },
+        { index: 1, start: 5, end: 9, sha256: 'b', bytes: 1, text: 'hi', segments: [{ start: 5, end: 6, text: 'hi', speaker: 'A' }] },
+      ],
+      { engine: 'openai', model: 'm', timestamps: 'none', mode: 'chunks' },
+    );
+    expect(t.segments.map((s) => [s.start, s.end, s.text, s.speaker])).to.deep.equal([[0, 5, 'hello', undefined], [5, 6, 'hi', 'c1-A']]);
+  });
+
+  it('cuts the tail of a text at a word boundary', () => {
+    expect(tail('alpha beta gamma delta', 12)).to.equal('gamma delta');
+    expect(tail('short', 200)).to.equal('short');
+  });
+});
