@@ -1,0 +1,63 @@
+// core/export: the merged transcript → user-facing files named after the input.
+import { join } from 'node:path';
+import { defineStage } from '../plugins/define.js';
+import type { FileRef } from '../plugins/types.js';
+import { CUE_DEFAULTS } from './export/cues.js';
+import { EXPORT_FORMATS, MEDIA_TYPES, render, type ExportFormat } from './export/formats.js';
+import { MERGED_FORMAT, type MergedTranscript } from './merged.js';
+import { isObject, readJsonFile } from './read.js';
+
+export interface ExportParams {
+  transcript: string;
+  formats: ExportFormat[];
+  maxLineChars: number;
+  maxLines: number;
+  maxCueSeconds: number;
+  minCueSeconds: number;
+  vttSpeakerPrefix: boolean;
+}
+
+export interface ExportOutputs extends Record<string, unknown> {
+  files: Partial<Record<ExportFormat, FileRef>>;
+}
+
+export const exportStage = defineStage<ExportParams, ExportOutputs>({
+  description: 'Writes the merged transcript as subtitles (srt, vtt), text (txt, md, tsv, docx), canonical JSON and RTTM, named after the input.',
+  version: '1',
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['transcript'],
+    properties: {
+      transcript: { type: 'string', minLength: 1, description: 'Path of the merged transcript (core/merge `transcript` output).' },
+      formats: { type: 'array', items: { enum: [...EXPORT_FORMATS] }, minItems: 1, uniqueItems: true, default: ['srt', 'vtt', 'txt', 'json'], description: 'Formats to write.' },
+      maxLineChars: { type: 'integer', minimum: 10, maximum: 200, default: CUE_DEFAULTS.maxLineChars, description: 'Subtitle line length, characters.' },
+      maxLines: { type: 'integer', minimum: 1, maximum: 4, default: CUE_DEFAULTS.maxLines, description: 'Lines per subtitle cue.' },
+      maxCueSeconds: { type: 'number', minimum: 0.5, maximum: 60, default: CUE_DEFAULTS.maxCueSeconds, description: 'Longest subtitle cue, seconds.' },
+      minCueSeconds: { type: 'number', minimum: 0, maximum: 10, default: CUE_DEFAULTS.minCueSeconds, description: 'Shortest cue; shorter ones extend into following silence.' },
+      vttSpeakerPrefix: { type: 'boolean', default: true, description: 'VTT: print "Name: " in the text as well as the <v Name> voice tag.' },
+    },
+  },
+  outputs: {
+    files: { kind: 'json', description: 'Format → FileRef of each written file.' },
+  },
+  async run(ctx) {
+    ctx.signal.throwIfAborted();
+    const { params } = ctx;
+    const value = await readJsonFile(ctx, params.transcript, 'Merged transcript', 'core/merge');
+    if (!isObject(value) || value.format !== MERGED_FORMAT || !Array.isArray(value.utterances) || !Array.isArray(value.speakers)) {
+      ctx.fail('INPUT_INVALID', `Merged transcript file "${params.transcript}" is not an ${MERGED_FORMAT} document.`, { hint: 'Pass the `transcript` output of core/merge.' });
+    }
+    const merged = value as unknown as MergedTranscript;
+    const files: Partial<Record<ExportFormat, FileRef>> = {};
+    const options = { title: ctx.run.inputStem, maxLineChars: params.maxLineChars, maxLines: params.maxLines, maxCueSeconds: params.maxCueSeconds, minCueSeconds: params.minCueSeconds, vttSpeakerPrefix: params.vttSpeakerPrefix };
+    let done = 0;
+    for (const format of params.formats) {
+      ctx.signal.throwIfAborted();
+      const data = await render(format, merged, options);
+      files[format] = await ctx.artifacts.publish(join(ctx.run.outDir, `${ctx.run.inputStem}.${format}`), data, MEDIA_TYPES[format]);
+      ctx.progress({ done: ++done, total: params.formats.length, message: format });
+    }
+    return { outputs: { files }, metadata: { formats: params.formats, utterances: merged.utterances.length } };
+  },
+});
