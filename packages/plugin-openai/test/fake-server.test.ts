@@ -24,7 +24,7 @@ describe('testing/fake-server', () => {
 
   const upload = (fields: Record<string, string | string[]>, options: { key?: string; bytes?: Uint8Array; filename?: string } = {}) => {
     const form = new FormData();
-    form.append('file', new Blob([options.bytes ?? readFileSync(wav)]), options.filename ?? 'a.wav');
+    form.append('file', new Blob([new Uint8Array(options.bytes ?? readFileSync(wav))]), options.filename ?? 'a.wav');
     for (const [name, value] of Object.entries(fields)) for (const v of [value].flat()) form.append(name, v);
     return fetch(`${fake!.baseURL}/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${options.key ?? fake!.apiKey}` }, body: form });
   };
