@@ -25,7 +25,7 @@ export interface LoadPipelineOptions extends PluginLoadOptions {
   shippedDir?: string;
 }
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
 let pipelineValidator: ValidateFunction | undefined;
 const stageValidators = new WeakMap<StageDefinition, ValidateFunction>();
 

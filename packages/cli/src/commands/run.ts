@@ -1,0 +1,155 @@
+import { Args, Flags } from '@oclif/core';
+import { EXIT, SpxError, displayStoreUrl, mapPool, runPipeline, toSpxError, type RunSummary } from '@spx/core';
+import { SpxCommand } from '../lib/base-command.js';
+import { expandInputs } from '../lib/inputs.js';
+import { openPipeline } from '../lib/pipelines.js';
+import { createRenderer } from '../lib/render.js';
+
+interface InputResult {
+  input: string;
+  summary?: RunSummary;
+  error?: SpxError;
+}
+
+export default class Run extends SpxCommand<typeof Run> {
+  static override summary = 'Run (or resume) a pipeline on one or more inputs.';
+  static override description = `Completed stages whose checkpoints verify are reused; a stage reruns when its params, plugin version, upstream outputs or input changed, and spx says why. Several inputs (or a quoted glob) run as a batch.
+
+Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environment (missing binary, API key, store), 4 run locked by another process, 130 interrupted (SIGINT), 143 terminated (SIGTERM).`;
+  static override examples = [
+    { description: 'Offline pipeline on the shipped sample', command: '<%= config.bin %> run pipelines/local.yaml samples/meeting.wav' },
+    { description: 'Standard pipeline, exports into out/', command: '<%= config.bin %> run pipelines/standard.yaml meeting.wav --out out/' },
+    { description: 'Show what would run and why, without running', command: '<%= config.bin %> run pipelines/standard.yaml meeting.wav --dry-run' },
+    { description: 'Override a parameter (reruns that stage and its dependents)', command: '<%= config.bin %> run pipelines/local.yaml meeting.wav --set convert.sampleRate=22050' },
+    { description: 'A batch of files, four at a time', command: "<%= config.bin %> run pipelines/local.yaml 'recordings/*.wav' --concurrency 4" },
+  ];
+  static override strict = false;
+  static override args = {
+    pipeline: Args.string({ description: 'Pipeline YAML file (or the name of a shipped pipeline).', required: true }),
+    input: Args.string({ description: 'Input file(s); quoted globs are expanded.', required: true }),
+  };
+  static override flags = {
+    out: Flags.string({ char: 'o', summary: 'Directory for exports (default: next to each input).' }),
+    set: Flags.string({ char: 's', summary: 'Override a stage parameter: stage.param=value (repeatable).', multiple: true, multipleNonGreedy: true, default: [] }),
+    'force-restart': Flags.boolean({ summary: 'Ignore checkpoints and run every stage again.' }),
+    'from-stage': Flags.string({ summary: 'Rerun this stage and everything downstream of it.' }),
+    'dry-run': Flags.boolean({ summary: 'Print the plan (run / reuse and why) without running anything.' }),
+    concurrency: Flags.integer({ char: 'c', summary: 'Inputs processed at once in a batch.', min: 1, max: 32, default: 1 }),
+    'stage-concurrency': Flags.integer({ summary: 'Independent stages run at once within one input (default: pipeline setting or 4).', min: 1, max: 64 }),
+    wait: Flags.integer({ summary: 'Seconds to wait when another process holds the same run.', min: 0, default: 0 }),
+    'work-dir': Flags.string({ summary: 'Directory for stage artifacts.', default: '.spx', env: 'SPX_WORK_DIR' }),
+  };
+
+  public async run(): Promise<Record<string, unknown>> {
+    const { flags } = this;
+    const inputs = expandInputs(this.positionals.slice(1));
+    if (inputs.length === 0) throw new SpxError('USAGE', 'No input file given.', { hint: 'spx run <pipeline.yaml> <input...>' });
+    const pipeline = await openPipeline(this.args.pipeline, flags.set);
+    const store = await this.store();
+    const json = this.jsonEnabled();
+    const mode = json ? 'json' : process.stdout.isTTY && !flags['dry-run'] ? 'tty' : 'plain';
+    const renderer = createRenderer(mode, (text) => process.stdout.write(text), { debug: this.debugMode, dryRun: flags['dry-run'] });
+    const controller = new AbortController();
+    let signalName: NodeJS.Signals | undefined;
+    const onSignal = (name: NodeJS.Signals) => {
+      if (signalName) process.exit(name === 'SIGINT' ? EXIT.INTERRUPTED : EXIT.TERMINATED);
+      signalName = name;
+      process.stderr.write(`\n${name === 'SIGINT' ? 'Interrupted' : 'Terminated'}: saving state… (again to force quit)\n`);
+      controller.abort(new SpxError('ABORTED', `Run interrupted by ${name}.`));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const batch = inputs.length > 1;
+    try {
+      const results = await mapPool(inputs, flags.concurrency, async (input): Promise<InputResult> => {
+        try {
+          const summary = await runPipeline({
+            pipeline,
+            inputs: { [mainInputName(pipeline.spec.inputs)]: input },
+            store,
+            workDir: flags['work-dir'],
+            outDir: flags.out,
+            forceRestart: flags['force-restart'],
+            fromStage: flags['from-stage'],
+            dryRun: flags['dry-run'],
+            concurrency: flags['stage-concurrency'],
+            signal: controller.signal,
+            lockWaitMs: flags.wait * 1000,
+            onEvent: (event) => renderer.event(event, batch ? input : undefined),
+          });
+          return { input, summary, ...(summary.error ? { error: summary.error } : {}) };
+        } catch (error) {
+          if (!batch) throw error;
+          return { input, error: toSpxError(error) };
+        }
+      });
+      renderer.stop();
+      if (!json) this.report(results, Boolean(flags['dry-run']), displayStoreUrl(store.url));
+      const exitCode = this.exitCodeFor(results, signalName);
+      const payload = { type: 'summary', results: results.map((r) => summarize(r)) };
+      if (exitCode !== 0) {
+        if (json) process.stdout.write(`${JSON.stringify(payload)}\n`);
+        const single = results.length === 1 ? results[0]!.error : undefined;
+        if (single && !json) process.stderr.write(`${single.code}: ${single.message}\n${single.hint ? `  hint: ${single.hint}\n` : ''}`);
+        this.exit(exitCode);
+      }
+      return payload;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      renderer.stop();
+    }
+  }
+
+  private exitCodeFor(results: InputResult[], signalName: NodeJS.Signals | undefined): number {
+    if (signalName) return signalName === 'SIGINT' ? EXIT.INTERRUPTED : EXIT.TERMINATED;
+    const failed = results.filter((r) => r.error);
+    if (failed.length === 0) return EXIT.OK;
+    if (results.length === 1) return failed[0]!.error!.exitCode;
+    return EXIT.RUN_FAILED;
+  }
+
+  private report(results: InputResult[], dryRun: boolean, store: string): void {
+    for (const { input, summary } of results) {
+      if (!summary) continue;
+      if (dryRun) {
+        this.log(`Plan for ${input} (run ${summary.runId}, store ${store}):`);
+        for (const step of summary.plan) this.log(`  ${step.action === 'reuse' ? 'reuse' : 'run  '}  ${step.stage.padEnd(14)} ${step.reason}`);
+        continue;
+      }
+      const mark = summary.status === 'completed' ? '✔' : summary.status === 'interrupted' ? '■' : '✖';
+      this.log(`${mark} ${summary.status} ${input} — run ${summary.runId} in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.ran.length} ran, ${summary.reused.length} reused`);
+      for (const file of summary.outputs) this.log(`  → ${file.path}`);
+      if (summary.saved.stages > 0 || summary.saved.paidCalls > 0) {
+        const usd = summary.saved.usd > 0 ? ` (≈ $${summary.saved.usd.toFixed(summary.saved.usd < 1 ? 3 : 2)})` : '';
+        this.log(`  resume saved ${summary.saved.stages} stage${summary.saved.stages === 1 ? '' : 's'}, ${summary.saved.paidCalls} paid API call${summary.saved.paidCalls === 1 ? '' : 's'}${usd}, ${(summary.saved.durationMs / 1000).toFixed(1)} s of work`);
+      }
+    }
+    if (results.length > 1) {
+      this.log('');
+      this.log(`${'input'.padEnd(40)} ${'status'.padEnd(12)} ${'ran'.padStart(4)} ${'reused'.padStart(6)} ${'time'.padStart(8)}`);
+      for (const r of results) {
+        const s = r.summary;
+        this.log(`${r.input.slice(-40).padEnd(40)} ${(s?.status ?? 'error').padEnd(12)} ${String(s?.ran.length ?? 0).padStart(4)} ${String(s?.reused.length ?? 0).padStart(6)} ${`${((s?.durationMs ?? 0) / 1000).toFixed(1)} s`.padStart(8)}${r.error ? `  ${r.error.code}: ${r.error.message}` : ''}`);
+      }
+      const failed = results.filter((r) => r.error).length;
+      this.log(`${results.length - failed} of ${results.length} inputs succeeded.`);
+    }
+  }
+}
+
+function mainInputName(inputs: Record<string, { type: string }> | undefined): string {
+  const files = Object.entries(inputs ?? {}).filter(([, spec]) => spec.type === 'file');
+  if (files.length !== 1) throw new SpxError('PIPELINE_INVALID', `The pipeline must declare exactly one file input to take inputs from the command line (it declares ${files.length}).`, { hint: 'Declare one input of type: file.' });
+  return files[0]![0];
+}
+
+function summarize({ input, summary, error }: InputResult): Record<string, unknown> {
+  return {
+    input,
+    ...(summary
+      ? { runId: summary.runId, status: summary.status, ran: summary.ran, reused: summary.reused, plan: summary.plan, durationMs: summary.durationMs, outputs: summary.outputs.map((o) => o.path), saved: summary.saved }
+      : { status: 'error' }),
+    ...(error ? { error: error.toJSON() } : {}),
+  };
+}

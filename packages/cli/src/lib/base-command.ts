@@ -1,0 +1,75 @@
+// Shared behaviour of every spx command: --store/--debug flags, --json, and errors printed as one
+// clear message with a hint (stack traces only with --debug or DEBUG=spx*), mapped to exit codes.
+import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
+import { EXIT, SpxAggregateError, formatError, isSpxError, openStore, toSpxError, SpxError, type Store } from '@spx/core';
+
+export type SpxFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SpxCommand)['baseFlags'] & T['flags']>;
+export type SpxArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+export abstract class SpxCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true;
+  static override baseFlags = {
+    store: Flags.string({ summary: 'State store URL: sqlite://PATH (default .spx/state.sqlite), redis://…, postgres://…', env: 'SPX_STORE', helpGroup: 'GLOBAL' }),
+    debug: Flags.boolean({ summary: 'Show stack traces and debug logs.', helpGroup: 'GLOBAL' }),
+  };
+
+  protected flags!: SpxFlags<T>;
+  protected args!: SpxArgs<T>;
+  /** Positional arguments in order (commands with `strict = false` take variadic inputs). */
+  protected positionals: string[] = [];
+  private stores: Store[] = [];
+
+  public override async init(): Promise<void> {
+    await super.init();
+    const { args, flags, argv } = await this.parse({ flags: this.ctor.flags, baseFlags: (super.ctor as typeof SpxCommand).baseFlags, args: this.ctor.args, strict: this.ctor.strict, enableJsonFlag: this.ctor.enableJsonFlag });
+    this.flags = flags as SpxFlags<T>;
+    this.args = args as SpxArgs<T>;
+    this.positionals = argv as string[];
+  }
+
+  protected get debugMode(): boolean {
+    return Boolean(this.flags?.debug) || /(^|,)spx/.test(process.env.DEBUG ?? '');
+  }
+
+  protected async store(): Promise<Store> {
+    const store = await openStore({ url: this.flags.store });
+    this.stores.push(store);
+    return store;
+  }
+
+  protected override async finally(error: Error | undefined): Promise<void> {
+    await Promise.all(this.stores.map((s) => s.close()));
+    return super.finally(error);
+  }
+
+  /** Prints a line to stdout unless --json. */
+  protected say(line = ''): void {
+    if (!this.jsonEnabled()) this.log(line);
+  }
+
+  protected override async catch(thrown: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    if (thrown instanceof Errors.ExitError) throw thrown;
+    if (!isSpxError(thrown) && isParseError(thrown)) {
+      const message = (thrown.message.split('\n')[0] ?? thrown.message).trim();
+      return this.fail(new SpxError('USAGE', message, { hint: `See spx ${this.id?.replace(/:/g, ' ') ?? ''} --help.`.replace(/\s+--help/, ' --help') }));
+    }
+    return this.fail(toSpxError(thrown));
+  }
+
+  protected fail(error: SpxError): never {
+    if (this.jsonEnabled()) {
+      const errors = error instanceof SpxAggregateError ? error.errors.map((e) => e.toJSON()) : undefined;
+      process.stdout.write(`${JSON.stringify({ error: { ...error.toJSON(), ...(errors ? { errors } : {}) } })}\n`);
+    } else {
+      process.stderr.write(`${formatError(error)}\n`);
+      if (this.debugMode) process.stderr.write(`${(error.cause instanceof Error ? error.cause.stack : undefined) ?? error.stack}\n`);
+    }
+    this.exit(error.exitCode === 0 ? EXIT.RUN_FAILED : error.exitCode);
+  }
+}
+
+function isParseError(error: unknown): boolean {
+  const name = (error as { constructor?: { name?: string } })?.constructor?.name ?? '';
+  const message = error instanceof Error ? error.message : '';
+  return /Parse|Flag|Arg|Validation/i.test(name) || /^(Nonexistent flag|Unexpected argument|Missing \d+ required arg|Expected an integer|Expected --|Missing required flag|--\S+ )/m.test(message);
+}
