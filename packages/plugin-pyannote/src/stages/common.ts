@@ -154,7 +154,7 @@ export async function audioSource(ctx: StageContext<{ audio?: string; url?: stri
     return { url: media, id: local.sha256, local, name: stem(local.path) };
   }
   if (url) {
-    return { url, id: `url-${sha256(url)}`, name: stem(new URL(url).pathname) || 'audio' };
+    return { url, id: `url-${sha256(url)}`, name: stem(url.replace(/[?#].*$/, '').split('/').pop() ?? '') || 'audio' };
   }
   throw new SpxError('PARAMS_INVALID', 'Neither `audio` nor `url` is set.', { hint: 'Set `audio` to a file (or `url` to a public URL).' });
 }

@@ -57,8 +57,8 @@ export interface FakePyannoteOptions {
   script?: FakeFault[];
   /** Decides a job's terminal status at creation; undefined = the normal outcome. */
   outcome?: (job: FakeJobView) => FakeOutcome | undefined;
-  /** Start with jobs held in "running" (see `pause()` / `resume()`). */
-  paused?: boolean;
+  /** Start with jobs (or jobs of the listed types) held in "running" (see `pause()` / `resume()`). */
+  paused?: boolean | FakeJobType[];
   /** X-RateLimit-Limit per sliding minute (default 100). */
   rateLimit?: number;
   /** Answer 429 when the limit is exceeded (default false: headers only, so fast-polling tests do not stall). */
@@ -106,8 +106,8 @@ export interface FakePyannote {
   expireJob(jobId?: string): void;
   /** Deletes uploaded media (default: all); jobs created afterwards on it fail. */
   expireMedia(mediaUrl?: string): void;
-  /** Holds jobs in "running" however often they are polled. */
-  pause(): void;
+  /** Holds jobs (default: all types) in "running" however often they are polled. */
+  pause(...types: FakeJobType[]): void;
   /** Lets held jobs progress again. */
   resume(): void;
   /** Adds faults at run time. */
@@ -137,7 +137,8 @@ export async function startFakePyannote(options: FakePyannoteOptions = {}): Prom
   const pendingUploads = new Map<string, string>();
   const jobs = new Map<string, Job>();
   const hits: number[] = [];
-  let paused = options.paused ?? false;
+  const allTypes: FakeJobType[] = ['diarize', 'voiceprint', 'identify'];
+  let held = new Set<FakeJobType>(options.paused === true ? allTypes : Array.isArray(options.paused) ? options.paused : []);
   const counts: FakeCounts = { requests: 0, unauthorized: 0, faults: 0, mediaInputs: 0, uploads: 0, jobsCreated: 0, diarizations: 0, voiceprints: 0, identifications: 0, polls: 0, notFound: 0, validationErrors: 0 };
   const requests: FakeRequestRecord[] = [];
   let baseURL = '';
@@ -192,7 +193,7 @@ export async function startFakePyannote(options: FakePyannoteOptions = {}): Prom
       counts.unauthorized++;
       return reply(401, { requestId: randomUUID(), message: 'Invalid API key' });
     }
-    if (options.enforceRateLimit && hits.length > rateLimit) {
+    if (options.enforceRateLimit && pruneHits() >= rateLimit) {
       const retry = Math.max(1, Math.ceil((hits[0]! + 60_000 - Date.now()) / 1000));
       return reply(429, { requestId: randomUUID(), message: 'Too many requests' }, { 'retry-after': String(retry), 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + retry) });
     }
@@ -249,21 +250,28 @@ export async function startFakePyannote(options: FakePyannoteOptions = {}): Prom
   }
 
   function nextFault(route: string): FakeFault | undefined {
+    let chosen: FakeFault | undefined;
     for (const entry of faults) {
       const want = entry.fault.route ?? '*';
       if (want !== '*' && !route.startsWith(want)) continue;
       entry.seen++;
       const first = entry.fault.nth ?? 1;
       const times = entry.fault.times ?? 1;
-      if (entry.seen >= first && entry.seen < first + times) return entry.fault;
+      if (!chosen && entry.seen >= first && entry.seen < first + times) chosen = entry.fault;
     }
-    return undefined;
+    return chosen;
+  }
+
+  /** Requests in the sliding minute. */
+  function pruneHits(): number {
+    const now = Date.now();
+    while (hits.length && hits[0]! <= now - 60_000) hits.shift();
+    return hits.length;
   }
 
   function rateHeaders(): Record<string, string> {
-    const now = Date.now();
-    hits.push(now);
-    while (hits.length && hits[0]! <= now - 60_000) hits.shift();
+    hits.push(Date.now());
+    pruneHits();
     return { 'x-ratelimit-limit': String(rateLimit), 'x-ratelimit-remaining': String(Math.max(0, rateLimit - hits.length)) };
   }
 
@@ -305,7 +313,7 @@ export async function startFakePyannote(options: FakePyannoteOptions = {}): Prom
 
   function advance(job: Job): void {
     if (job.status === 'succeeded' || job.status === 'failed' || job.status === 'canceled') return;
-    if (paused) {
+    if (held.has(job.type)) {
       job.status = job.progressed === 0 && job.status === 'created' ? 'pending' : 'running';
     } else if (job.progressed < jobSteps) {
       job.progressed++;
@@ -417,11 +425,11 @@ export async function startFakePyannote(options: FakePyannoteOptions = {}): Prom
       if (mediaUrl) media.delete(mediaUrl);
       else media.clear();
     },
-    pause() {
-      paused = true;
+    pause(...types) {
+      held = new Set(types.length ? types : allTypes);
     },
     resume() {
-      paused = false;
+      held = new Set();
     },
     addFaults(...more) {
       faults.push(...more.map((fault) => ({ fault, seen: 0 })));
