@@ -1,7 +1,7 @@
 // convertAudio / extractSegment: one ffmpeg run that decodes the first audio stream and writes
 // the requested format to a temp file next to the output, renamed into place only on success.
-import { open, rename, rm, mkdir } from 'node:fs/promises';
-import { dirname, extname } from 'node:path';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
 import { SpxError, tempPathFor } from '@spx/core';
 import { findBinaries } from './binaries.js';
 import { assertReadableFile, audioInvalid } from './errors.js';
@@ -134,6 +134,31 @@ interface TranscodeJob extends EncodeOptions {
   action: string;
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temp files of `output` left by a process that was killed (they carry its pid). */
+async function sweepStaleTemps(output: string): Promise<void> {
+  const prefix = `.${basename(output)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(output));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const match = /^\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name.slice(prefix.length - 1));
+    if (match && Number(match[1]) !== process.pid && !isAlive(Number(match[1]))) await rm(join(dirname(output), name), { force: true });
+  }
+}
+
 const round = (n: number): string => String(Math.round(n * 1e6) / 1e6);
 
 /** Runs ffmpeg into a temp file, checks how much was decoded, renames into place. Returns seconds written. */
@@ -148,6 +173,7 @@ async function transcode(job: TranscodeJob): Promise<number> {
   if (job.filters?.length) args.push('-af', job.filters.join(','));
   args.push(...encode);
   await mkdir(dirname(job.output), { recursive: true });
+  await sweepStaleTemps(job.output);
   const tmp = tempPathFor(job.output);
   args.push(ffPath(tmp));
   let written = 0;

@@ -1,6 +1,7 @@
 // Runs ffmpeg / ffprobe through execa without buffering their output in memory:
 // stdout and stderr are read line by line, and only the last lines of stderr are kept.
 // An aborted signal terminates the child (SIGTERM, then SIGKILL) and the call rejects with ABORTED.
+import { accessSync, constants } from 'node:fs';
 import { execa } from 'execa';
 import { SpxError, isSpxError } from '@spx/core';
 import { INSTALL_HINT } from './binaries.js';
@@ -49,12 +50,38 @@ export function abortError(action: string, signal: AbortSignal | undefined): Spx
   return new SpxError('ABORTED', `Stopped ffmpeg while ${action}: the run was aborted.`, { cause: reason });
 }
 
+let setpriv: string | null | undefined;
+
+/**
+ * On Linux, util-linux's `setpriv --pdeathsig KILL` makes the kernel kill ffmpeg if this process
+ * dies without a chance to clean up (SIGKILL, OOM): ffmpeg ignores SIGPIPE, so it would otherwise
+ * keep running as an orphan. Elsewhere, or without setpriv, ffmpeg is started directly and execa's
+ * cleanup covers normal exits and signals.
+ */
+function deathSignalWrapper(): string | null {
+  if (setpriv !== undefined) return setpriv;
+  setpriv = null;
+  if (process.platform === 'linux' && process.env.SPX_FFMPEG_NO_PDEATHSIG !== '1') {
+    for (const candidate of ['/usr/bin/setpriv', '/bin/setpriv']) {
+      try {
+        accessSync(candidate, constants.X_OK);
+        setpriv = candidate;
+        break;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return setpriv;
+}
+
 export async function runTool(binary: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const action = options.action ?? 'processing audio';
   if (options.signal?.aborted) throw abortError(action, options.signal);
   const tail: string[] = [];
   let stdout = '';
-  const child = execa(binary, args, {
+  const wrapper = deathSignalWrapper();
+  const child = execa(wrapper ?? binary, wrapper ? ['--pdeathsig', 'KILL', '--', binary, ...args] : args, {
     stdin: 'ignore',
     buffer: false,
     reject: false,
@@ -82,6 +109,9 @@ export async function runTool(binary: string, args: readonly string[], options: 
     const cause = result as unknown as Error;
     if ((result as { code?: string }).code === 'ENOENT' || /ENOENT/.test(result.message ?? '')) {
       if (result.exitCode === undefined) throw new SpxError('BINARY_NOT_FOUND', `Could not start "${binary}": no such executable.`, { hint: INSTALL_HINT, cause });
+    }
+    if (wrapper && result.exitCode === 127 && tail.some((line) => line.startsWith('setpriv:'))) {
+      throw new SpxError('BINARY_NOT_FOUND', `Could not start "${binary}": ${tail.join(' ').trim()}`, { hint: INSTALL_HINT, cause });
     }
     if (result.exitCode === undefined && !result.signal) {
       throw new SpxError('BINARY_NOT_FOUND', `Could not start "${binary}": ${result.shortMessage}`, { hint: INSTALL_HINT, cause });

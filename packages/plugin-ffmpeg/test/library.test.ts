@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, readdir, stat, writeFile, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { convertAudio, detectSilences, extractSegment, findBinaries, planChunks, probeAudio } from '../src/index.js';
 import { expectRejects, makeBursts, makeSilentVideo, makeTone, processesMentioning, removeDir, tempDir } from './helpers.js';
@@ -209,6 +212,31 @@ describe('convertAudio', () => {
     expect(error.code).to.equal('ABORTED');
     expect(await readdir(join(dir, 'abort-out'))).to.deep.equal([]);
     expect(await processesMentioning('abort-out')).to.deep.equal([]);
+  });
+
+  it('leaves no ffmpeg running when the calling process is killed outright', async () => {
+    const long = join(dir, 'long-kill.wav');
+    makeTone(long, { seconds: 1200, rate: 8000 });
+    const output = join(dir, 'kill-out', 'x.mp3');
+    const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'convert-and-wait.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, long, output], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let said = '';
+    child.stdout.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    for (let i = 0; i < 200 && !said.includes('started'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(said).to.contain('started');
+    expect(await processesMentioning('kill-out')).to.have.length.greaterThan(0);
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    let left = await processesMentioning('kill-out');
+    for (let i = 0; i < 40 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = await processesMentioning('kill-out');
+    }
+    expect(left).to.deep.equal([]);
+    // The killed process's temp file is swept by the next conversion to that output.
+    expect((await readdir(join(dir, 'kill-out'))).filter((f) => f.endsWith('.tmp'))).to.have.length(1);
+    await convertAudio({ input: source, output });
+    expect(await readdir(join(dir, 'kill-out'))).to.deep.equal(['x.mp3']);
   });
 });
 
