@@ -42,7 +42,7 @@ describe('replicate/predict', () => {
     return error as SpxError;
   };
   const json = async <T>(path: string): Promise<T> => JSON.parse(await readFile(path, 'utf8')) as T;
-  const statuses = (events: RunEvent[]) => events.flatMap((e) => (e.type === 'stage-log' && / is (\w+)$/.test(e.message) ? [/ is (\w+)$/.exec(e.message)![1]] : []));
+  const statuses = (events: RunEvent[]) => events.flatMap((e) => (e.type === 'stage-log' && /^prediction \w+: (\w+)$/.test(e.message) ? [/: (\w+)$/.exec(e.message)![1]] : []));
 
   it('runs whisper-diarization end to end: data URI, starting → processing → succeeded, transcript and diarization', async () => {
     await serve({ steps: { starting: 1, processing: 2 } });

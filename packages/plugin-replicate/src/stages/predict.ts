@@ -269,7 +269,7 @@ async function poll(ctx: StageContext<PredictParams>, client: ReplicateClient, i
     const prediction = await client.getPrediction(id);
     if (prediction.status !== lastStatus) {
       lastStatus = prediction.status;
-      ctx.logger.info(`prediction ${id} is ${prediction.status}`);
+      ctx.logger.debug(`prediction ${id}: ${prediction.status}`);
       ctx.progress({ done: 0, total: 1, message: `prediction ${prediction.status}` });
     }
     if (TERMINAL_STATUSES.has(prediction.status)) return prediction;

@@ -1,7 +1,7 @@
 // A fake Replicate API on 127.0.0.1 that follows /work/shared/specs/replicate.md closely enough
 // for end-to-end tests: predictions (starting → processing → succeeded/failed/canceled, driven by
 // the number of GETs, not by time), Prefer: wait, the files API, scripted 429/5xx, 401, 404.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -127,9 +127,9 @@ export function fakeVersionId(model: string): string {
   return createHash('sha256').update(`fake-version:${model}`).digest('hex');
 }
 
-function fakeId(prefix: string, n: number): string {
+function fakeId(salt: string, prefix: string, n: number): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
-  const digest = createHash('sha256').update(`${prefix}:${n}`).digest();
+  const digest = createHash('sha256').update(`${salt}:${prefix}:${n}`).digest();
   let id = '';
   for (let i = 0; i < 26; i++) id += alphabet[digest[i]! % 32];
   return id;
@@ -147,6 +147,8 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
   const live = { ...options, script: (options.script ?? []).map((fault) => ({ ...fault })) };
   const scratch = await mkdtemp(join(tmpdir(), 'spx-fake-replicate-'));
   let baseURL = '';
+  // Ids differ between server instances, so a checkpoint from another fake never matches by chance.
+  const salt = randomBytes(8).toString('hex');
   let predictionSeq = 0;
   let fileSeq = 0;
 
@@ -298,7 +300,7 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
     }
     predictionSeq++;
     counts.predictionsCreated++;
-    const id = fakeId('prediction', predictionSeq);
+    const id = fakeId(salt, 'prediction', predictionSeq);
     const now = new Date().toISOString();
     const prediction: Record<string, unknown> = {
       id,
@@ -403,7 +405,7 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
       }
     }
     counts.uploads++;
-    const id = fakeId('file', ++fileSeq);
+    const id = fakeId(salt, 'file', ++fileSeq);
     const file: FakeFile = { id, bytes, contentType: content.type || 'application/octet-stream', filename: content.name || 'file', metadata };
     files.set(id, file);
     send(res, 201, fileObject(file));
