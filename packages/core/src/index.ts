@@ -21,6 +21,7 @@ export { runPipeline, computeRunId, type RunOptions, type RunSummary, type Plann
 export { createStageContext } from './runner/context.js';
 export { acquireRunLock, leaseIsStale, type Lease } from './checkpoints/lock.js';
 export { checkArtifact, checkArtifacts, type ArtifactCheck } from './checkpoints/verify.js';
+export { listRuns, resolveRunId, findRun, runStepKeys, runArtifacts, runSize, runArtifactDirs, liveLease, deleteRun, orphanRunDirs, exportRun, parseRunExport, importRun, RUN_STATE_SCHEMA_PATH, type RunExport, type DeleteRunResult, type ImportRunResult } from './checkpoints/runs.js';
 export { keys as storeKeys } from './checkpoints/keys.js';
 export type { RunState, StageRecord, CheckpointEntry, ArtifactRecord, RunStatus } from './checkpoints/state.js';
 export { fileRefsIn } from './checkpoints/state.js';
