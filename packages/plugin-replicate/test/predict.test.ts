@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { SpxError, isSpxError, openStore, type Diarization, type RunEvent, type Transcript } from '@spx/core';
 import { runStageForTest, type TestStageOptions } from '@spx/core/testing';
-import { predictStage } from '../src/index.js';
+import { builtinAdapters, createPredictStage, defineAdapter, predictStage, whisperDiarizationOutput } from '../src/index.js';
 import { startFakeReplicate, type FakeReplicate, type FakeReplicateOptions } from '../src/testing/index.js';
 import { setEnv, writeWav } from './helpers.js';
 
@@ -241,6 +241,26 @@ describe('replicate/predict', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('runs a stage built with a custom adapter for another model', async () => {
+    await serve({ models: { 'me/wd-fork': 'whisper-diarization' } });
+    let mapped = 0;
+    const fork = defineAdapter({
+      name: 'wd-fork',
+      model: 'me/wd-fork',
+      diarizes: () => true,
+      input: (audio) => ({ file: audio }),
+      output: (output, info) => {
+        mapped++;
+        return whisperDiarizationOutput(output, info);
+      },
+    });
+    const stage = createPredictStage({ adapters: { ...builtinAdapters, 'wd-fork': fork } });
+    const { result } = await runStageForTest(stage, { dir: join(dir, 'stage'), params: { audio: wav, adapter: 'wd-fork', ...fastPoll } });
+    expect(mapped).to.equal(1);
+    expect([...fake!.predictions.values()][0]!.prediction.model).to.equal('me/wd-fork');
+    expect((await json<Transcript>(result.outputs.transcript.path)).engine).to.equal('replicate/wd-fork');
   });
 
   it('fails with INPUT_MISSING for an audio path that does not exist', async () => {
