@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Keyv from 'keyv';
-import { SpxError } from '../errors/errors.js';
+import { SpxError, isSpxError } from '../errors/errors.js';
 
 export const DEFAULT_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -40,7 +40,9 @@ export function displayStoreUrl(url: string): string {
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const url = options.url ?? process.env.SPX_STORE ?? defaultStoreUrl(options.cwd);
   const ttlMs = options.ttlMs ?? (process.env.SPX_TTL_HOURS ? Number(process.env.SPX_TTL_HOURS) * 3600_000 : DEFAULT_TTL_MS);
-  const adapter = await createAdapter(url);
+  const adapter = await createAdapter(url).catch((error: unknown) => {
+    throw isSpxError(error) ? error : storeError(url, 'open', error);
+  });
   const keyv = new Keyv({ store: adapter, namespace: 'spx', ttl: ttlMs > 0 ? ttlMs : undefined, useKeyPrefix: true });
   let lastError: unknown;
   keyv.on('error', (error: unknown) => {
@@ -95,7 +97,13 @@ async function createAdapter(url: string): Promise<unknown> {
     throw storeError(url, 'create the directory of', error);
   }
   const { default: KeyvSqlite } = await import('@keyv/sqlite');
-  return new KeyvSqlite({ uri: `sqlite://${resolve(path)}`, busyTimeout: 10_000 } as never);
+  const adapter = new KeyvSqlite({ uri: `sqlite://${resolve(path)}`, busyTimeout: 10_000 } as never);
+  // WAL with synchronous=NORMAL: a committed write survives a killed process (what resume needs)
+  // at a fraction of the default journal's fsync cost; readers never block the writer.
+  const query = (adapter as unknown as { query(sql: string): Promise<unknown> }).query;
+  await query('PRAGMA journal_mode=WAL');
+  await query('PRAGMA synchronous=NORMAL');
+  return adapter;
 }
 
 function storeError(url: string, what: string, error: unknown): SpxError {
