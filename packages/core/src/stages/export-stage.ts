@@ -24,6 +24,7 @@ export interface ExportOutputs extends Record<string, unknown> {
 export const exportStage = defineStage<ExportParams, ExportOutputs>({
   description: 'Writes the merged transcript as subtitles (srt, vtt), text (txt, md, tsv, docx), canonical JSON and RTTM, named after the input.',
   version: '1',
+  publishes: true,
   params: {
     type: 'object',
     additionalProperties: false,
