@@ -263,6 +263,21 @@ describe('replicate/predict', () => {
     expect((await json<Transcript>(result.outputs.transcript.path)).engine).to.equal('replicate/wd-fork');
   });
 
+  it('creates a new prediction when the stored one succeeded but its output was removed', async () => {
+    const store = await openStore({ url: `sqlite://${join(dir, 'state.sqlite')}` });
+    try {
+      await serve();
+      await run({}, { store });
+      const [state] = [...fake!.predictions.values()];
+      Object.assign(state!.prediction, { data_removed: true, output: null });
+      const { result } = await run({}, { store });
+      expect(fake!.counts.predictionsCreated).to.equal(2);
+      expect(result.outputs.prediction.id).to.not.equal(state!.prediction.id);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('fails with INPUT_MISSING for an audio path that does not exist', async () => {
     await serve();
     const error = await failure(run({ audio: join(dir, 'nope.wav') }));
