@@ -3,7 +3,8 @@
 // keeps all completed work when a stage fails or the run is interrupted.
 import { stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { SpxError, isSpxError, toSpxError } from '../errors/errors.js';
+import { SpxAggregateError, SpxError, isSpxError, toSpxError } from '../errors/errors.js';
+import type { ErrorCode } from '../errors/codes.js';
 import { keys } from '../checkpoints/keys.js';
 import { acquireRunLock } from '../checkpoints/lock.js';
 import type { Store } from '../checkpoints/store.js';
@@ -127,14 +128,20 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     }
     // Preflight (API keys, binaries) for every stage that may run, before any work.
     const env = options.env ?? process.env;
+    const preflightErrors: SpxError[] = [];
     for (const step of plan) {
       if (step.action !== 'run') continue;
       const stage = pipeline.stages.get(step.stage)!;
       try {
         await stage.definition.preflight?.({ stageId: stage.id, params: (stage.spec.with ?? {}) as Record<string, unknown>, env });
       } catch (error) {
-        throw withStage(toSpxError(error), stage);
+        const wrapped = withStage(toSpxError(error), stage, 'cannot run');
+        if (!preflightErrors.some((e) => e.message.endsWith(wrapped.message.slice(wrapped.message.indexOf(': ') + 2)))) preflightErrors.push(wrapped);
       }
+    }
+    if (preflightErrors.length === 1) throw preflightErrors[0];
+    if (preflightErrors.length > 1) {
+      throw new SpxAggregateError(preflightErrors[0]!.code as ErrorCode, `${preflightErrors.length} stages cannot run.`, preflightErrors, { hint: preflightErrors[0]!.hint, exitCode: preflightErrors[0]!.exitCode });
     }
     const emptySaved = { stages: 0, paidCalls: 0, usd: 0, durationMs: 0 };
     if (options.dryRun) {
@@ -456,10 +463,10 @@ function createSaver(store: Store, runId: string, state: RunState) {
   };
 }
 
-function withStage(error: SpxError, stage: ResolvedStage): SpxError {
+function withStage(error: SpxError, stage: ResolvedStage, verb = 'failed'): SpxError {
   if (error.stage) return error;
   const code = isSpxError(error) && error.code !== 'INTERNAL' ? error.code : 'STAGE_FAILED';
-  return new SpxError(code, `Stage "${stage.id}" (${stage.uses}) failed: ${error.message}`, {
+  return new SpxError(code, `Stage "${stage.id}" (${stage.uses}) ${verb}: ${error.message}`, {
     hint: error.hint ?? 'Fix the cause and run the same command again; completed stages are kept.',
     stage: stage.id,
     plugin: stage.plugin.name,
