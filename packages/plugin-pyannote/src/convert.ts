@@ -1,5 +1,5 @@
 // Turns pyannoteAI job outputs into spx's canonical Diarization and into RTTM.
-import { DIARIZATION_FORMAT, type Diarization, type SpeakerTurn } from '@spx/core';
+import { DIARIZATION_FORMAT, TRANSCRIPT_FORMAT, type Diarization, type SpeakerTurn, type Transcript } from '@spx/core';
 import type { ApiTurn, DiarizeOutput, IdentifyOutput } from './client.js';
 
 export const ENGINE = 'pyannoteai';
@@ -118,4 +118,29 @@ export function identifiedDiarization(output: IdentifyOutput, meta: DiarizationM
 export function toRttm(turns: readonly SpeakerTurn[], uri: string): string {
   const safe = (s: string) => s.replace(/\s+/g, '_') || '_';
   return turns.map((t) => `SPEAKER ${safe(uri)} 1 ${t.start.toFixed(3)} ${(t.end - t.start).toFixed(3)} <NA> <NA> ${safe(t.speaker)} <NA> <NA>\n`).join('');
+}
+
+/**
+ * A speaker-only Transcript (no words): one segment per exclusive turn (regular turns when the
+ * engine gave no exclusive ones), neighbouring turns of one speaker joined, with the speaker
+ * set and a short placeholder text "(speech, 2.3 s)". It lets core/merge + core/export write a
+ * named speaker timeline (RTTM, TSV, TXT, SRT, JSON) when a pipeline has no transcription.
+ */
+export function timelineTranscript(diarization: Diarization): Transcript {
+  const source = diarization.exclusiveTurns && diarization.exclusiveTurns.length > 0 ? diarization.exclusiveTurns : diarization.turns;
+  const joined: SpeakerTurn[] = [];
+  for (const turn of [...source].sort((a, b) => a.start - b.start)) {
+    const last = joined[joined.length - 1];
+    if (last && last.speaker === turn.speaker && turn.start - last.end <= 0.05) last.end = Math.max(last.end, turn.end);
+    else joined.push({ speaker: turn.speaker, start: turn.start, end: turn.end });
+  }
+  return {
+    format: TRANSCRIPT_FORMAT,
+    version: 1,
+    engine: diarization.engine,
+    ...(diarization.model ? { model: diarization.model } : {}),
+    timestamps: 'segment',
+    ...(diarization.duration === undefined ? {} : { duration: diarization.duration }),
+    segments: joined.map((t) => ({ start: t.start, end: t.end, speaker: t.speaker, text: `(speech, ${(t.end - t.start).toFixed(1)} s)` })),
+  };
 }

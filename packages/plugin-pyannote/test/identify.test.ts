@@ -50,7 +50,7 @@ describe('pyannote/identify', () => {
     expect(diarization.turns.map((t) => t.speaker)).to.deep.equal(['Alice', 'Bob', 'Alice']);
     expect(diarization.exclusiveTurns!.map((t) => t.speaker)).to.deep.equal(['Alice', 'Bob', 'Alice']);
     expect(diarization.names).to.deep.equal({ Alice: 'Alice', Bob: 'Bob' });
-    expect(diarization.turns[0]!.confidence).to.equal(0.86);
+    expect(diarization.turns[0]!.confidence).to.be.greaterThan(0.9);
     const matches = result.outputs.matches as unknown as SpeakerMatch[];
     expect(matches.map((m) => [m.speaker, m.match])).to.deep.equal([['SPEAKER_00', 'Alice'], ['SPEAKER_01', 'Bob']]);
     expect(fake.counts).to.include({ voiceprints: 2, identifications: 1, uploads: 3 });
@@ -72,7 +72,7 @@ describe('pyannote/identify', () => {
 
   it('names nobody when the threshold is above every confidence', async () => {
     await setup();
-    const { result } = await run({ audio: voices.dialog, speakersDir, matchThreshold: 95 });
+    const { result } = await run({ audio: voices.dialog, speakersDir, matchThreshold: 99 });
     const diarization = await read(result.outputs.diarization.path);
     expect(diarization.speakers).to.deep.equal(['SPEAKER_00', 'SPEAKER_01']);
     expect(diarization.names).to.deep.equal({});
@@ -95,7 +95,7 @@ describe('pyannote/identify', () => {
     const vp = await runStageForTest(voiceprintStage, { params: { ...FAST, sample: voices.bob, label: 'Robert' }, store, dir, runId: 'vp' });
     const { result } = await run({ audio: voices.dialog, voiceprints: [vp.result.outputs.voiceprint.path] });
     const diarization = await read(result.outputs.diarization.path);
-    expect(diarization.turns.map((t) => t.speaker)).to.deep.equal(['Robert', 'SPEAKER_01', 'Robert']);
+    expect(diarization.turns.map((t) => t.speaker)).to.deep.equal(['SPEAKER_00', 'Robert', 'SPEAKER_00']);
     expect(fake.counts.voiceprints).to.equal(1);
   });
 

@@ -2,7 +2,7 @@
 // a canonical Diarization (regular + exclusive turns) and as RTTM.
 import { defineStage, type FileRef, type Json } from '@spx/core';
 import { SERVICE, type DiarizeOutput, type Model, type SpeakerCounts } from '../client.js';
-import { diarizationFromOutput, toRttm } from '../convert.js';
+import { diarizationFromOutput, timelineTranscript, toRttm } from '../convert.js';
 import { runRemoteJob } from '../jobs.js';
 import {
   PRICING,
@@ -32,6 +32,7 @@ export interface DiarizeParams extends PollParams, SpeakerCounts {
 export interface DiarizeOutputs extends Record<string, unknown> {
   diarization: FileRef;
   rttm: FileRef;
+  timeline: FileRef;
   raw: FileRef;
   speakers: string[];
   jobId: string;
@@ -57,6 +58,7 @@ export const diarizeStage = defineStage<DiarizeParams, DiarizeOutputs>({
   outputs: {
     diarization: { kind: 'file', description: 'Canonical spx Diarization JSON (turns and exclusiveTurns).' },
     rttm: { kind: 'file', description: 'RTTM of the regular (possibly overlapping) turns.' },
+    timeline: { kind: 'file', description: 'Speaker-only spx Transcript (one placeholder segment per turn) for core/merge + core/export when there is no transcription.' },
     raw: { kind: 'file', description: 'The job output exactly as the API returned it.' },
     speakers: { kind: 'json', description: 'Speaker labels in order of first appearance.' },
     jobId: { kind: 'json', description: 'pyannoteAI job id.' },
@@ -109,10 +111,11 @@ export const diarizeStage = defineStage<DiarizeParams, DiarizeOutputs>({
     const uri = ctx.run.inputStem || source.name;
     const diarizationRef = await ctx.artifacts.write('diarization.json', `${JSON.stringify(diarization, null, 2)}\n`, 'application/json');
     const rttmRef = await ctx.artifacts.write('diarization.rttm', toRttm(diarization.turns, uri), 'text/plain');
+    const timelineRef = await ctx.artifacts.write('timeline.json', `${JSON.stringify(timelineTranscript(diarization), null, 2)}\n`, 'application/json');
     const rawRef = await ctx.artifacts.write('pyannote-output.json', `${JSON.stringify(result, null, 2)}\n`, 'application/json');
     ctx.progress({ done: 1, total: 1, message: `${diarization.turns.length} turns, ${diarization.speakers.length} speakers` });
     return {
-      outputs: { diarization: diarizationRef, rttm: rttmRef, raw: rawRef, speakers: diarization.speakers, jobId },
+      outputs: { diarization: diarizationRef, rttm: rttmRef, timeline: timelineRef, raw: rawRef, speakers: diarization.speakers, jobId },
       metadata: { jobId, model: p.model, turns: diarization.turns.length, speakers: diarization.speakers.length, exclusiveTurns: diarization.exclusiveTurns?.length ?? 0 },
     };
   },

@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import { SpxError, defineStage, mapPool, sha256, type FileRef, type Json } from '@spx/core';
 import { SERVICE, type IdentifyOutput, type SpeakerCounts } from '../client.js';
-import { identifiedDiarization, toRttm, type SpeakerMatch } from '../convert.js';
+import { identifiedDiarization, timelineTranscript, toRttm, type SpeakerMatch } from '../convert.js';
 import { runRemoteJob } from '../jobs.js';
 import { declaredSpeakers, readVoiceprintFile, voiceprintFor } from '../voiceprints.js';
 import {
@@ -40,6 +40,7 @@ export interface IdentifyParams extends PollParams, SpeakerCounts {
 export interface IdentifyOutputs extends Record<string, unknown> {
   diarization: FileRef;
   rttm: FileRef;
+  timeline: FileRef;
   raw: FileRef;
   matches: Json;
   speakers: string[];
@@ -76,6 +77,7 @@ export const identifyStage = defineStage<IdentifyParams, IdentifyOutputs>({
   outputs: {
     diarization: { kind: 'file', description: 'Canonical spx Diarization: turns labelled with matched names (anonymous SPEAKER_xx otherwise) and `names`.' },
     rttm: { kind: 'file', description: 'RTTM of the regular turns, labelled with names where matched.' },
+    timeline: { kind: 'file', description: 'Speaker-only spx Transcript (one placeholder segment per turn) for core/merge + core/export when there is no transcription.' },
     raw: { kind: 'file', description: 'The identify job output exactly as the API returned it.' },
     matches: { kind: 'json', description: 'Per diarization speaker: matched name or null, and the confidence (0..1).' },
     speakers: { kind: 'json', description: 'Speaker labels (names or SPEAKER_xx) in order of first appearance.' },
@@ -154,12 +156,13 @@ export const identifyStage = defineStage<IdentifyParams, IdentifyOutputs>({
     const uri = ctx.run.inputStem || source.name;
     const diarizationRef = await ctx.artifacts.write('diarization.json', `${JSON.stringify(diarization, null, 2)}\n`, 'application/json');
     const rttmRef = await ctx.artifacts.write('diarization.rttm', toRttm(diarization.turns, uri), 'text/plain');
+    const timelineRef = await ctx.artifacts.write('timeline.json', `${JSON.stringify(timelineTranscript(diarization), null, 2)}\n`, 'application/json');
     const rawRef = await ctx.artifacts.write('pyannote-output.json', `${JSON.stringify(output, null, 2)}\n`, 'application/json');
     const named = matches.filter((m) => m.match).map((m) => `${m.speaker}→${m.match}`);
     ctx.logger.info(`Identified ${named.length} of ${matches.length} speakers${named.length ? `: ${named.join(', ')}` : ''}.`);
     ctx.progress({ done: 1, total: 1, message: `${diarization.turns.length} turns, ${named.length} named speakers` });
     return {
-      outputs: { diarization: diarizationRef, rttm: rttmRef, raw: rawRef, matches: matches as unknown as Json, speakers: diarization.speakers, jobId },
+      outputs: { diarization: diarizationRef, rttm: rttmRef, timeline: timelineRef, raw: rawRef, matches: matches as unknown as Json, speakers: diarization.speakers, jobId },
       metadata: { jobId, turns: diarization.turns.length, speakers: diarization.speakers.length, named: named.length, voiceprintsMade: made, samples: sources.map((s) => basename(s.path)) },
     };
   },

@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseWavHeader } from '../wav.js';
+import { clusterByPitch, decodePcm16, medianPitch, pitchSimilarity, speechRegions, type Region } from './voice.js';
 
 export type FakeJobType = 'diarize' | 'voiceprint' | 'identify';
 export type FakeJobStatus = 'created' | 'pending' | 'running' | 'succeeded' | 'failed' | 'canceled';
@@ -65,8 +66,6 @@ export interface FakePyannoteOptions {
   enforceRateLimit?: boolean;
   /** Longest accepted voiceprint sample, seconds (default: no limit). */
   voiceprintMaxSeconds?: number;
-  /** Confidence (0..100) the fake gives a voiceprint for the speaker it matches (default 86). */
-  matchConfidence?: number;
 }
 
 export interface FakeCounts {
@@ -333,10 +332,10 @@ export async function startFakePyannote(options: FakePyannoteOptions = {}): Prom
 
   function makeOutput(type: FakeJobType, request: Record<string, unknown>, audio: Extract<AudioRead, { ok: true }>): Record<string, unknown> {
     if (type === 'voiceprint') {
-      return { voiceprint: Buffer.from(`${VOICEPRINT_PREFIX}${audio.sha256}:${audio.duration.toFixed(2)}`).toString('base64') };
+      return { voiceprint: Buffer.from(`${VOICEPRINT_PREFIX}${audio.sha256}:${audio.duration.toFixed(2)}:${audio.f0 ?? 0}`).toString('base64') };
     }
     const count = speakerCount(request);
-    const { regular, exclusive } = turnsFor(audio, count);
+    const { regular, exclusive, pitch } = turnsFor(audio, count);
     const withConfidence = request.turnLevelConfidence === true;
     const speakers = [...new Set(regular.map((t) => t.speaker))];
     const decorate = (list: FakeTurn[]) =>
@@ -348,33 +347,34 @@ export async function startFakePyannote(options: FakePyannoteOptions = {}): Prom
       const frames = Math.min(50_000, Math.ceil(audio.duration / resolution));
       output.confidence = { score: Array.from({ length: frames }, (_, i) => 70 + ((i * 13) % 30)), resolution };
     }
-    if (type === 'identify') Object.assign(output, identify(request, speakers, regular));
+    if (type === 'identify') Object.assign(output, identify(request, speakers, regular, pitch));
     return output;
   }
 
-  function identify(request: Record<string, unknown>, speakers: string[], regular: FakeTurn[]): Record<string, unknown> {
+  function identify(request: Record<string, unknown>, speakers: string[], regular: FakeTurn[], pitch: Map<string, number>): Record<string, unknown> {
     const voiceprints = request.voiceprints as Array<{ label: string; voiceprint: string }>;
     const matching = (request.matching ?? {}) as { exclusive?: boolean; threshold?: number };
     const threshold = typeof matching.threshold === 'number' ? matching.threshold : 0;
-    const high = options.matchConfidence ?? 86;
-    // Deterministic: the n-th speaker to appear resembles the n-th voiceprint.
+    const vpPitch = voiceprints.map((vp) => Number(Buffer.from(vp.voiceprint, 'base64').toString().split(':')[3]) || undefined);
+    // Confidence by pitch similarity where both pitches are known; otherwise the n-th speaker
+    // to appear resembles the n-th voiceprint.
     const table = speakers.map((speaker, i) => {
-      const confidence = Object.fromEntries(voiceprints.map((vp, j) => [vp.label, i === j ? high : 8 + ((i * 11 + j * 7) % 17)]));
-      return { speaker, confidence };
+      const f0 = pitch.get(speaker);
+      const confidence = Object.fromEntries(voiceprints.map((vp, j) => [vp.label, f0 && vpPitch[j] ? pitchSimilarity(f0, vpPitch[j]!) : i === j ? 86 : 8 + ((i * 11 + j * 7) % 17)]));
+      return { speaker, match: null as string | null, confidence };
     });
+    // Greedy assignment, best pairs first. Threshold 0 means "always match" in the API; the fake
+    // still leaves a speaker anonymous when no voiceprint is at least 30 similar.
+    const pairs = table.flatMap((row) => Object.entries(row.confidence).map(([label, value]) => ({ row, label, value }))).sort((a, b) => b.value - a.value);
     const used = new Set<string>();
-    const result = table.map(({ speaker, confidence }) => {
-      const ranked = Object.entries(confidence).sort((a, b) => b[1] - a[1]);
-      const best = ranked.find(([label]) => matching.exclusive === false || !used.has(label));
-      // Threshold 0 means "always match" in the API; the fake still only names speakers whose
-      // best candidate is its own voiceprint, so extra speakers stay anonymous.
-      const match = best && best[1] >= Math.max(threshold, high) ? best[0] : null;
-      if (match) used.add(match);
-      return { speaker, match, confidence };
-    });
-    const matchOf = new Map(result.map((r) => [r.speaker, r.match]));
+    for (const { row, label, value } of pairs) {
+      if (row.match || value < Math.max(threshold, 30) || (matching.exclusive !== false && used.has(label))) continue;
+      row.match = label;
+      used.add(label);
+    }
+    const matchOf = new Map(table.map((r) => [r.speaker, r.match]));
     return {
-      voiceprints: result,
+      voiceprints: table,
       identification: regular.map((t) => ({ speaker: matchOf.get(t.speaker) ?? t.speaker, start: t.start, end: t.end, diarizationSpeaker: t.speaker, match: matchOf.get(t.speaker) ?? null })),
     };
   }
@@ -453,7 +453,10 @@ interface FakeTurn {
   end: number;
 }
 
-type AudioRead = { ok: true; duration: number; sha256: string; speech?: Array<[number, number]> } | { ok: false; error: string };
+type AudioRead = { ok: true; duration: number; sha256: string; regions?: Region[]; f0?: number } | { ok: false; error: string };
+
+/** Longest WAV the fake analyses (longer ones get rhythm-based turns). */
+const ANALYSE_MAX_SECONDS = 900;
 
 /** Recognises common audio containers; anything else is rejected as the real API would fail it. */
 export function readAudio(data: Buffer): AudioRead {
@@ -462,7 +465,11 @@ export function readAudio(data: Buffer): AudioRead {
   const wav = parseWavHeader(data);
   if (wav) {
     if (wav.duration <= 0) return { ok: false, error: 'Could not decode audio: no samples' };
-    return { ok: true, duration: round2(wav.duration), sha256, speech: wav.formatTag === 1 && wav.bitsPerSample === 16 ? speechRegions(data, wav.dataOffset, wav.dataBytes, wav.sampleRate, wav.channels) : undefined };
+    if (wav.formatTag !== 1 || wav.bitsPerSample !== 16 || wav.duration > ANALYSE_MAX_SECONDS) return { ok: true, duration: round2(wav.duration), sha256 };
+    const pcm = decodePcm16(data, wav.dataOffset, wav.dataBytes, wav.sampleRate, wav.channels);
+    const regions = speechRegions(pcm).map((r) => ({ ...r, f0: medianPitch(pcm, r.start, r.end) }));
+    const f0s = regions.map((r) => r.f0).filter((f): f is number => f !== undefined).sort((a, b) => a - b);
+    return { ok: true, duration: round2(wav.duration), sha256, regions, ...(f0s.length ? { f0: f0s[Math.floor(f0s.length / 2)]! } : {}) };
   }
   const head = data.subarray(0, 12);
   const ascii = head.toString('latin1');
@@ -470,41 +477,6 @@ export function readAudio(data: Buffer): AudioRead {
   if (!known) return { ok: false, error: 'Could not decode audio: unsupported or corrupt media file' };
   // Compressed formats: estimate ~128 kbit/s.
   return { ok: true, duration: round2(Math.max(1, data.length / 16_000)), sha256 };
-}
-
-/** Energy-based speech regions (seconds) of 16-bit PCM: 20 ms frames, gaps under 0.35 s merged. */
-function speechRegions(data: Buffer, offset: number, bytes: number, sampleRate: number, channels: number): Array<[number, number]> {
-  const frame = Math.max(1, Math.round(sampleRate * 0.02));
-  const stride = 2 * channels;
-  const total = Math.floor(Math.min(bytes, data.length - offset) / stride);
-  const energies: number[] = [];
-  for (let start = 0; start + frame <= total; start += frame) {
-    let sum = 0;
-    for (let i = start; i < start + frame; i++) {
-      const v = data.readInt16LE(offset + i * stride) / 32768;
-      sum += v * v;
-    }
-    energies.push(Math.sqrt(sum / frame));
-  }
-  const peak = Math.max(0, ...energies);
-  if (peak < 0.003) return [];
-  const threshold = peak * 0.06;
-  const regions: Array<[number, number]> = [];
-  let open = -1;
-  energies.forEach((e, i) => {
-    if (e >= threshold && open < 0) open = i;
-    if ((e < threshold || i === energies.length - 1) && open >= 0) {
-      regions.push([open * 0.02, (e < threshold ? i : i + 1) * 0.02]);
-      open = -1;
-    }
-  });
-  const merged: Array<[number, number]> = [];
-  for (const region of regions) {
-    const last = merged[merged.length - 1];
-    if (last && region[0] - last[1] < 0.35) last[1] = region[1];
-    else merged.push([region[0], region[1]]);
-  }
-  return merged.filter(([s, e]) => e - s >= 0.2).map(([s, e]) => [round2(s), round2(e)]);
 }
 
 function speakerCount(request: Record<string, unknown>): number {
@@ -516,30 +488,41 @@ function speakerCount(request: Record<string, unknown>): number {
 }
 
 /**
- * Turns: speech regions of a WAV (alternating speakers region by region), or for other
- * media a fixed rhythm of 1.5–3.75 s turns. Regular turns overlap a little at every third
- * change of speaker; exclusive turns never overlap.
+ * Turns. For an analysed WAV: speech regions grouped into speakers by pitch, neighbouring
+ * regions of one speaker (under 1 s apart) joined into one turn. For other media: a fixed
+ * rhythm of 1.5–3.75 s turns, alternating speakers. Regular turns overlap the next speaker a
+ * little at every third change of speaker; exclusive turns never overlap.
  */
-function turnsFor(audio: Extract<AudioRead, { ok: true }>, count: number): { regular: FakeTurn[]; exclusive: FakeTurn[] } {
+function turnsFor(audio: Extract<AudioRead, { ok: true }>, count: number): { regular: FakeTurn[]; exclusive: FakeTurn[]; pitch: Map<string, number> } {
   const label = (i: number) => `SPEAKER_${String(i % count).padStart(2, '0')}`;
-  let spans: Array<[number, number]> = audio.speech ?? [];
-  if (!audio.speech) {
-    spans = [];
+  const pitch = new Map<string, number>();
+  const exclusive: FakeTurn[] = [];
+  if (audio.regions) {
+    const clusters = clusterByPitch(audio.regions, count);
+    const f0s = new Map<string, number[]>();
+    audio.regions.forEach((region, i) => {
+      const speaker = label(clusters[i]!);
+      if (region.f0) f0s.set(speaker, [...(f0s.get(speaker) ?? []), region.f0]);
+      const last = exclusive[exclusive.length - 1];
+      if (last && last.speaker === speaker && region.start - last.end < 1) last.end = region.end;
+      else exclusive.push({ speaker, start: region.start, end: region.end });
+    });
+    for (const [speaker, values] of f0s) pitch.set(speaker, values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!);
+  } else {
     let t = Math.min(0.2, audio.duration / 10);
     for (let i = 0; t < audio.duration - 0.3; i++) {
       const end = Math.min(t + 1.5 + ((i * 7919) % 10) / 4, audio.duration - 0.1);
       if (end - t < 0.2) break;
-      spans.push([round2(t), round2(end)]);
+      exclusive.push({ speaker: label(i), start: round2(t), end: round2(end) });
       t = end + 0.3;
     }
   }
-  const exclusive = spans.map(([start, end], i) => ({ speaker: label(i), start, end }));
   const regular = exclusive.map((turn, i) => {
     const next = exclusive[i + 1];
     if (next && i % 3 === 2 && next.speaker !== turn.speaker) return { ...turn, end: round2(Math.min(next.end, Math.max(turn.end, next.start) + 0.3)) };
     return { ...turn };
   });
-  return { regular, exclusive };
+  return { regular, exclusive, pitch };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
