@@ -1,8 +1,8 @@
 // convertAudio / extractSegment: one ffmpeg run that decodes the first audio stream and writes
 // the requested format to a temp file next to the output, renamed into place only on success.
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { SpxError, tempPathFor } from '@spx/core';
+import { SpxError, sha256File, tempPathFor } from '@spx/core';
 import { findBinaries } from './binaries.js';
 import { assertReadableFile, audioInvalid } from './errors.js';
 import { ffPath, progressParser, runTool } from './exec.js';
@@ -43,6 +43,8 @@ export interface ConvertOptions extends EncodeOptions {
   /** Input sample rate if already known (used with normalize). */
   inputSampleRate?: number;
   env?: Readonly<Record<string, string | undefined>>;
+  /** Also compute the output's sha256 (read while it is fsynced); returned by convertAudioMeasured. */
+  hash?: boolean;
 }
 
 export interface SegmentOptions extends EncodeOptions {
@@ -53,6 +55,22 @@ export interface SegmentOptions extends EncodeOptions {
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Fail with AUDIO_INVALID when ffmpeg decodes clearly less than end - start (a truncated file).
+   * Off by default, as callers may ask for an end past the end of the file.
+   */
+  strict?: boolean;
+  /** Also compute the output's sha256; returned by extractSegmentMeasured. */
+  hash?: boolean;
+}
+
+/** What a conversion wrote. */
+export interface WriteResult {
+  /** Seconds of audio written (from ffmpeg's progress report). */
+  seconds: number;
+  bytes: number;
+  /** Present when `hash` was asked for. */
+  sha256?: string;
 }
 
 export function formatFromPath(path: string): AudioFormat | undefined {
@@ -126,8 +144,11 @@ interface TranscodeJob extends EncodeOptions {
   start?: number;
   end?: number;
   filters?: string[];
-  /** Seconds of output expected; enables progress fractions and the truncation check. */
+  /** Seconds of output expected; enables progress fractions. */
   expected?: number;
+  /** Fail when ffmpeg writes clearly less than `expected`. */
+  strict: boolean;
+  hash?: boolean;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
   env?: Readonly<Record<string, string | undefined>>;
@@ -162,7 +183,7 @@ async function sweepStaleTemps(output: string): Promise<void> {
 const round = (n: number): string => String(Math.round(n * 1e6) / 1e6);
 
 /** Runs ffmpeg into a temp file, checks how much was decoded, renames into place. Returns seconds written. */
-async function transcode(job: TranscodeJob): Promise<number> {
+async function transcode(job: TranscodeJob): Promise<WriteResult> {
   const format = job.format ?? formatFromPath(job.output) ?? 'wav';
   const encode = encoderArgs({ ...job, format });
   const { ffmpeg } = findBinaries(job.env);
@@ -194,21 +215,21 @@ async function transcode(job: TranscodeJob): Promise<number> {
         }
       }),
     });
-    if (job.expected !== undefined) {
+    if (written <= 0) throw audioInvalid(job.input, 'ffmpeg decoded no audio from it');
+    if (job.expected !== undefined && job.strict) {
       const shortfall = job.expected - written;
-      if (written <= 0) throw audioInvalid(job.input, 'ffmpeg decoded no audio from it');
       if (shortfall > Math.max(0.25, job.expected * 0.01)) {
         throw audioInvalid(job.input, `file is truncated or damaged: decoded ${written.toFixed(3)} s of the ${job.expected.toFixed(3)} s expected`);
       }
     }
-    await fsyncFile(tmp);
+    const [, digest, info] = await Promise.all([fsyncFile(tmp), job.hash ? sha256File(tmp) : undefined, stat(tmp)]);
     await rename(tmp, job.output);
+    if (job.onProgress && reported < 1) job.onProgress(1);
+    return { seconds: written, bytes: info.size, ...(digest ? { sha256: digest } : {}) };
   } catch (error) {
     await rm(tmp, { force: true });
     throw error;
   }
-  if (job.onProgress && reported < 1) job.onProgress(1);
-  return written;
 }
 
 function checkTrim(input: string, start: number | undefined, end: number | undefined, duration: number | undefined): void {
@@ -227,8 +248,8 @@ export async function convertAudio(options: ConvertOptions): Promise<void> {
   await convertAudioMeasured(options);
 }
 
-/** convertAudio that also returns the seconds of audio written. */
-export async function convertAudioMeasured(options: ConvertOptions): Promise<number> {
+/** convertAudio that also returns what it wrote (seconds, bytes, sha256 with `hash`). */
+export async function convertAudioMeasured(options: ConvertOptions): Promise<WriteResult> {
   const { input, start, end } = options;
   await assertReadableFile(input);
   let duration = options.duration;
@@ -243,7 +264,7 @@ export async function convertAudioMeasured(options: ConvertOptions): Promise<num
   const filters: string[] = [];
   if (options.normalize) filters.push('loudnorm=I=-16:TP=-1.5:LRA=11');
   const sampleRate = options.sampleRate ?? (options.normalize ? inputRate : undefined);
-  return transcode({ ...options, sampleRate, filters, expected, action: `converting "${input}"` });
+  return transcode({ ...options, sampleRate, filters, expected, strict: true, action: `converting "${input}"` });
 }
 
 /** Cuts [start, end) seconds of `input` into `output` (re-encoded, sample-accurate, atomic). */
@@ -251,9 +272,9 @@ export async function extractSegment(options: SegmentOptions): Promise<void> {
   await extractSegmentMeasured(options);
 }
 
-/** extractSegment that also returns the seconds of audio written. */
-export async function extractSegmentMeasured(options: SegmentOptions): Promise<number> {
+/** extractSegment that also returns what it wrote (seconds, bytes, sha256 with `hash`). */
+export async function extractSegmentMeasured(options: SegmentOptions): Promise<WriteResult> {
   checkTrim(options.input, options.start, options.end, undefined);
   await assertReadableFile(options.input);
-  return transcode({ ...options, expected: options.end - options.start, action: `cutting ${options.start}-${options.end} s of "${options.input}"` });
+  return transcode({ ...options, strict: options.strict ?? false, expected: options.end - options.start, action: `cutting ${options.start}-${options.end} s of "${options.input}"` });
 }

@@ -21,6 +21,7 @@ export {
   type ConvertOptions,
   type SegmentOptions,
   type EncodeOptions,
+  type WriteResult,
 } from './convert.js';
 export { detectSilences, type Silence, type SilenceOptions } from './silence.js';
 export { planChunks, chunkLimit, type ChunkPlan, type ChunkPlanOptions } from './plan.js';

@@ -4,7 +4,8 @@ import { mkdir, readdir, stat, writeFile, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { convertAudio, detectSilences, extractSegment, findBinaries, planChunks, probeAudio } from '../src/index.js';
+import { sha256File } from '@spx/core';
+import { convertAudio, detectSilences, extractSegment, extractSegmentMeasured, findBinaries, planChunks, probeAudio } from '../src/index.js';
 import { expectRejects, makeBursts, makeSilentVideo, makeTone, processesMentioning, removeDir, tempDir } from './helpers.js';
 
 describe('findBinaries', () => {
@@ -254,6 +255,23 @@ describe('extractSegment', () => {
     const info = await probeAudio(output);
     expect(info.duration).to.be.closeTo(2.375, 0.0005);
     expect(info.bytes).to.equal(44 + 2.375 * 16000 * 2);
+  });
+
+  it('stops at the end of the file unless strict', async () => {
+    const source = makeTone(join(dir, 'short.wav'), { seconds: 2 });
+    await extractSegment({ input: source, output: join(dir, 'tail.wav'), start: 1.5, end: 4 });
+    expect((await probeAudio(join(dir, 'tail.wav'))).duration).to.be.closeTo(0.5, 0.0005);
+    const error = await expectRejects(extractSegment({ input: source, output: join(dir, 'tail2.wav'), start: 1.5, end: 4, strict: true }));
+    expect(error.code).to.equal('AUDIO_INVALID');
+    expect(error.message).to.contain('short.wav').and.contain('decoded 0.500 s of the 2.500 s expected');
+  });
+
+  it('returns bytes and sha256 when asked', async () => {
+    const source = makeTone(join(dir, 'h.wav'), { seconds: 1 });
+    const written = await extractSegmentMeasured({ input: source, output: join(dir, 'h-out.wav'), start: 0, end: 1, hash: true });
+    expect(written.bytes).to.equal(44 + 32000);
+    expect(written.sha256).to.equal(await sha256File(join(dir, 'h-out.wav')));
+    expect(written.seconds).to.be.closeTo(1, 0.0005);
   });
 
   it('names a missing input', async () => {

@@ -3,11 +3,11 @@
 // a chunk is reused on resume only if its file still verifies (size + sha256), else it is re-cut.
 import { join } from 'node:path';
 import { defineStage, SpxError, type FileRef } from '@spx/core';
-import { bitrateValue, DEFAULT_BITRATES, encoderArgs, extractSegment, MEDIA_TYPES, type AudioFormat } from '../convert.js';
+import { bitrateValue, DEFAULT_BITRATES, encoderArgs, extractSegmentMeasured, MEDIA_TYPES, type AudioFormat } from '../convert.js';
 import { chunkLimit, planChunks } from '../plan.js';
 import { probeAudio, type AudioInfo } from '../probe.js';
 import { detectSilences, type Silence } from '../silence.js';
-import { checkAborted, encodeParams, fileRefFor, inputParam, jsonStep, preflightBinaries, resolveInput, secondsProgress, type EncodeParams } from './common.js';
+import { checkAborted, encodeParams, inputParam, jsonStep, preflightBinaries, resolveInput, secondsProgress, type EncodeParams } from './common.js';
 import { EXTENSIONS } from './convert.js';
 
 export interface ChunkParams extends EncodeParams {
@@ -97,8 +97,9 @@ export const chunkStage = defineStage<ChunkParams, { chunks: Chunk[]; manifest: 
         `chunk:${piece.index}:${piece.start}-${piece.end}`,
         async () => {
           const output = join(ctx.artifacts.dir, name);
-          await extractSegment({ input, output, start: piece.start, end: piece.end, format: params.format, sampleRate: params.sampleRate, channels: params.channels, bitrate: params.bitrate, signal: ctx.signal });
-          return fileRefFor(output, MEDIA_TYPES[params.format]);
+          const written = await extractSegmentMeasured({ input, output, start: piece.start, end: piece.end, format: params.format, sampleRate: params.sampleRate, channels: params.channels, bitrate: params.bitrate, signal: ctx.signal, strict: true, hash: true });
+          const ref: FileRef = { kind: 'file', path: output, bytes: written.bytes, sha256: written.sha256 ?? '', mediaType: MEDIA_TYPES[params.format] };
+          return ref;
         },
         (stored) => ctx.artifacts.verify(stored),
       );

@@ -1,7 +1,6 @@
 // Pieces the three stages share: param schemas, input resolution, FileRefs, progress.
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { sha256File, type FileRef, type Json, type JSONSchema, type StageContext } from '@spx/core';
+import { type Json, type JSONSchema, type StageContext } from '@spx/core';
 import { findBinaries } from '../binaries.js';
 import { AUDIO_FORMATS, type AudioFormat } from '../convert.js';
 import { abortError } from '../exec.js';
@@ -39,11 +38,6 @@ export function checkAborted(ctx: Pick<StageContext, 'signal'>, action: string):
 /** Preflight shared by all stages: ffmpeg must be installed. */
 export function preflightBinaries(env: Readonly<Record<string, string | undefined>>): void {
   findBinaries(env);
-}
-
-export async function fileRefFor(path: string, mediaType?: string): Promise<FileRef> {
-  const { size } = await stat(path);
-  return { kind: 'file', path, bytes: size, sha256: await sha256File(path), ...(mediaType ? { mediaType } : {}) };
 }
 
 /** ctx.step for values typed as interfaces (which TypeScript will not treat as Json by itself). */

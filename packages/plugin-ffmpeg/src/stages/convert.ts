@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { defineStage, type FileRef } from '@spx/core';
 import { convertAudioMeasured, encoderArgs, MEDIA_TYPES } from '../convert.js';
 import { probeAudio, type AudioInfo } from '../probe.js';
-import { checkAborted, encodeParams, fileRefFor, inputParam, preflightBinaries, resolveInput, secondsProgress, type EncodeParams } from './common.js';
+import { checkAborted, encodeParams, inputParam, preflightBinaries, resolveInput, secondsProgress, type EncodeParams } from './common.js';
 import { SpxError } from '@spx/core';
 
 export interface ConvertParams extends EncodeParams {
@@ -53,7 +53,7 @@ export const convertStage = defineStage<ConvertParams, { audio: FileRef; info: A
     const source = await probeAudio(input, { signal: ctx.signal });
     const output = join(ctx.artifacts.dir, `audio.${EXTENSIONS[params.format]}`);
     const total = Math.min(params.end ?? source.duration, source.duration) - (params.start ?? 0);
-    await convertAudioMeasured({
+    const written = await convertAudioMeasured({
       input,
       output,
       format: params.format,
@@ -67,8 +67,9 @@ export const convertStage = defineStage<ConvertParams, { audio: FileRef; info: A
       inputSampleRate: source.sampleRate,
       signal: ctx.signal,
       onProgress: secondsProgress(ctx, Math.max(0, total), 'converting'),
+      hash: true,
     });
-    const audio = await fileRefFor(output, MEDIA_TYPES[params.format]);
+    const audio: FileRef = { kind: 'file', path: output, bytes: written.bytes, sha256: written.sha256 ?? '', mediaType: MEDIA_TYPES[params.format] };
     const info = await probeAudio(output, { signal: ctx.signal });
     return {
       outputs: { audio, info },
