@@ -151,7 +151,7 @@ export async function audioSource(ctx: StageContext<{ audio?: string; url?: stri
   if (audio) {
     const local = await localAudio(audio, 'audio', ctx.run.pipeline.file);
     const media = await uploadOnce(client, memo, local.path, local.sha256, ctx.logger);
-    return { url: media, id: local.sha256, local, name: stem(local.path) };
+    return { url: media, id: local.sha256, local, name: ctx.run.inputStem || stem(local.path) };
   }
   if (url) {
     return { url, id: `url-${sha256(url)}`, name: stem(url.replace(/[?#].*$/, '').split('/').pop() ?? '') || 'audio' };
