@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Store } from '@spx/core';
 import { runStageForTest } from '@spx/core/testing';
@@ -74,6 +75,18 @@ describe('pyannote/voiceprint', () => {
     const error = await rejection(() => run({ sample: voices.dialog }));
     expect(error.code).to.equal('API_JOB_FAILED');
     expect(error.message).to.contain('at most 1 s');
+  });
+
+  it('refuses a label the API reserves before any request', async () => {
+    await setup();
+    const bySchema = await rejection(() => run({ sample: voices.alice, label: 'SPEAKER_01' }));
+    expect(bySchema.code).to.equal('PARAMS_INVALID');
+    const fromName = join(dir, 'speaker_3.wav');
+    await copyFile(voices.alice, fromName);
+    const byName = await rejection(() => run({ sample: fromName }));
+    expect(byName.code).to.equal('PARAMS_INVALID');
+    expect(byName.message).to.contain('speaker_3');
+    expect(fake.counts.requests).to.equal(0);
   });
 
   it('reports a missing sample as INPUT_MISSING before any request', async () => {

@@ -45,6 +45,9 @@ export const voiceprintStage = defineStage<VoiceprintParams, VoiceprintOutputs>(
     const p = ctx.params;
     const client = clientFor(ctx);
     const label = p.label ?? stem(p.sample);
+    if (/^speaker_/i.test(label) || label.length > 100) {
+      ctx.fail('PARAMS_INVALID', `Voiceprint label "${label.slice(0, 40)}" must have at most 100 characters and not start with SPEAKER_.`, { hint: 'Set `label` to the speaker\'s name.' });
+    }
     const result = await voiceprintFor(ctx, client, p.sample, p.model, waitOptions(ctx), (sample) => ctx.usage((sample.duration ?? 0) / 3600));
     const file: VoiceprintFile = {
       format: VOICEPRINT_FORMAT,
