@@ -56,7 +56,16 @@ export async function loadPipeline(fileArg: string, options: LoadPipelineOptions
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw new SpxError('PIPELINE_SCHEMA', `${fileArg} is not a pipeline: expected a mapping with spx, name, version and stages.`, { loc: locate([]), hint: 'Start from a shipped pipeline (spx pipelines list).' });
   }
-  applyOverrides(value, options.overrides ?? [], errors);
+  const overridden = applyOverrides(value, options.overrides ?? [], errors);
+  if (overridden.size > 0) {
+    const fileLocate = locate;
+    // Values set with --set are reported at the flag that set them, not in the file.
+    locate = (path, opts) => {
+      const joined = path.join('.');
+      for (const [prefix, index] of overridden) if (joined === prefix || joined.startsWith(`${prefix}.`)) return { file: '--set', line: index + 1, column: 1 };
+      return fileLocate(path, opts);
+    };
+  }
 
   pipelineValidator ??= ajv.compile(JSON.parse(readFileSync(PIPELINE_SCHEMA_PATH, 'utf8')) as object);
   if (!pipelineValidator(value)) {
@@ -208,8 +217,9 @@ function dedupe(errors: SpxError[]): SpxError[] {
   });
 }
 
-/** Applies `stage.param=value` overrides in place; `stage.a.b=value` sets nested params. */
-function applyOverrides(value: Record<string, unknown>, overrides: string[], errors: SpxError[]): void {
+/** Applies `stage.param=value` overrides in place; `stage.a.b=value` sets nested params. Returns path → override index. */
+function applyOverrides(value: Record<string, unknown>, overrides: string[], errors: SpxError[]): Map<string, number> {
+  const applied = new Map<string, number>();
   const stages = (value.stages ?? {}) as Record<string, Record<string, unknown>>;
   for (const [i, override] of overrides.entries()) {
     const match = /^([A-Za-z][A-Za-z0-9_-]*)\.([A-Za-z0-9_.-]+)=(.*)$/s.exec(override);
@@ -234,7 +244,9 @@ function applyOverrides(value: Record<string, unknown>, overrides: string[], err
     let node = (stage.with ??= {}) as Record<string, unknown>;
     for (const key of keys.slice(0, -1)) node = (node[key] && typeof node[key] === 'object' ? node[key] : (node[key] = {})) as Record<string, unknown>;
     node[keys[keys.length - 1]!] = parsed;
+    applied.set(['stages', stageId, 'with', ...keys].join('.'), i);
   }
+  return applied;
 }
 
 export type { ParsedYaml };

@@ -91,6 +91,7 @@ describe('pipeline/validate', () => {
     expect(pipeline.spec.stages.a!.with!.transform).to.equal('upper');
     const error = await loadPipeline(file, { overrides: ['a.transform=shout'] }).catch((e: unknown) => e);
     expect(isSpxError(error) && error.code).to.equal('PARAMS_INVALID');
+    expect(isSpxError(error) && error.loc).to.deep.equal({ file: '--set', line: 1, column: 1 });
     const usage = await loadPipeline(file, { overrides: ['nonsense'] }).catch((e: unknown) => e);
     expect(isSpxError(usage) && usage.code).to.equal('USAGE');
   });
