@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -75,7 +76,10 @@ describe('openai/transcribe', function () {
 
   it('splits a long file at silences into FLAC chunks and stitches monotonic, offset timestamps', async () => {
     await start();
-    const { result } = await runStageForTest(transcribeStage, { params: { audio: longWav, baseURL: fake!.baseURL, maxDuration: 6, overlap: 0.5 } });
+    const controller = new AbortController();
+    const { result } = await runStageForTest(transcribeStage, { params: { audio: longWav, baseURL: fake!.baseURL, maxDuration: 6, overlap: 0.5 }, signal: controller.signal });
+    // Uploads and cuts listen on child signals, so nothing stays attached to the stage's signal.
+    expect(getEventListeners(controller.signal, 'abort')).to.have.length(0);
     const t = await read(result.outputs.transcript);
     const chunks = t.chunks!;
     expect(chunks.length).to.be.within(4, 6);

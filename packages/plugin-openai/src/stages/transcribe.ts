@@ -176,59 +176,66 @@ async function run(ctx: StageContext<TranscribeParams>) {
   let uploadedBytes = 0;
   let sentSeconds = 0;
   await mkdir(ctx.artifacts.dir, { recursive: true });
+  // Audio of a piece, cut once (at most `concurrency` pieces are held in memory ahead of upload).
+  const prepared = new Map<number, Promise<{ bytes: Uint8Array; filename: string }>>();
+  const audioFor = (i: number) => {
+    let job = prepared.get(i);
+    if (!job) {
+      job = cutPiece(ctx, p, plan, plan.pieces[i]!, format, bitrate);
+      prepared.set(i, job);
+    }
+    return job;
+  };
   ctx.progress({ done: 0, total, message: `${mode === 'turns' ? 'turn group' : 'chunk'} 0/${total}` });
 
-  const results = await mapPool(
-    plan.pieces,
-    p.concurrency,
-    async (piece, i) => {
-      const label = `${mode === 'turns' ? 'turn group' : 'chunk'} ${i + 1}/${total} (${piece.start.toFixed(1)}-${piece.end.toFixed(1)} s)`;
-      const stored = (await ctx.step(
-        `${mode}:${inputHash}:${planKey}:${requestKey}:${piece.index}`,
-        async () => {
-          let bytes: Uint8Array;
-          let filename: string;
-          if (plan.direct) {
-            bytes = await readFile(p.audio);
-            filename = `audio${extname(p.audio).toLowerCase()}`;
-          } else {
-            filename = `chunk-${String(piece.index).padStart(4, '0')}.${EXTENSION[format]}`;
-            const tmp = ctx.artifacts.tmpPath(filename);
-            try {
-              await extractSegment({ input: p.audio, output: tmp, start: piece.start, end: piece.end, format, sampleRate: p.sampleRate, channels: 1, ...(bitrate ? { bitrate } : {}), signal: ctx.signal });
-              bytes = await readFile(tmp);
-            } finally {
-              await rm(tmp, { force: true });
-            }
-          }
-          const prompt = promptFor(p, model, texts, i);
-          const answer = await transcribeUpload(client, { bytes, filename, model, signal: ctx.signal, label, ...(language ? { language } : {}), ...(prompt ? { prompt } : {}), ...(p.temperature !== undefined ? { temperature: p.temperature } : {}) });
-          sent++;
-          uploadedBytes += bytes.byteLength;
-          sentSeconds += piece.end - piece.start;
-          ctx.usage((piece.end - piece.start) / 60);
-          const result: PieceResult = {
-            index: piece.index,
-            start: piece.start,
-            end: piece.end,
-            sha256: sha256(bytes),
-            bytes: bytes.byteLength,
-            text: answer.text,
-            ...(answer.language ? { language: answer.language } : {}),
-            ...(piece.speaker ? { speaker: piece.speaker } : {}),
-            segments: shiftSegments(answer.segments, piece.start, piece.end),
-          };
-          return toJson(result);
-        },
-        { paid: true },
-      )) as unknown as PieceResult;
-      texts[i] = stored.text;
-      done++;
-      ctx.progress({ done, total, message: `${mode === 'turns' ? 'turn group' : 'chunk'} ${done}/${total}` });
-      return stored;
-    },
-    ctx.signal,
-  );
+  let results: PieceResult[];
+  try {
+    results = await mapPool(
+      plan.pieces,
+      p.concurrency,
+      async (piece, i) => {
+        const label = `${mode === 'turns' ? 'turn group' : 'chunk'} ${i + 1}/${total} (${piece.start.toFixed(1)}-${piece.end.toFixed(1)} s)`;
+        const stored = (await ctx.step(
+          `${mode}:${inputHash}:${planKey}:${requestKey}:${piece.index}`,
+          async () => {
+            const { bytes, filename } = await audioFor(i);
+            prepared.delete(i);
+            // While this upload waits on the network, cut the piece this worker is likely to take next.
+            if (!plan.direct && i + p.concurrency < total) void audioFor(i + p.concurrency).catch(() => undefined);
+            const prompt = promptFor(p, model, texts, i);
+            const answer = await linked(ctx.signal, (signal) =>
+              transcribeUpload(client, { bytes, filename, model, signal, label, ...(language ? { language } : {}), ...(prompt ? { prompt } : {}), ...(p.temperature !== undefined ? { temperature: p.temperature } : {}) }),
+            );
+            sent++;
+            uploadedBytes += bytes.byteLength;
+            sentSeconds += piece.end - piece.start;
+            ctx.usage((piece.end - piece.start) / 60);
+            const result: PieceResult = {
+              index: piece.index,
+              start: piece.start,
+              end: piece.end,
+              sha256: sha256(bytes),
+              bytes: bytes.byteLength,
+              text: answer.text,
+              ...(answer.language ? { language: answer.language } : {}),
+              ...(piece.speaker ? { speaker: piece.speaker } : {}),
+              segments: shiftSegments(answer.segments, piece.start, piece.end),
+            };
+            return toJson(result);
+          },
+          { paid: true },
+        )) as unknown as PieceResult;
+        texts[i] = stored.text;
+        done++;
+        ctx.progress({ done, total, message: `${mode === 'turns' ? 'turn group' : 'chunk'} ${done}/${total}` });
+        return stored;
+      },
+      ctx.signal,
+    );
+  } finally {
+    // No cut keeps running after the stage returns (a look-ahead whose piece was reused or never reached).
+    await Promise.allSettled(prepared.values());
+  }
 
   const clip = new Map(plan.pieces.filter((piece) => piece.clip).map((piece) => [piece.index, piece.clip!]));
   const detected = results.find((r) => r.language)?.language;
@@ -254,6 +261,35 @@ async function run(ctx: StageContext<TranscribeParams>) {
       ...(transcript.language ? { language: transcript.language } : {}),
     } satisfies Record<string, Json>,
   };
+}
+
+/** The bytes to upload for `piece`: the input itself, or a re-encoded cut of it. */
+async function cutPiece(ctx: StageContext<TranscribeParams>, p: TranscribeParams, plan: Plan, piece: Piece, format: AudioFormat, bitrate: string | undefined): Promise<{ bytes: Uint8Array; filename: string }> {
+  if (plan.direct) return { bytes: await readFile(p.audio), filename: `audio${extname(p.audio).toLowerCase()}` };
+  const filename = `chunk-${String(piece.index).padStart(4, '0')}.${EXTENSION[format]}`;
+  const tmp = ctx.artifacts.tmpPath(filename);
+  try {
+    await linked(ctx.signal, (signal) => extractSegment({ input: p.audio, output: tmp, start: piece.start, end: piece.end, format, sampleRate: p.sampleRate, channels: 1, ...(bitrate ? { bitrate } : {}), signal }));
+    return { bytes: await readFile(tmp), filename };
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/**
+ * Runs `fn` with a child of `parent` that stops listening when `fn` ends, so a long run with
+ * hundreds of uploads does not pile abort listeners onto the stage's signal.
+ */
+async function linked<T>(parent: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const child = new AbortController();
+  const forward = () => child.abort(parent.reason);
+  if (parent.aborted) forward();
+  else parent.addEventListener('abort', forward, { once: true });
+  try {
+    return await fn(child.signal);
+  } finally {
+    parent.removeEventListener('abort', forward);
+  }
 }
 
 /** Whether uploads are prompted with the previous upload's text (see the note at the top). */
