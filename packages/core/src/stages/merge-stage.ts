@@ -15,6 +15,7 @@ export interface MergeParams {
   pauseThreshold: number;
   smoothing: boolean;
   minTurn: number;
+  sentencePause: number;
   splitSegments: boolean;
 }
 
@@ -39,6 +40,7 @@ export const mergeStage = defineStage<MergeParams, MergeOutputs>({
       pauseThreshold: { type: 'number', minimum: 0, default: MERGE_DEFAULTS.pauseThreshold, description: 'Seconds of silence that start a new utterance.' },
       smoothing: { type: 'boolean', default: MERGE_DEFAULTS.smoothing, description: 'A sentence takes its majority speaker unless a change inside it lasts ≥ minTurn s on both sides.' },
       minTurn: { type: 'number', minimum: 0, default: MERGE_DEFAULTS.minTurn, description: 'Seconds each side of a speaker change needs to survive smoothing.' },
+      sentencePause: { type: 'number', minimum: 0, default: MERGE_DEFAULTS.sentencePause, description: 'Seconds of silence that end a sentence for smoothing (as do . ? !).' },
       splitSegments: { type: 'boolean', default: MERGE_DEFAULTS.splitSegments, description: 'Without word timestamps, split segments at turn boundaries by time share.' },
     },
   },
@@ -69,6 +71,7 @@ export const mergeStage = defineStage<MergeParams, MergeOutputs>({
       pauseThreshold: params.pauseThreshold,
       smoothing: params.smoothing,
       minTurn: params.minTurn,
+      sentencePause: params.sentencePause,
       splitSegments: params.splitSegments,
     });
     if (stats.unknown > 0) ctx.logger.warn(`${stats.unknown} of ${stats.words || stats.segments} pieces of text are in no speaker turn (within ${params.tolerance} s) and are labelled "unknown".`);

@@ -18,11 +18,13 @@ export interface MergeOptions {
   smoothing?: boolean;
   /** Seconds each side of a speaker change needs to survive smoothing. */
   minTurn?: number;
+  /** Seconds of silence that end a sentence for smoothing (as do . ? !). */
+  sentencePause?: number;
   /** Without word timestamps: split a segment at turn boundaries, dividing its text by time share. */
   splitSegments?: boolean;
 }
 
-export const MERGE_DEFAULTS = { tolerance: 1, pauseThreshold: 1.5, smoothing: true, minTurn: 1, splitSegments: false } as const;
+export const MERGE_DEFAULTS = { tolerance: 1, pauseThreshold: 1.5, smoothing: true, minTurn: 1, sentencePause: 0.5, splitSegments: false } as const;
 
 /** A word, or a whole segment (piece) when there are no word timestamps. */
 interface Unit {
@@ -52,6 +54,7 @@ export function mergeTranscript(transcript: Transcript, diarization: Diarization
   const minTurn = options.minTurn ?? MERGE_DEFAULTS.minTurn;
   const smoothing = options.smoothing ?? MERGE_DEFAULTS.smoothing;
   const split = options.splitSegments ?? MERGE_DEFAULTS.splitSegments;
+  const sentencePause = options.sentencePause ?? MERGE_DEFAULTS.sentencePause;
 
   const fromTranscript = diarization === undefined;
   let units = buildUnits(transcript, fromTranscript);
@@ -74,7 +77,7 @@ export function mergeTranscript(transcript: Transcript, diarization: Diarization
     assignSpeakers(units, exclusive, tolerance);
     markOverlaps(units, all);
   }
-  if (smoothing) smoothed = smoothSentences(units, pause, minTurn);
+  if (smoothing) smoothed = smoothSentences(units, sentencePause, minTurn);
 
   const names: Record<string, string> = { ...(diarization?.names ?? {}), ...(options.names ?? {}) };
   const nameOf = (label: string) => names[label] ?? (label === UNKNOWN_SPEAKER ? 'Unknown' : label);
@@ -89,7 +92,8 @@ export function mergeTranscript(transcript: Transcript, diarization: Diarization
     }
   }
 
-  const wordCount = units.filter((u) => u.isWord).length;
+  let wordCount = 0;
+  for (const u of units) if (u.isWord) wordCount++;
   const assignment: SpeakerAssignment = fromTranscript ? 'transcript' : wordCount === units.length ? 'word' : splitUsed ? 'segment-split' : 'segment';
   const duration = transcript.duration ?? diarization?.duration;
   const merged: MergedTranscript = {
@@ -136,16 +140,9 @@ function buildUnits(transcript: Transcript, speakersFromTranscript: boolean): Un
         const start = finite(w.start, last);
         const end = Math.max(start, finite(w.end, start));
         last = end;
-        units.push({
-          text,
-          start,
-          end,
-          ...(typeof w.confidence === 'number' ? { confidence: w.confidence } : {}),
-          isWord: true,
-          speaker: speakersFromTranscript ? (w.speaker ?? seg.speaker ?? UNKNOWN_SPEAKER) : UNKNOWN_SPEAKER,
-          overlapped: false,
-          fixed: speakersFromTranscript,
-        });
+        const unit: Unit = { text, start, end, isWord: true, speaker: speakersFromTranscript ? (w.speaker ?? seg.speaker ?? UNKNOWN_SPEAKER) : UNKNOWN_SPEAKER, overlapped: false, fixed: speakersFromTranscript };
+        if (typeof w.confidence === 'number') unit.confidence = w.confidence;
+        units.push(unit);
       }
     } else {
       const text = (seg.text ?? '').trim();
@@ -153,8 +150,13 @@ function buildUnits(transcript: Transcript, speakersFromTranscript: boolean): Un
       units.push({ text, start: segStart, end: segEnd, isWord: false, speaker: speakersFromTranscript ? (seg.speaker ?? UNKNOWN_SPEAKER) : UNKNOWN_SPEAKER, overlapped: false, fixed: speakersFromTranscript });
     }
   }
-  // Stable: words of one segment keep their order.
-  return units.sort((a, b) => a.start - b.start);
+  return sortByStart(units);
+}
+
+/** Stable sort by start (words of one segment keep their order); a no-op pass when already sorted. */
+function sortByStart(units: Unit[]): Unit[] {
+  for (let i = 1; i < units.length; i++) if (units[i]!.start < units[i - 1]!.start) return units.sort((a, b) => a.start - b.start);
+  return units;
 }
 
 function finite(value: unknown, fallback: number): number {
@@ -268,13 +270,14 @@ function splitSegmentUnits(units: Unit[], turns: SpeakerTurn[]): Unit[] {
       out.push({ text: tokens.slice(from, ti).join(' '), start: piece.start, end: piece.end, isWord: false, speaker: piece.speaker, overlapped: false, fixed: true });
     }
   }
-  return out.sort((a, b) => a.start - b.start);
+  return sortByStart(out);
 }
 
 /**
- * Within each sentence (ended by . ? ! or a pause), speaker runs shorter than `minTurn`
- * seconds are absorbed: the sentence is cut only at changes with ≥ minTurn s on both
- * sides, and each part takes its majority speaker. Returns how many words changed.
+ * Within each sentence (ended by . ? ! or a pause longer than `pause`), speaker runs
+ * shorter than `minTurn` seconds are absorbed into a neighbouring run, shortest first,
+ * until every change left in the sentence has ≥ minTurn s on both sides (or one speaker
+ * remains). Long runs are never relabelled. Returns how many words changed speaker.
  */
 function smoothSentences(units: Unit[], pause: number, minTurn: number): number {
   let changed = 0;
@@ -290,59 +293,119 @@ function smoothSentences(units: Unit[], pause: number, minTurn: number): number 
   return changed;
 }
 
+interface Run {
+  id: number;
+  speaker: string;
+  from: number;
+  to: number;
+  seconds: number;
+  prev: number;
+  next: number;
+  alive: boolean;
+}
+
 function smoothSentence(units: Unit[], from: number, to: number, minTurn: number): number {
   if (to - from < 2) return 0;
-  // Runs of one speaker: [start index, end index).
-  const runs: { speaker: string; from: number; to: number; seconds: number }[] = [];
+  const runs: Run[] = [];
   for (let i = from; i < to; i++) {
     const u = units[i]!;
     const last = runs[runs.length - 1];
     if (last && last.speaker === u.speaker) {
       last.to = i + 1;
       last.seconds = u.end - units[last.from]!.start;
-    } else runs.push({ speaker: u.speaker, from: i, to: i + 1, seconds: u.end - u.start });
+    } else runs.push({ id: runs.length, speaker: u.speaker, from: i, to: i + 1, seconds: u.end - u.start, prev: runs.length - 1, next: runs.length + 1, alive: true });
   }
   if (runs.length < 2) return 0;
+  runs[runs.length - 1]!.next = -1;
+  const heap = new MinHeap();
+  runs.forEach((r, i) => {
+    if (r.seconds < minTurn) heap.push(r.seconds, i);
+  });
   let changed = 0;
-  let partStart = 0;
-  for (let r = 1; r <= runs.length; r++) {
-    const strong = r === runs.length || (runs[r - 1]!.seconds >= minTurn && runs[r]!.seconds >= minTurn && runs[r - 1]!.speaker !== UNKNOWN_SPEAKER && runs[r]!.speaker !== UNKNOWN_SPEAKER);
-    if (!strong) continue;
-    if (r - partStart > 1) changed += relabel(units, runs[partStart]!.from, runs[r - 1]!.to);
-    partStart = r;
+  const join = (keep: Run, gone: Run) => {
+    // `gone` is adjacent to `keep`; the merged run spans both.
+    if (gone.from < keep.from) {
+      keep.from = gone.from;
+      keep.prev = gone.prev;
+      if (gone.prev >= 0) runs[gone.prev]!.next = keep.id;
+    } else {
+      keep.to = gone.to;
+      keep.next = gone.next;
+      if (gone.next >= 0) runs[gone.next]!.prev = keep.id;
+    }
+    keep.seconds = units[keep.to - 1]!.end - units[keep.from]!.start;
+    gone.alive = false;
+  };
+  while (heap.size > 0) {
+    const [seconds, index] = heap.pop();
+    const run = runs[index]!;
+    if (!run.alive || run.seconds !== seconds || run.seconds >= minTurn) continue;
+    const left = run.prev >= 0 ? runs[run.prev]! : undefined;
+    const right = run.next >= 0 ? runs[run.next]! : undefined;
+    const known = (r: Run | undefined) => r !== undefined && r.speaker !== UNKNOWN_SPEAKER;
+    let target: Run | undefined;
+    if (known(left) && known(right)) target = left!.speaker === right!.speaker || left!.seconds >= right!.seconds ? left : right;
+    else if (known(left)) target = left;
+    else if (known(right)) target = right;
+    if (!target) continue;
+    for (let i = run.from; i < run.to; i++) {
+      units[i]!.speaker = target.speaker;
+      changed++;
+    }
+    join(target, run);
+    // Absorbing a run between two runs of one speaker joins all three.
+    const other = target === left ? right : left;
+    if (other && other.alive && other.speaker === target.speaker) join(target, other);
+    if (target.seconds < minTurn) heap.push(target.seconds, target.id);
   }
   return changed;
 }
 
-/** Gives all units in [from, to) their majority known speaker (by word count, then seconds). */
-function relabel(units: Unit[], from: number, to: number): number {
-  const votes = new Map<string, { count: number; seconds: number; first: number }>();
-  for (let i = from; i < to; i++) {
-    const u = units[i]!;
-    if (u.speaker === UNKNOWN_SPEAKER) continue;
-    const v = votes.get(u.speaker);
-    if (v) {
-      v.count++;
-      v.seconds += u.end - u.start;
-    } else votes.set(u.speaker, { count: 1, seconds: u.end - u.start, first: i });
+/** Binary min-heap of (key, value) pairs. */
+class MinHeap {
+  private keys: number[] = [];
+  private values: number[] = [];
+  get size(): number {
+    return this.keys.length;
   }
-  let best: string | undefined;
-  let bestVote: { count: number; seconds: number; first: number } | undefined;
-  for (const [speaker, v] of votes) {
-    if (!bestVote || v.count > bestVote.count || (v.count === bestVote.count && (v.seconds > bestVote.seconds || (v.seconds === bestVote.seconds && v.first < bestVote.first)))) {
-      best = speaker;
-      bestVote = v;
+  push(key: number, value: number): void {
+    const k = this.keys;
+    const v = this.values;
+    let i = k.length;
+    k.push(key);
+    v.push(value);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (k[parent]! <= key) break;
+      k[i] = k[parent]!;
+      v[i] = v[parent]!;
+      i = parent;
     }
+    k[i] = key;
+    v[i] = value;
   }
-  if (best === undefined) return 0;
-  let changed = 0;
-  for (let i = from; i < to; i++) {
-    if (units[i]!.speaker !== best) {
-      units[i]!.speaker = best;
-      changed++;
+  pop(): [number, number] {
+    const k = this.keys;
+    const v = this.values;
+    const top: [number, number] = [k[0]!, v[0]!];
+    const lastKey = k.pop()!;
+    const lastValue = v.pop()!;
+    if (k.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= k.length) break;
+        const c = l + 1 < k.length && k[l + 1]! < k[l]! ? l + 1 : l;
+        if (k[c]! >= lastKey) break;
+        k[i] = k[c]!;
+        v[i] = v[c]!;
+        i = c;
+      }
+      k[i] = lastKey;
+      v[i] = lastValue;
     }
+    return top;
   }
-  return changed;
 }
 
 function groupUtterances(units: Unit[], pause: number, nameOf: (label: string) => string, language?: string): Utterance[] {

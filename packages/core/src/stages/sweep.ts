@@ -7,9 +7,9 @@ export interface TurnQuery {
   /** Turns with positive overlap with [start, end) (for a zero-length query: turns containing the point). */
   overlapping: SpeakerTurn[];
   /** The turn ending last among those ending at or before `start`, if it does not overlap. */
-  before?: SpeakerTurn;
+  before: SpeakerTurn | undefined;
   /** The first turn starting at or after `end`. */
-  after?: SpeakerTurn;
+  after: SpeakerTurn | undefined;
 }
 
 export class TurnSweep {
@@ -24,6 +24,7 @@ export class TurnSweep {
     this.turns = turns;
   }
 
+  /** The answer object and its `overlapping` array are reused: read them before the next query. */
   query(start: number, end: number): TurnQuery {
     if (start < this.lastStart) throw new Error(`TurnSweep queries must not go back in time (${start} < ${this.lastStart}).`);
     this.lastStart = start;
@@ -37,14 +38,17 @@ export class TurnSweep {
     let kept = 0;
     for (const t of this.active) if (t.end > start) this.active[kept++] = t;
     this.active.length = kept;
-    const overlapping = this.active.slice();
+    const result = this.result;
+    const overlapping = result.overlapping;
+    overlapping.length = 0;
+    for (const t of this.active) overlapping.push(t);
     let k = this.next;
     while (k < turns.length && turns[k]!.start < end) overlapping.push(turns[k++]!);
-    const result: TurnQuery = { overlapping };
-    if (this.latest && this.latest.end <= start) result.before = this.latest;
-    if (k < turns.length) result.after = turns[k];
+    result.before = this.latest && this.latest.end <= start ? this.latest : undefined;
+    result.after = k < turns.length ? turns[k] : undefined;
     return result;
   }
+  private readonly result: { overlapping: SpeakerTurn[]; before: SpeakerTurn | undefined; after: SpeakerTurn | undefined } = { overlapping: [], before: undefined, after: undefined };
 }
 
 /** Valid turns (finite, end ≥ start) sorted by start, then end. */

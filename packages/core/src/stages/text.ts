@@ -22,27 +22,37 @@ export function restorePunctuation(segmentText: string, words: readonly string[]
   const out = words.map((w) => w.trim());
   const tokens = segmentText.split(/\s+/).filter((t) => t.length > 0);
   if (tokens.length === 0) return out;
-  const keys = tokens.map(wordKey);
+  // Keys are computed only where the cheap comparisons below fail.
+  const keys: (string | undefined)[] = new Array(tokens.length);
+  const keyAt = (q: number) => (keys[q] ??= wordKey(tokens[q]!));
   let p = 0;
   let i = 0;
   while (i < out.length && p < tokens.length) {
-    const wk = wordKey(out[i]!);
+    const word = out[i]!;
+    const token = tokens[p]!;
+    // Fast path: the token is the word, or the word plus punctuation around it.
+    if (token === word || (token.length > word.length && word.length > 0 && isPunctuated(token, word))) {
+      out[i] = token;
+      i++;
+      p++;
+      continue;
+    }
+    const wk = wordKey(word);
     if (wk === '') {
       i++;
       continue;
     }
     // Find the token this word starts, at p or a little ahead.
     let q = p;
-    while (q < tokens.length && q < p + RESYNC_WINDOW && !(keys[q]!.length > 0 && keys[q]!.startsWith(wk))) q++;
+    while (q < tokens.length && q < p + RESYNC_WINDOW && !(keyAt(q).length > 0 && keyAt(q).startsWith(wk))) q++;
     if (q >= tokens.length || q >= p + RESYNC_WINDOW) {
       i++;
       continue;
     }
     p = q;
-    const token = tokens[p]!;
-    const key = keys[p]!;
+    const key = keyAt(p);
     if (key === wk) {
-      out[i] = token;
+      out[i] = tokens[p]!;
       i++;
       p++;
       continue;
@@ -57,8 +67,8 @@ export function restorePunctuation(segmentText: string, words: readonly string[]
       j++;
     }
     if (acc === key) {
-      const lead = /^[^\p{L}\p{N}]*/u.exec(token)![0];
-      const trail = /[^\p{L}\p{N}]*$/u.exec(token)![0];
+      const lead = /^[^\p{L}\p{N}]*/u.exec(tokens[p]!)![0];
+      const trail = /[^\p{L}\p{N}]*$/u.exec(tokens[p]!)![0];
       if (lead && !out[i]!.startsWith(lead)) out[i] = lead + out[i];
       if (trail && !out[j - 1]!.endsWith(trail)) out[j - 1] = out[j - 1] + trail;
       i = j;
@@ -70,10 +80,20 @@ export function restorePunctuation(segmentText: string, words: readonly string[]
   return out;
 }
 
+const PUNCT = /^[^\p{L}\p{N}]*$/u;
+
+/** True when `token` is `word` (any case) with only punctuation before and after it. */
+function isPunctuated(token: string, word: string): boolean {
+  const at = token.toLowerCase().indexOf(word.toLowerCase());
+  return at >= 0 && PUNCT.test(token.slice(0, at)) && PUNCT.test(token.slice(at + word.length));
+}
+
 /** Languages written without spaces between words. */
 const UNSPACED = new Set(['zh', 'ja', 'th', 'lo', 'my', 'km', 'bo', 'yue', 'chinese', 'japanese', 'thai']);
 
 const ATTACHES_LEFT = /^[,.;:!?%)\]}…’”»]|^'(s|t|re|ve|ll|d|m)\b/iu;
+/** First characters that may attach to the previous word (checked before the regex). */
+const LEFT_STARTS = new Set([...",.;:!?%)]}…’”»'"]);
 
 /** Joins word texts into running text: spaces between words, none before closing punctuation. */
 export function joinWords(texts: readonly string[], language?: string): string {
@@ -81,7 +101,7 @@ export function joinWords(texts: readonly string[], language?: string): string {
   const parts: string[] = [];
   for (const t of texts) {
     if (t.length === 0) continue;
-    if (parts.length > 0 && spaced && !ATTACHES_LEFT.test(t)) parts.push(' ');
+    if (parts.length > 0 && spaced && !(LEFT_STARTS.has(t[0]!) && ATTACHES_LEFT.test(t))) parts.push(' ');
     parts.push(t);
   }
   return parts.join('');

@@ -88,11 +88,25 @@ describe('stages/merge', () => {
   });
 
   it('smoothing keeps a change inside a sentence when both sides last at least minTurn', () => {
-    const ws = words(8, 0); // A speaks 0–1.9 (4 words), B 2–3.9 (4 words), one sentence
-    const seg: Segment = { start: 0, end: 4, text: ws.map((x) => x.text).join(' '), words: ws };
-    const d = diarization([turn('A', 0, 1.95), turn('B', 1.95, 4)]);
+    const ws = words(10, 0); // A speaks 0–2.9 (6 words), B 3–4.9 (4 words, 1.9 s), one sentence
+    const seg: Segment = { start: 0, end: 5, text: ws.map((x) => x.text).join(' '), words: ws };
+    const d = diarization([turn('A', 0, 2.95), turn('B', 2.95, 5)]);
     expect(mergeTranscript(transcript([seg]), d, { smoothing: true, minTurn: 1 }).merged.utterances.map((u) => u.speaker)).to.deep.equal(['A', 'B']);
     expect(mergeTranscript(transcript([seg]), d, { smoothing: true, minTurn: 2 }).merged.utterances.map((u) => u.speaker)).to.deep.equal(['A']);
+  });
+
+  it('smoothing absorbs only short runs, so a blip next to a real change does not erase a long turn', () => {
+    // One unpunctuated sentence: A 0–2.9, a 0.4 s blip of B, A again for 0.9 s, then B for 3.4 s.
+    // Both changes around the last A run are "short" on one side; only the blip may be relabelled.
+    const ws = words(16, 0);
+    const seg: Segment = { start: 0, end: 8, text: ws.map((x) => x.text).join(' '), words: ws };
+    const d = diarization([turn('A', 0, 2.95), turn('B', 2.95, 3.45), turn('A', 3.45, 4.45), turn('B', 4.45, 8)]);
+    const { merged, stats } = mergeTranscript(transcript([seg]), d, { smoothing: true });
+    expect(merged.utterances.map((u) => [u.speaker, u.words.length])).to.deep.equal([
+      ['A', 9],
+      ['B', 7],
+    ]);
+    expect(stats.smoothed).to.equal(1);
   });
 
   it('smoothing never crosses a sentence end', () => {
