@@ -184,7 +184,8 @@ export function parseRunExport(text: string, file: string): RunExport {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const position = /position (\d+)/.exec(reason);
-    const loc = position ? lineColumn(text, Number(position[1]), file) : { file, line: 1, column: 1 };
+    const offset = position ? Number(position[1]) : /end of JSON/i.test(reason) ? text.trimEnd().length : 0;
+    const loc = lineColumn(text, offset, file);
     throw new SpxError('IMPORT_INVALID', `${basename(file)} is not valid JSON: ${reason.replace(/ in JSON at position \d+.*$/, '').split('\n')[0]}.`, {
       loc,
       hint: 'Pass a file written by `spx checkpoints export`.',
@@ -192,20 +193,29 @@ export function parseRunExport(text: string, file: string): RunExport {
   }
   const validate = runStateValidator();
   if (!validate(value)) {
-    const errors = (validate.errors ?? []).slice(0, 20).map((e) => {
+    const hint = 'Pass a file written by `spx checkpoints export`; do not edit its structure.';
+    const missing = new Map<string, string[]>();
+    const errors: SpxError[] = [];
+    for (const e of validate.errors ?? []) {
       const where = e.instancePath || '(top level)';
+      const params = e.params as { missingProperty?: string; allowedValue?: unknown; allowedValues?: unknown[] };
+      if (e.keyword === 'required') {
+        missing.set(where, [...(missing.get(where) ?? []), String(params.missingProperty)]);
+        continue;
+      }
       const detail =
-        e.keyword === 'required'
-          ? `is missing "${String((e.params as { missingProperty?: string }).missingProperty)}"`
-          : e.keyword === 'const'
-            ? `must be ${JSON.stringify((e.params as { allowedValue?: unknown }).allowedValue)}`
-            : e.keyword === 'enum'
-              ? `must be one of ${((e.params as { allowedValues?: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')}`
-              : (e.message ?? e.keyword);
-      return new SpxError('IMPORT_INVALID', `${basename(file)}: ${where} ${detail}.`, { hint: 'Pass a file written by `spx checkpoints export`; do not edit its structure.' });
-    });
+        e.keyword === 'const'
+          ? `must be ${JSON.stringify(params.allowedValue)}`
+          : e.keyword === 'enum'
+            ? `must be one of ${(params.allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')}`
+            : (e.message ?? e.keyword);
+      errors.push(new SpxError('IMPORT_INVALID', `${basename(file)}: ${where} ${detail}.`, { hint }));
+    }
+    for (const [where, names] of missing) {
+      errors.unshift(new SpxError('IMPORT_INVALID', `${basename(file)}: ${where} is missing ${names.length === 1 ? 'field' : 'fields'} ${names.map((n) => `"${n}"`).join(', ')}.`, { hint }));
+    }
     if (errors.length === 1) throw errors[0]!;
-    throw new SpxAggregateError('IMPORT_INVALID', `${basename(file)} is not an spx run export (${errors.length} problems):`, errors, { hint: 'Pass a file written by `spx checkpoints export`.' });
+    throw new SpxAggregateError('IMPORT_INVALID', `${basename(file)} is not an spx run export (${errors.length} problems):`, errors.slice(0, 20), { hint });
   }
   return value as RunExport;
 }

@@ -1,0 +1,87 @@
+import { Flags } from '@oclif/core';
+import { deleteRun, displayStoreUrl, liveLease, listRuns, orphanRunDirs, SpxError } from '@spx/core';
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { SpxCommand } from '../../lib/base-command.js';
+import { verifyRun, workDirFlag } from '../../lib/checkpoints.js';
+import { dirSize } from '../../lib/disk.js';
+import { formatBytes, plural } from '../../lib/table.js';
+
+interface Removal {
+  id: string;
+  reason: string;
+  /** Store keys (run state + sub-steps). */
+  keys: number;
+  dirs: string[];
+  bytes: number;
+}
+
+export default class CheckpointsCleanup extends SpxCommand<typeof CheckpointsCleanup> {
+  static override summary = 'Delete old or invalid runs with their sub-steps and artifact directories.';
+  static override description = `Selects runs last updated more than --older-than HOURS ago, and with --invalid also runs whose artifacts no longer verify (missing, resized or edited; checked by size and mtime, re-hashing changed files). Each selected run loses its state, its sub-step checkpoints and its artifact directory <work-dir>/runs/<id>; exported files (subtitles, transcripts) are never touched. Artifact directories that no run in the store owns any more are removed too (by age with --older-than, always with --invalid). Runs held by a live process are skipped.
+
+Use --dry-run to see what would go.`;
+  static override examples = [
+    { description: 'Preview what a week-old cleanup would remove', command: '<%= config.bin %> checkpoints cleanup --older-than 168 --dry-run' },
+    { description: 'Remove runs older than a day', command: '<%= config.bin %> checkpoints cleanup --older-than 24' },
+    { description: 'Remove runs whose artifacts were deleted or edited', command: '<%= config.bin %> checkpoints cleanup --invalid' },
+  ];
+  static override flags = {
+    'older-than': Flags.string({ summary: 'Select runs last updated more than HOURS ago (decimals allowed).', helpValue: 'HOURS' }),
+    invalid: Flags.boolean({ summary: 'Select runs whose artifacts are missing or changed.' }),
+    'dry-run': Flags.boolean({ char: 'n', summary: 'Only show what would be deleted.' }),
+    'work-dir': workDirFlag,
+  };
+
+  public async run(): Promise<{ dryRun: boolean; removed: Removal[]; skipped: Array<{ id: string; reason: string }>; freedBytes: number }> {
+    const { flags } = this;
+    const hours = flags['older-than'] === undefined ? undefined : Number(flags['older-than']);
+    if (hours !== undefined && (!Number.isFinite(hours) || hours < 0 || flags['older-than']!.trim() === '')) {
+      throw new SpxError('USAGE', `--older-than "${flags['older-than']}" is not a number of hours.`, { hint: 'Example: --older-than 24 (or 0.5 for half an hour).' });
+    }
+    if (hours === undefined && !flags.invalid) throw new SpxError('USAGE', 'Nothing selected: pass --older-than HOURS, --invalid, or both.', { hint: 'Example: spx checkpoints cleanup --older-than 168 --dry-run' });
+    const dryRun = Boolean(flags['dry-run']);
+    const cutoff = hours === undefined ? undefined : Date.now() - hours * 3_600_000;
+    const store = await this.store();
+    const workDir = resolve(flags['work-dir']);
+    const removed: Removal[] = [];
+    const skipped: Array<{ id: string; reason: string }> = [];
+
+    for (const state of await listRuns(store)) {
+      const reasons: string[] = [];
+      const updated = Date.parse(state.last_updated);
+      if (cutoff !== undefined && updated < cutoff) reasons.push(`updated ${((Date.now() - updated) / 3_600_000).toFixed(1)} h ago`);
+      if (flags.invalid) {
+        const bad = (await verifyRun(state, false)).filter((a) => !a.ok);
+        if (bad.length) reasons.push(`${plural(bad.length, 'invalid artifact')} (${bad[0]!.stage}: ${bad[0]!.reason})`);
+      }
+      if (reasons.length === 0) continue;
+      const lease = await liveLease(store, state.id);
+      if (lease) {
+        skipped.push({ id: state.id, reason: `in use by pid ${lease.pid} on ${lease.host}` });
+        continue;
+      }
+      const result = await deleteRun(store, state.id, { workDir, dryRun: true });
+      const bytes = (await Promise.all(result.dirs.map(dirSize))).reduce((a, b) => a + b, 0);
+      if (!dryRun) await deleteRun(store, state.id, { workDir });
+      removed.push({ id: state.id, reason: reasons.join('; '), keys: result.keys, dirs: result.dirs, bytes });
+    }
+    for (const orphan of await orphanRunDirs(store, workDir)) {
+      if (!flags.invalid && (cutoff === undefined || orphan.mtimeMs >= cutoff)) continue;
+      const bytes = await dirSize(orphan.dir);
+      if (!dryRun) await rm(orphan.dir, { recursive: true, force: true });
+      removed.push({ id: orphan.id, reason: 'artifact directory without run state', keys: 0, dirs: [orphan.dir], bytes });
+    }
+
+    const freedBytes = removed.reduce((n, r) => n + r.bytes, 0);
+    const verb = dryRun ? 'would delete' : 'deleted';
+    for (const r of removed) this.say(`${dryRun ? '-' : '✔'} ${verb} ${r.id}  ${r.reason}  (${formatBytes(r.bytes)}${r.keys ? `, ${plural(r.keys, 'store entry', 'store entries')}` : ''})`);
+    for (const s of skipped) this.say(`· skipped ${s.id}  ${s.reason}`);
+    this.say(
+      removed.length === 0
+        ? `Nothing to delete in ${displayStoreUrl(store.url)}.`
+        : `${dryRun ? 'Would delete' : 'Deleted'} ${plural(removed.length, 'run')}, ${dryRun ? 'freeing' : 'freed'} ${formatBytes(freedBytes)}.${dryRun ? ' Run again without --dry-run to delete.' : ''}`,
+    );
+    return { dryRun, removed, skipped, freedBytes };
+  }
+}

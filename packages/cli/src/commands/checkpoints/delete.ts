@@ -1,0 +1,30 @@
+import { deleteRun, resolveRunId } from '@spx/core';
+import { resolve } from 'node:path';
+import { SpxCommand } from '../../lib/base-command.js';
+import { runIdArg, workDirFlag } from '../../lib/checkpoints.js';
+import { dirSize } from '../../lib/disk.js';
+import { formatBytes, plural } from '../../lib/table.js';
+
+export default class CheckpointsDelete extends SpxCommand<typeof CheckpointsDelete> {
+  static override summary = 'Delete one run: its state, sub-step checkpoints and artifact directory.';
+  static override description = `The next spx run of the same pipeline on the same input starts from scratch (and calls paid APIs again). Exported files (subtitles, transcripts) are kept. Refuses with exit code 4 while another process holds the run.`;
+  static override examples = [
+    { description: 'Delete a run by id prefix', command: '<%= config.bin %> checkpoints delete c1b8' },
+    { description: 'Artifacts written under another work directory', command: '<%= config.bin %> checkpoints delete c1b87f581f27 --work-dir /data/spx' },
+  ];
+  static override args = { id: runIdArg };
+  static override flags = {
+    'work-dir': workDirFlag,
+  };
+
+  public async run(): Promise<{ id: string; keys: number; dirs: string[]; freedBytes: number }> {
+    const store = await this.store();
+    const id = await resolveRunId(store, this.args.id);
+    const workDir = resolve(this.flags['work-dir']);
+    const preview = await deleteRun(store, id, { workDir, dryRun: true });
+    const freedBytes = (await Promise.all(preview.dirs.map(dirSize))).reduce((a, b) => a + b, 0);
+    const result = await deleteRun(store, id, { workDir });
+    this.say(`✔ deleted run ${id}: ${plural(result.keys, 'store entry', 'store entries')}, ${plural(result.dirs.length, 'directory', 'directories')} (${formatBytes(freedBytes)})`);
+    return { id, keys: result.keys, dirs: result.dirs, freedBytes };
+  }
+}

@@ -1,0 +1,58 @@
+import { Args, Flags } from '@oclif/core';
+import { EXIT, findRun, formatError, listRuns, SpxError, type RunState } from '@spx/core';
+import { SpxCommand } from '../../lib/base-command.js';
+import { verifyRun, type ArtifactReport } from '../../lib/checkpoints.js';
+import { formatBytes, plural } from '../../lib/table.js';
+
+interface RunValidation {
+  id: string;
+  ok: boolean;
+  artifacts: ArtifactReport[];
+}
+
+export default class CheckpointsValidate extends SpxCommand<typeof CheckpointsValidate> {
+  static override summary = 'Re-hash every artifact of a run (or all runs) and report any that changed.';
+  static override description = `Every recorded artifact is read in full and its sha256 compared with the checkpoint (unlike resume, which trusts an unchanged size and mtime). Exits 1 with a per-artifact report when any artifact is missing or changed; the next spx run reruns the stages that own them.`;
+  static override examples = [
+    { description: 'Validate one run by id prefix', command: '<%= config.bin %> checkpoints validate c1b8' },
+    { description: 'Validate every run in the store', command: '<%= config.bin %> checkpoints validate --all' },
+    { description: 'Machine-readable report', command: '<%= config.bin %> checkpoints validate --all --json' },
+  ];
+  static override args = { id: Args.string({ description: 'Run id, or a unique prefix of one (like git).' }) };
+  static override flags = {
+    all: Flags.boolean({ char: 'a', summary: 'Validate every run in the store.' }),
+  };
+
+  public async run(): Promise<{ ok: boolean; runs: RunValidation[] }> {
+    if (!this.args.id && !this.flags.all) throw new SpxError('USAGE', 'Pass a run id or --all.', { hint: 'spx checkpoints validate <id> | --all' });
+    if (this.args.id && this.flags.all) throw new SpxError('USAGE', 'Pass either a run id or --all, not both.', { hint: 'spx checkpoints validate <id> | --all' });
+    const store = await this.store();
+    const states: RunState[] = this.flags.all ? await listRuns(store) : [await findRun(store, this.args.id!)];
+    const runs: RunValidation[] = [];
+    for (const state of states) {
+      const artifacts = await verifyRun(state, true);
+      const ok = artifacts.every((a) => a.ok);
+      runs.push({ id: state.id, ok, artifacts });
+      const bytes = artifacts.reduce((n, a) => n + a.bytes, 0);
+      if (ok) this.say(`✔ ${state.id}  ${plural(artifacts.length, 'artifact')} verified (${formatBytes(bytes)} re-hashed)`);
+      else {
+        const bad = artifacts.filter((a) => !a.ok);
+        this.say(`✖ ${state.id}  ${bad.length} of ${plural(artifacts.length, 'artifact')} invalid:`);
+        for (const a of artifacts) this.say(`    ${a.ok ? 'ok     ' : 'INVALID'}  ${a.stage.padEnd(12)} ${a.path}${a.ok ? '' : ` — ${a.reason}`}`);
+      }
+    }
+    if (states.length === 0) this.say('No runs to validate.');
+    const ok = runs.every((r) => r.ok);
+    const result = { ok, runs };
+    if (!ok) {
+      const invalid = runs.filter((r) => !r.ok).map((r) => r.id);
+      const error = new SpxError('ARTIFACT_INVALID', `${plural(invalid.length, 'run')} with missing or changed artifacts: ${invalid.join(', ')}.`, {
+        hint: 'Run the pipeline again to redo the affected stages, or delete the run (spx checkpoints delete).',
+      });
+      if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ ...result, error: error.toJSON() })}\n`);
+      else process.stderr.write(`${formatError(error)}\n`);
+      this.exit(EXIT.RUN_FAILED);
+    }
+    return result;
+  }
+}

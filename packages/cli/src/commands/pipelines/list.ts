@@ -1,0 +1,62 @@
+import { parseYaml, readPipelineFile, toSpxError } from '@spx/core';
+import { basename } from 'node:path';
+import { SpxCommand } from '../../lib/base-command.js';
+import { SHIPPED_DIR, shippedPipelines } from '../../lib/pipelines.js';
+import { table } from '../../lib/table.js';
+
+interface ShippedPipeline {
+  /** Name to pass to spx run (the file name without .yaml). */
+  id: string;
+  file: string;
+  name: string;
+  version: string;
+  description: string;
+  plugins: string[];
+  stages: number;
+  error?: string;
+}
+
+export default class PipelinesList extends SpxCommand<typeof PipelinesList> {
+  static override summary = 'List the pipelines shipped with spx.';
+  static override description = `Shows each shipped pipeline's name, version and description. A shipped pipeline can be passed to spx run by its name instead of a path, and used as a base with \`extends: <name>\`.`;
+  static override examples = [
+    { description: 'List shipped pipelines', command: '<%= config.bin %> pipelines list' },
+    { description: 'Run one by name', command: '<%= config.bin %> run local meeting.wav' },
+  ];
+
+  public async run(): Promise<{ dir: string; pipelines: ShippedPipeline[] }> {
+    const pipelines: ShippedPipeline[] = [];
+    for (const file of shippedPipelines()) {
+      const id = basename(file, '.yaml');
+      try {
+        const value = parseYaml(file, await readPipelineFile(file)).value as Record<string, unknown>;
+        pipelines.push({
+          id,
+          file,
+          name: String(value.name ?? id),
+          version: String(value.version ?? '?'),
+          description: typeof value.description === 'string' ? value.description : '',
+          plugins: Array.isArray(value.plugins) ? value.plugins.map(String) : [],
+          stages: value.stages && typeof value.stages === 'object' ? Object.keys(value.stages).length : 0,
+        });
+      } catch (error) {
+        const e = toSpxError(error);
+        pipelines.push({ id, file, name: id, version: '?', description: '', plugins: [], stages: 0, error: `${e.code}: ${e.message}` });
+      }
+    }
+    if (pipelines.length === 0) this.say(`No pipelines in ${SHIPPED_DIR}.`);
+    else {
+      const width = Math.max(40, (process.stdout.columns ?? 120) - 40);
+      for (const line of table(pipelines, [
+        { header: 'NAME', get: (p) => (p.name === p.id ? p.id : `${p.id} (${p.name})`) },
+        { header: 'VERSION', get: (p) => p.version },
+        { header: 'STAGES', get: (p) => String(p.stages), align: 'right' },
+        { header: 'DESCRIPTION', get: (p) => (p.error ? `(invalid: ${p.error})` : p.description.length > width ? `${p.description.slice(0, width - 1)}…` : p.description) },
+      ]))
+        this.say(line);
+      this.say('');
+      this.say(`Run one with: spx run <NAME> <input>   (files in ${SHIPPED_DIR})`);
+    }
+    return { dir: SHIPPED_DIR, pipelines };
+  }
+}

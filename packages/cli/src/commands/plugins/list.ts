@@ -1,0 +1,41 @@
+import { Flags } from '@oclif/core';
+import { formatError } from '@spx/core';
+import { SpxCommand } from '../../lib/base-command.js';
+import { describePlugin, loadShippedPlugins, paramSummary, type PluginInfo } from '../../lib/plugin-info.js';
+import { openPipeline } from '../../lib/pipelines.js';
+
+export default class PluginsList extends SpxCommand<typeof PluginsList> {
+  static override summary = 'List plugins with their stages, parameters and outputs.';
+  static override description = `By default: the plugins the CLI ships (@spx/plugin-ffmpeg, -local, -openai, -pyannote, -replicate) and the built-in core stages. With --pipeline: the plugins that pipeline loads. For each stage: its id (what \`uses:\` takes), description, parameters (* = required, name=default) and outputs (file or json). --json adds each parameter's type, default, allowed values and description.`;
+  static override examples = [
+    { description: 'Shipped plugins and their stages', command: '<%= config.bin %> plugins list' },
+    { description: 'The plugins a pipeline uses (including local ones)', command: '<%= config.bin %> plugins list --pipeline my-pipeline.yaml' },
+    { description: 'Parameter details as JSON', command: '<%= config.bin %> plugins list --json' },
+  ];
+  static override flags = {
+    pipeline: Flags.string({ char: 'p', summary: 'List the plugins this pipeline file loads instead.', helpValue: 'FILE' }),
+  };
+
+  public async run(): Promise<{ plugins: PluginInfo[]; errors: Array<Record<string, unknown>> }> {
+    const loaded = this.flags.pipeline ? { plugins: (await openPipeline(this.flags.pipeline)).plugins, errors: [] } : await loadShippedPlugins();
+    const plugins = loaded.plugins.map(describePlugin);
+    for (const plugin of plugins) {
+      this.say(`${plugin.name} ${plugin.version}${plugin.builtin ? ' (built in)' : ''}`);
+      const width = Math.max(...plugin.stages.map((s) => s.id.length));
+      for (const stage of plugin.stages) {
+        this.say(`  ${stage.id.padEnd(width)}  ${stage.description}`);
+        this.say(`  ${''.padEnd(width)}    params   ${paramSummary(stage.params) || '(none)'}`);
+        this.say(`  ${''.padEnd(width)}    outputs  ${stage.outputs.map((o) => `${o.name} (${o.kind})`).join(', ')}${stage.pricing ? `   · paid: ~$${stage.pricing.usd} per ${stage.pricing.unit}` : ''}`);
+      }
+      this.say('');
+    }
+    const errors = loaded.errors.map(({ plugin, error }) => ({ plugin, ...error.toJSON() }));
+    if (loaded.errors.length > 0) {
+      if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ plugins, errors })}\n`);
+      else for (const { plugin, error } of loaded.errors) process.stderr.write(`✖ ${plugin} did not load:\n${formatError(error)}\n`);
+      this.exit(loaded.errors[0]!.error.exitCode);
+    }
+    this.say(`${plugins.length} plugins, ${plugins.reduce((n, p) => n + p.stages.length, 0)} stages. * = required parameter.`);
+    return { plugins, errors };
+  }
+}
