@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import { PyannoteClient } from '../src/index.js';
-import { startFakePyannote, type FakePyannote } from '../src/testing/index.js';
+// Through the package's public subpath, as other packages' end-to-end tests import it.
+import { startFakePyannote, type FakePyannote } from '@spx/plugin-pyannote/testing';
 import { makeVoices, removeDir, type Voices } from './helpers.js';
 
 describe('fake pyannoteAI server', () => {
@@ -92,6 +93,13 @@ describe('fake pyannoteAI server', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await call('/v1/test')).status);
     expect(statuses).to.deep.equal([200, 200, 429, 429]);
+  });
+
+  it('gets a fresh presigned URL once when storage refuses the first PUT', async () => {
+    fake = await startFakePyannote({ script: [{ route: 'PUT /upload', status: 403 }] });
+    const client = new PyannoteClient({ apiKey: fake.apiKey, baseURL: `${fake.baseURL}/` });
+    expect(await client.upload(voices.alice, 'media://a.wav')).to.equal('media://a.wav');
+    expect(fake.counts).to.include({ mediaInputs: 2, uploads: 1 });
   });
 
   it('scripts failed and canceled outcomes, reported by the client with their reason', async () => {
