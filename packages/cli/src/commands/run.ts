@@ -40,7 +40,7 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
     'work-dir': Flags.string({ summary: 'Directory for stage artifacts.', default: '.spx', env: 'SPX_WORK_DIR' }),
   };
 
-  public async run(): Promise<Record<string, unknown>> {
+  public async run(): Promise<undefined> {
     const { flags } = this;
     const inputs = expandInputs(this.positionals.slice(1));
     if (inputs.length === 0) throw new SpxError('USAGE', 'No input file given.', { hint: 'spx run <pipeline.yaml> <input...>' });
@@ -86,14 +86,15 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
       renderer.stop();
       if (!json) this.report(results, Boolean(flags['dry-run']), displayStoreUrl(store.url));
       const exitCode = this.exitCodeFor(results, signalName);
+      // With --json, stdout is JSON lines: the run events, then one summary object.
       const payload = { type: 'summary', results: results.map((r) => summarize(r)) };
+      if (json) process.stdout.write(`${JSON.stringify(payload)}\n`);
       if (exitCode !== 0) {
-        if (json) process.stdout.write(`${JSON.stringify(payload)}\n`);
         const single = results.length === 1 ? results[0]!.error : undefined;
         if (single && !json) process.stderr.write(`${single.code}: ${single.message}\n${single.hint ? `  hint: ${single.hint}\n` : ''}`);
         this.exit(exitCode);
       }
-      return payload;
+      return undefined;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

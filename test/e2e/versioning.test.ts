@@ -1,0 +1,64 @@
+// Versioned pipeline configs through the CLI: run v1.0.0, edit one stage's params and bump to
+// v1.1.0, rerun the same input — exactly the changed stage and its dependents run, and the
+// dry-run plan says why. Then a small file that `extends:` the pipeline overrides one value.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { textPipeline } from '../../packages/core/test/helpers.js';
+import { spx } from '../support/cli.js';
+
+interface Summary {
+  results: Array<{ runId: string; status: string; ran: string[]; reused: string[]; plan: Array<{ stage: string; action: string; reason: string }> }>;
+}
+
+function summaryOf(stdout: string): Summary {
+  const line = stdout.trim().split('\n').reverse().find((l) => l.includes('"results"'));
+  return JSON.parse(line!) as Summary;
+}
+
+describe('e2e: versioned pipelines', function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'spx-version-'));
+    await writeFile(join(dir, 'notes.md'), 'minutes of the meeting\n');
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('reruns exactly the edited stage and its dependents after a version bump, and explains why', async () => {
+    await writeFile(join(dir, 'pipeline.yaml'), textPipeline({ version: '1.0.0', suffix: '!' }));
+    const v1 = await spx(['run', 'pipeline.yaml', 'notes.md', '--json'], { cwd: dir });
+    expect(v1.code, v1.stderr).to.equal(0);
+    expect(summaryOf(v1.stdout).results[0]!.ran).to.have.length(4);
+
+    await writeFile(join(dir, 'pipeline.yaml'), textPipeline({ version: '1.1.0', suffix: '?!' }));
+    const plan = await spx(['run', 'pipeline.yaml', 'notes.md', '--dry-run'], { cwd: dir });
+    expect(plan.code, plan.stderr).to.equal(0);
+    expect(plan.stdout).to.match(/reuse\s+read/);
+    expect(plan.stdout).to.match(/run\s+exclaim\s+params changed \(suffix: "!" → "\?!"\)/);
+    expect(plan.stdout).to.match(/run\s+publish\s+upstream "exclaim" will run/);
+    expect(plan.stdout).to.match(/reuse\s+steps/);
+
+    const v11 = await spx(['run', 'pipeline.yaml', 'notes.md', '--json'], { cwd: dir });
+    const result = summaryOf(v11.stdout).results[0]!;
+    expect(result.ran).to.deep.equal(['exclaim', 'publish']);
+    expect(result.reused).to.have.members(['read', 'steps']);
+    expect(await readFile(join(dir, 'notes.txt'), 'utf8')).to.equal('MINUTES OF THE MEETING\n?!');
+    expect(result.runId).to.equal(summaryOf(v1.stdout).results[0]!.runId);
+  });
+
+  it('runs a small file that extends the pipeline, reusing all but the overridden stage', async () => {
+    await writeFile(join(dir, 'mine.yaml'), 'spx: 1\nname: text\nversion: 1.1.1\nextends: ./pipeline.yaml\nstages:\n  exclaim:\n    with: { suffix: "." }\n');
+    const run = await spx(['run', 'mine.yaml', 'notes.md', '--json'], { cwd: dir });
+    expect(run.code, run.stderr).to.equal(0);
+    const result = summaryOf(run.stdout).results[0]!;
+    expect(result.ran).to.deep.equal(['exclaim', 'publish']);
+    expect(await readFile(join(dir, 'notes.txt'), 'utf8')).to.equal('MINUTES OF THE MEETING\n.');
+
+    await writeFile(join(dir, 'bad.yaml'), 'spx: 1\nname: text\nversion: 1.1.2\nextends: ./pipeline.yaml\nstages:\n  exclaim:\n    with: { suffix: 3 }\n');
+    const bad = await spx(['run', 'bad.yaml', 'notes.md'], { cwd: dir });
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.match(/bad\.yaml:7:\d+ error PARAMS_INVALID/);
+  });
+});
