@@ -143,6 +143,7 @@ function ttyRenderer(write: (text: string) => void, debug: boolean): Renderer {
       if (rows.size) draw();
       drawn = 0;
       rows.clear();
+      header = '';
     },
   };
 }
