@@ -5,7 +5,7 @@ import type { FileRef } from '../plugins/types.js';
 import { CUE_DEFAULTS } from './export/cues.js';
 import { EXPORT_FORMATS, MEDIA_TYPES, render, type ExportFormat } from './export/formats.js';
 import { MERGED_FORMAT, type MergedTranscript } from './merged.js';
-import { isObject, readJsonFile } from './read.js';
+import { isObject, readJsonText } from './read.js';
 
 export interface ExportParams {
   transcript: string;
@@ -45,7 +45,7 @@ export const exportStage = defineStage<ExportParams, ExportOutputs>({
   async run(ctx) {
     ctx.signal.throwIfAborted();
     const { params } = ctx;
-    const value = await readJsonFile(ctx, params.transcript, 'Merged transcript', 'core/merge');
+    const { text, value } = await readJsonText(ctx, params.transcript, 'Merged transcript', 'core/merge');
     if (!isObject(value) || value.format !== MERGED_FORMAT || !Array.isArray(value.utterances) || !Array.isArray(value.speakers)) {
       ctx.fail('INPUT_INVALID', `Merged transcript file "${params.transcript}" is not an ${MERGED_FORMAT} document.`, { hint: 'Pass the `transcript` output of core/merge.' });
     }
@@ -55,7 +55,8 @@ export const exportStage = defineStage<ExportParams, ExportOutputs>({
     let done = 0;
     for (const format of params.formats) {
       ctx.signal.throwIfAborted();
-      const data = await render(format, merged, options);
+      // The merged file is the canonical JSON (core/merge writes it with toJson): publish its bytes.
+      const data = format === 'json' ? text : await render(format, merged, options);
       files[format] = await ctx.artifacts.publish(join(ctx.run.outDir, `${ctx.run.inputStem}.${format}`), data, MEDIA_TYPES[format]);
       ctx.progress({ done: ++done, total: params.formats.length, message: format });
     }

@@ -126,8 +126,8 @@ function buildUnits(transcript: Transcript, speakersFromTranscript: boolean): Un
   const units: Unit[] = [];
   const useWords = transcript.timestamps !== 'none';
   for (const seg of transcript.segments) {
-    const segStart = finite(seg.start, 0);
-    const segEnd = Math.max(segStart, finite(seg.end, segStart));
+    const segStart = ms(finite(seg.start, 0));
+    const segEnd = Math.max(segStart, ms(finite(seg.end, segStart)));
     const words = useWords ? seg.words : undefined;
     if (words && words.length > 0) {
       const texts = restorePunctuation(seg.text ?? '', words.map((w) => String(w.text ?? '')));
@@ -137,8 +137,8 @@ function buildUnits(transcript: Transcript, speakersFromTranscript: boolean): Un
         const text = texts[i]!;
         if (text.length === 0) continue;
         // A word without times (unaligned numbers, symbols) sits at the previous word's end.
-        const start = finite(w.start, last);
-        const end = Math.max(start, finite(w.end, start));
+        const start = ms(finite(w.start, last));
+        const end = Math.max(start, ms(finite(w.end, start)));
         last = end;
         const unit: Unit = { text, start, end, isWord: true, speaker: speakersFromTranscript ? (w.speaker ?? seg.speaker ?? UNKNOWN_SPEAKER) : UNKNOWN_SPEAKER, overlapped: false, fixed: speakersFromTranscript };
         if (typeof w.confidence === 'number') unit.confidence = w.confidence;
@@ -157,6 +157,11 @@ function buildUnits(transcript: Transcript, speakersFromTranscript: boolean): Un
 function sortByStart(units: Unit[]): Unit[] {
   for (let i = 1; i < units.length; i++) if (units[i]!.start < units[i - 1]!.start) return units.sort((a, b) => a.start - b.start);
   return units;
+}
+
+/** Times are kept to the millisecond (shorter JSON, no float noise such as 1.2000000000000002). */
+function ms(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
 }
 
 function finite(value: unknown, fallback: number): number {

@@ -4,6 +4,11 @@ import type { StageContext } from '../plugins/types.js';
 
 /** Reads and parses a JSON file, failing with INPUT_MISSING / INPUT_INVALID. */
 export async function readJsonFile(ctx: StageContext<unknown>, path: string, what: string, producedBy: string): Promise<unknown> {
+  return (await readJsonText(ctx, path, what, producedBy)).value;
+}
+
+/** Like readJsonFile, also returning the text as read. */
+export async function readJsonText(ctx: StageContext<unknown>, path: string, what: string, producedBy: string): Promise<{ text: string; value: unknown }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -13,7 +18,7 @@ export async function readJsonFile(ctx: StageContext<unknown>, path: string, wha
     ctx.fail('INPUT_INVALID', `${what} file "${path}" cannot be read (${code ?? 'error'}).`, { hint: 'Check the path and its permissions.', cause: error });
   }
   try {
-    return JSON.parse(text);
+    return { text, value: JSON.parse(text) as unknown };
   } catch (error) {
     return ctx.fail('INPUT_INVALID', `${what} file "${path}" is not valid JSON.`, { hint: `Point the parameter at the JSON file ${producedBy} wrote.`, cause: error });
   }

@@ -147,7 +147,11 @@ describe('stages/export', () => {
 
   it('JSON is the canonical merged transcript', async () => {
     const { result } = await exportAll({ formats: ['json'] });
-    expect(JSON.parse(await readFile(result.outputs.files.json!.path, 'utf8'))).to.deep.equal(merged);
+    const text = await readFile(result.outputs.files.json!.path, 'utf8');
+    expect(JSON.parse(text)).to.deep.equal(merged);
+    expect(text).to.equal(toJson(merged));
+    // One utterance per line after the header.
+    expect(text.trimEnd().split('\n')).to.have.length(merged.utterances.length + 2);
   });
 
   it('TXT has one "[hh:mm:ss] Name: text" line per utterance', async () => {
