@@ -184,9 +184,10 @@ export function parseRunExport(text: string, file: string): RunExport {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const position = /position (\d+)/.exec(reason);
-    const offset = position ? Number(position[1]) : /end of JSON/i.test(reason) ? text.trimEnd().length : 0;
+    const offset = position ? Number(position[1]) : /end of JSON/i.test(reason) ? text.trimEnd().length : jsonErrorOffset(text);
     const loc = lineColumn(text, offset, file);
-    throw new SpxError('IMPORT_INVALID', `${basename(file)} is not valid JSON: ${reason.replace(/ in JSON at position \d+.*$/, '').split('\n')[0]}.`, {
+    const what = reason.replace(/, (\.\.\.)?".*" is not valid JSON$/s, '').replace(/ (in JSON )?at position \d+.*$/s, '').split('\n')[0];
+    throw new SpxError('IMPORT_INVALID', `${basename(file)} is not valid JSON: ${what}.`, {
       loc,
       hint: 'Pass a file written by `spx checkpoints export`.',
     });
@@ -262,6 +263,32 @@ export async function importRun(store: Store, data: RunExport, options: { force?
   for (const [suffix, value] of Object.entries(steps)) await store.set(`${keys.stepPrefix(data.id)}${suffix}`, value);
   await store.set(keys.run(data.id), state);
   return { id: data.id, steps: Object.keys(steps).length, artifacts: artifacts.length, replaced: Boolean(existing) };
+}
+
+/**
+ * Offset of the first character JSON.parse rejects, for engines whose message has no position:
+ * the shortest prefix that fails with something other than "unexpected end" ends at it.
+ */
+function jsonErrorOffset(text: string): number {
+  const rejectsToken = (prefix: string): boolean => {
+    try {
+      JSON.parse(prefix);
+      return false;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : '';
+      const position = /position (\d+)/.exec(message);
+      if (position) return Number(position[1]) < prefix.length;
+      return !/end of JSON input/i.test(message);
+    }
+  };
+  let lo = 0;
+  let hi = text.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rejectsToken(text.slice(0, mid + 1))) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 function lineColumn(text: string, offset: number, file: string): { file: string; line: number; column: number } {
