@@ -1,5 +1,5 @@
 // core/export: the merged transcript → user-facing files named after the input.
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { defineStage } from '../plugins/define.js';
 import type { FileRef } from '../plugins/types.js';
 import { CUE_DEFAULTS } from './export/cues.js';
@@ -55,9 +55,13 @@ export const exportStage = defineStage<ExportParams, ExportOutputs>({
     let done = 0;
     for (const format of params.formats) {
       ctx.signal.throwIfAborted();
+      const destination = resolve(ctx.run.outDir, `${ctx.run.inputStem}.${format}`);
+      if (destination === resolve(params.transcript)) {
+        ctx.fail('INPUT_INVALID', `Export "${destination}" would replace the merged transcript it is made from.`, { hint: 'Export to another directory (spx run --out DIR).' });
+      }
       // The merged file is the canonical JSON (core/merge writes it with toJson): publish its bytes.
       const data = format === 'json' ? text : await render(format, merged, options);
-      files[format] = await ctx.artifacts.publish(join(ctx.run.outDir, `${ctx.run.inputStem}.${format}`), data, MEDIA_TYPES[format]);
+      files[format] = await ctx.artifacts.publish(destination, data, MEDIA_TYPES[format]);
       ctx.progress({ done: ++done, total: params.formats.length, message: format });
     }
     return { outputs: { files }, metadata: { formats: params.formats, utterances: merged.utterances.length } };

@@ -221,6 +221,17 @@ describe('stages/export', () => {
     expect(error).to.have.property('hint').that.matches(/core\/merge/);
   });
 
+  it('refuses to replace the merged transcript it reads', async () => {
+    let error: unknown;
+    try {
+      await runStageForTest(exportStage, { dir, outDir: dir, inputStem: 'merged', params: { transcript: mergedPath, formats: ['json'] } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.have.property('code', 'INPUT_INVALID');
+    expect(JSON.parse(await readFile(mergedPath, 'utf8'))).to.deep.equal(merged);
+  });
+
   it('rejects unknown formats in params', async () => {
     let error: unknown;
     try {
