@@ -3,7 +3,7 @@
 // The audio is a lavfi pattern (220 Hz sine + pink noise, 9 s on / 3 s digital silence),
 // 16 kHz mono 16-bit WAV, so the silence detector finds cut points like in speech.
 //   node --import tsx bench/openai-chunks.ts                     # 2 h, 8000 ms latency
-//   node --import tsx bench/openai-chunks.ts --hours 0.5 --latency 2000 --opus   # also opus chunks
+//   node --import tsx bench/openai-chunks.ts --hours 0.5 --latency 2000 --runs flac-c1,flac-c4,opus-c4
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,8 @@ const arg = (name: string, fallback: number) => {
 };
 const hours = arg('hours', 2);
 const latencyMs = arg('latency', 8000);
-const withOpus = process.argv.includes('--opus');
+const runsArg = process.argv.indexOf('--runs');
+const chosen = (runsArg >= 0 ? process.argv[runsArg + 1]! : 'flac-c1,flac-c4,mp3-c4').split(',');
 const maxDuration = arg('max-duration', 600);
 
 interface Measure {
@@ -68,22 +69,26 @@ async function main(): Promise<void> {
     process.env.OPENAI_API_KEY = fake.apiKey;
     const runs: Measure[] = [];
     try {
-      for (const [label, params] of [
-        ['flac-c1', { concurrency: 1 }],
-        ['flac-c4', { concurrency: 4 }],
-        ['mp3-48k-c4', { concurrency: 4, chunkFormat: 'mp3' }],
-        ...(withOpus ? [['opus-32k-c4', { concurrency: 4, chunkFormat: 'opus' }] as const] : []),
-      ] as const) {
+      const known: Record<string, Record<string, unknown>> = {
+        'flac-c1': { concurrency: 1 },
+        'flac-c4': { concurrency: 4 },
+        'mp3-c4': { concurrency: 4, chunkFormat: 'mp3' },
+        'opus-c4': { concurrency: 4, chunkFormat: 'opus' },
+      };
+      for (const label of chosen) {
+        const params = known[label];
+        if (!params) throw new Error(`unknown run "${label}"; use ${Object.keys(known).join(', ')}`);
         const m = await runOnce(label, wav, fake.baseURL, params, dir);
         runs.push(m);
-        console.log(`${label.padEnd(12)} chunks ${m.chunks}  total ${(m.totalMs / 1000).toFixed(1)} s  uploads ${(m.uploadMs / 1000).toFixed(1)} s  uploaded ${mb(m.uploadedBytes)} MB (${((100 * m.uploadedBytes) / wavBytes).toFixed(1)} % of the WAV)`);
+        console.log(`${label.padEnd(8)} chunks ${m.chunks}  total ${(m.totalMs / 1000).toFixed(1)} s  uploads ${(m.uploadMs / 1000).toFixed(1)} s  uploaded ${mb(m.uploadedBytes)} MB (${((100 * m.uploadedBytes) / wavBytes).toFixed(1)} % of the WAV)`);
       }
     } finally {
       await fake.close();
     }
-    const [c1, c4] = runs;
     console.log(`\nlatency ${latencyMs} ms per request, maxDuration ${maxDuration} s`);
-    console.log(`speed-up concurrency 4 vs 1: total ${(c1!.totalMs / c4!.totalMs).toFixed(2)}x, upload phase ${(c1!.uploadMs / c4!.uploadMs).toFixed(2)}x`);
+    const c1 = runs.find((r) => r.label === 'flac-c1');
+    const c4 = runs.find((r) => r.label === 'flac-c4');
+    if (c1 && c4) console.log(`speed-up concurrency 4 vs 1: total ${(c1.totalMs / c4.totalMs).toFixed(2)}x, upload phase ${(c1.uploadMs / c4.uploadMs).toFixed(2)}x`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -91,7 +91,14 @@ export function groupTurns(diarization: Diarization, options: GroupOptions): Tur
     drafts.splice(i, 1);
     if (target === prev) i = Math.max(0, i - 1);
   }
-  return drafts
+  // A single turn longer than maxDuration is cut into equal parts (no silence search inside a turn).
+  const sized = drafts.flatMap((d) => {
+    const parts = Math.ceil((d.end - d.start) / options.maxDuration - 1e-9);
+    if (parts <= 1) return [d];
+    const step = (d.end - d.start) / parts;
+    return Array.from({ length: parts }, (_, k) => ({ speaker: d.speaker, start: d.start + k * step, end: k === parts - 1 ? d.end : d.start + (k + 1) * step, turns: d.turns }));
+  });
+  return sized
     .map((d) => ({ ...d, cutStart: Math.max(0, d.start - options.padding), cutEnd: Math.min(options.duration, d.end + options.padding) }))
     .filter((d) => d.cutEnd - d.cutStart > 0.05)
     .map((d, index) => ({ index, ...d }));

@@ -25,6 +25,8 @@ describe('turns', () => {
   it('splits a long monologue at maxDuration and prefers exclusive turns', () => {
     const long = groupTurns(diarization([{ speaker: 'A', start: 0, end: 20 }, { speaker: 'A', start: 20.5, end: 40 }]), options);
     expect(long).to.have.length(2);
+    const monologue = groupTurns(diarization([{ speaker: 'A', start: 0, end: 75 }]), { ...options, duration: 80 });
+    expect(monologue.map((g) => [g.start, g.end])).to.deep.equal([[0, 25], [25, 50], [50, 75]]);
     const exclusive = groupTurns(diarization([{ speaker: 'A', start: 0, end: 10 }, { speaker: 'B', start: 5, end: 12 }], [{ speaker: 'A', start: 0, end: 6 }, { speaker: 'B', start: 6, end: 12 }]), options);
     expect(exclusive.map((g) => [g.speaker, g.start, g.end])).to.deep.equal([['A', 0, 6], ['B', 6, 12]]);
   });
