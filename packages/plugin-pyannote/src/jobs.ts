@@ -6,7 +6,7 @@
 // process is reported as API_JOB_FAILED.
 import { extname } from 'node:path';
 import { SpxError, type Json, type Logger, type StepOptions } from '@spx/core';
-import { SERVICE, type JobEnd, type JobStatus, type PyannoteClient, type WaitOptions } from './client.js';
+import { SERVICE, type JobEnd, type PyannoteClient, type WaitOptions } from './client.js';
 
 /** ctx.step or ctx.cache: a memoized sub-step. */
 export type Memo = <T extends Json>(key: string, fn: () => Promise<T>, options?: StepOptions) => Promise<T>;
@@ -122,9 +122,4 @@ export async function uploadOnce(client: PyannoteClient, memo: Memo, path: strin
     { reuseIf: (value) => typeof (value as UploadRecord).uploadedAt === 'number' && Date.now() - (value as UploadRecord).uploadedAt < MEDIA_REUSE_MS },
   );
   return record.media;
-}
-
-/** Progress text for a job status. */
-export function statusMessage(status: JobStatus, polls: number): string {
-  return `job ${status} (poll ${polls})`;
 }
