@@ -27,11 +27,15 @@ export function restorePunctuation(segmentText: string, words: readonly string[]
   const keyAt = (q: number) => (keys[q] ??= wordKey(tokens[q]!));
   let p = 0;
   let i = 0;
+  // Punctuation the last restored token added after its word: a following punctuation-only
+  // word ("10" "%" for "10%") is then already shown and is dropped.
+  let added = '';
   while (i < out.length && p < tokens.length) {
     const word = out[i]!;
     const token = tokens[p]!;
     // Fast path: the token is the word, or the word plus punctuation around it.
     if (token === word || (token.length > word.length && word.length > 0 && isPunctuated(token, word))) {
+      added = token === word ? '' : token.slice(token.toLowerCase().indexOf(word.toLowerCase()) + word.length);
       out[i] = token;
       i++;
       p++;
@@ -39,9 +43,13 @@ export function restorePunctuation(segmentText: string, words: readonly string[]
     }
     const wk = wordKey(word);
     if (wk === '') {
+      // Punctuation-only word: drop it when the tokens around already carry it.
+      if ((added && added.includes(word)) || (token.startsWith(word) && keyAt(p) !== '')) out[i] = '';
+      added = '';
       i++;
       continue;
     }
+    added = '';
     // Find the token this word starts, at p or a little ahead.
     let q = p;
     while (q < tokens.length && q < p + RESYNC_WINDOW && !(keyAt(q).length > 0 && keyAt(q).startsWith(wk))) q++;
@@ -53,6 +61,7 @@ export function restorePunctuation(segmentText: string, words: readonly string[]
     const key = keyAt(p);
     if (key === wk) {
       out[i] = tokens[p]!;
+      added = /[^\p{L}\p{N}]*$/u.exec(tokens[p]!)![0];
       i++;
       p++;
       continue;
@@ -71,12 +80,15 @@ export function restorePunctuation(segmentText: string, words: readonly string[]
       const trail = /[^\p{L}\p{N}]*$/u.exec(tokens[p]!)![0];
       if (lead && !out[i]!.startsWith(lead)) out[i] = lead + out[i];
       if (trail && !out[j - 1]!.endsWith(trail)) out[j - 1] = out[j - 1] + trail;
+      added = trail;
       i = j;
       p++;
     } else {
       i++;
     }
   }
+  // Punctuation-only words after the last token that it already ends with.
+  while (i < out.length && added && wordKey(out[i]!) === '' && added.includes(out[i]!)) out[i++] = '';
   return out;
 }
 

@@ -204,6 +204,11 @@ describe('stages/sweep', () => {
 });
 
 describe('stages/text', () => {
+  it('does not repeat punctuation given both as its own word and in the segment text', () => {
+    expect(restorePunctuation('Up 10% (roughly).', ['Up', '10', '%', '(', 'roughly', ')', '.'])).to.deep.equal(['Up', '10%', '', '', '(roughly).', '', '']);
+    expect(joinWords(restorePunctuation('Up 10% (roughly).', ['Up', '10', '%', '(', 'roughly', ')', '.']))).to.equal('Up 10% (roughly).');
+  });
+
   it('leaves words that match no token alone and resyncs after them', () => {
     expect(restorePunctuation('Hello, big world.', ['hello', 'bigg', 'world'])).to.deep.equal(['Hello,', 'bigg', 'world.']);
   });
