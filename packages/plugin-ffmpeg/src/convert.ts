@@ -6,7 +6,7 @@ import { SpxError, sha256File, tempPathFor } from '@spx/core';
 import { findBinaries } from './binaries.js';
 import { assertReadableFile, audioInvalid } from './errors.js';
 import { ffPath, progressParser, runTool } from './exec.js';
-import { probeAudio } from './probe.js';
+import { probeAudio, type AudioInfo } from './probe.js';
 
 export type AudioFormat = 'wav' | 'flac' | 'mp3' | 'opus';
 export const AUDIO_FORMATS: readonly AudioFormat[] = ['wav', 'flac', 'mp3', 'opus'];
@@ -45,6 +45,8 @@ export interface ConvertOptions extends EncodeOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Also compute the output's sha256 (read while it is fsynced); returned by convertAudioMeasured. */
   hash?: boolean;
+  /** Also probe the output (in parallel with fsync and hashing); returned by convertAudioMeasured. */
+  probe?: boolean;
 }
 
 export interface SegmentOptions extends EncodeOptions {
@@ -71,6 +73,8 @@ export interface WriteResult {
   bytes: number;
   /** Present when `hash` was asked for. */
   sha256?: string;
+  /** ffprobe's view of the output, when `probe` was asked for. */
+  info?: AudioInfo;
 }
 
 export function formatFromPath(path: string): AudioFormat | undefined {
@@ -149,6 +153,7 @@ interface TranscodeJob extends EncodeOptions {
   /** Fail when ffmpeg writes clearly less than `expected`. */
   strict: boolean;
   hash?: boolean;
+  probe?: boolean;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
   env?: Readonly<Record<string, string | undefined>>;
@@ -222,10 +227,15 @@ async function transcode(job: TranscodeJob): Promise<WriteResult> {
         throw audioInvalid(job.input, `file is truncated or damaged: decoded ${written.toFixed(3)} s of the ${job.expected.toFixed(3)} s expected`);
       }
     }
-    const [, digest, info] = await Promise.all([fsyncFile(tmp), job.hash ? sha256File(tmp) : undefined, stat(tmp)]);
+    const [, digest, info, probed] = await Promise.all([
+      fsyncFile(tmp),
+      job.hash ? sha256File(tmp) : undefined,
+      stat(tmp),
+      job.probe ? probeAudio(tmp, { signal: job.signal, env: job.env }) : undefined,
+    ]);
     await rename(tmp, job.output);
     if (job.onProgress && reported < 1) job.onProgress(1);
-    return { seconds: written, bytes: info.size, ...(digest ? { sha256: digest } : {}) };
+    return { seconds: written, bytes: info.size, ...(digest ? { sha256: digest } : {}), ...(probed ? { info: probed } : {}) };
   } catch (error) {
     await rm(tmp, { force: true });
     throw error;

@@ -68,9 +68,10 @@ export const convertStage = defineStage<ConvertParams, { audio: FileRef; info: A
       signal: ctx.signal,
       onProgress: secondsProgress(ctx, Math.max(0, total), 'converting'),
       hash: true,
+      probe: true,
     });
     const audio: FileRef = { kind: 'file', path: output, bytes: written.bytes, sha256: written.sha256 ?? '', mediaType: MEDIA_TYPES[params.format] };
-    const info = await probeAudio(output, { signal: ctx.signal });
+    const info = written.info ?? (await probeAudio(output, { signal: ctx.signal }));
     return {
       outputs: { audio, info },
       metadata: { sourceCodec: source.codec, sourceDuration: source.duration, duration: info.duration, bytes: info.bytes },
