@@ -58,7 +58,7 @@ export function mergeTranscript(transcript: Transcript, diarization: Diarization
 
   const fromTranscript = diarization === undefined;
   let units = buildUnits(transcript, fromTranscript);
-  if (fromTranscript && !units.some((u) => u.speaker !== UNKNOWN_SPEAKER)) {
+  if (fromTranscript && units.length > 0 && !units.some((u) => u.speaker !== UNKNOWN_SPEAKER)) {
     throw new SpxError('INPUT_INVALID', `Transcript from "${transcript.engine}" carries no speakers and no speaker turns were given.`, {
       hint: 'Pass `speakers:` (a Diarization file from a diarization stage) to core/merge.',
     });

@@ -232,6 +232,18 @@ describe('stages/export', () => {
     expect(JSON.parse(await readFile(mergedPath, 'utf8'))).to.deep.equal(merged);
   });
 
+  it('writes every format for a transcript without utterances', async () => {
+    const empty: MergedTranscript = { ...merged, speakers: [], utterances: [] };
+    await writeFile(mergedPath, toJson(empty));
+    const { result } = await exportAll();
+    expect(await readFile(result.outputs.files.txt!.path, 'utf8')).to.equal('');
+    expect(await readFile(result.outputs.files.rttm!.path, 'utf8')).to.equal('');
+    expect(await readFile(result.outputs.files.vtt!.path, 'utf8')).to.equal('WEBVTT\n');
+    expect(JSON.parse(await readFile(result.outputs.files.json!.path, 'utf8'))).to.deep.equal(empty);
+    const { stdout } = await run('unzip', ['-p', result.outputs.files.docx!.path, 'word/document.xml']);
+    expect(stdout).to.include('>meeting</w:t>');
+  });
+
   it('rejects unknown formats in params', async () => {
     let error: unknown;
     try {

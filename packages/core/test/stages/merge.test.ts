@@ -170,6 +170,14 @@ describe('stages/merge', () => {
     expect(() => mergeTranscript(transcript([seg]), undefined)).to.throw().with.property('code', 'INPUT_INVALID');
   });
 
+  it('merges an empty transcript into an empty merged transcript', () => {
+    for (const d of [undefined, diarization([turn('A', 0, 3)])]) {
+      const { merged } = mergeTranscript(transcript([{ start: 0, end: 3, text: '  ' }]), d);
+      expect(merged.utterances).to.deep.equal([]);
+      expect(merged.speakers).to.deep.equal([]);
+    }
+  });
+
   it('keeps confidences and gives utterances their mean', () => {
     const seg: Segment = { start: 0, end: 3, text: 'a b', words: [w('a', 0, 0.5, { confidence: 0.9 }), w('b', 0.6, 1, { confidence: 0.5 })] };
     const { merged } = mergeTranscript(transcript([seg], { language: 'en', duration: 3 }), diarization([turn('A', 0, 3)]));

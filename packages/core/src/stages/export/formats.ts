@@ -95,7 +95,7 @@ export function toJson(merged: MergedTranscript): string {
 }
 
 export function toTxt(merged: MergedTranscript): string {
-  return merged.utterances.map((u) => `[${clockTime(u.start)}] ${u.name}: ${oneLine(u.text)}`).join('\n') + '\n';
+  return lines(merged.utterances.map((u) => `[${clockTime(u.start)}] ${u.name}: ${oneLine(u.text)}`));
 }
 
 export function toMarkdown(merged: MergedTranscript, options: RenderOptions = {}): string {
@@ -112,7 +112,7 @@ const escapeMd = (s: string) => (/^([#>*+-]|\d+\.)|</.test(s) ? s.replace(/^([#>
 /** NIST RTTM: one SPEAKER line per utterance; labels (not display names) as speaker ids. */
 export function toRttm(merged: MergedTranscript, options: RenderOptions = {}): string {
   const file = rttmToken(options.title ?? 'audio');
-  return merged.utterances.map((u) => `SPEAKER ${file} 1 ${(Math.max(0, u.start)).toFixed(3)} ${Math.max(0, u.end - u.start).toFixed(3)} <NA> <NA> ${rttmToken(u.speaker)} <NA> <NA>`).join('\n') + '\n';
+  return lines(merged.utterances.map((u) => `SPEAKER ${file} 1 ${Math.max(0, u.start).toFixed(3)} ${Math.max(0, u.end - u.start).toFixed(3)} <NA> <NA> ${rttmToken(u.speaker)} <NA> <NA>`));
 }
 
 const rttmToken = (s: string) => s.replace(/\s+/g, '_') || '_';
@@ -164,5 +164,8 @@ function escapeXml(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+/** Newline-terminated lines; nothing at all for none. */
+const lines = (items: string[]) => (items.length > 0 ? items.join('\n') + '\n' : '');
 
 const oneLine = (s: string) => (/[\r\n]/.test(s) ? s.replace(/\s*[\r\n]+\s*/g, ' ') : s);
