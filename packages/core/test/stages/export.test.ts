@@ -255,6 +255,16 @@ describe('stages/export', () => {
   });
 });
 
+describe('stages/export/formats toJson', () => {
+  it('round-trips text that looks like an utterance boundary', () => {
+    const merged = sample();
+    merged.utterances[0]!.text = 'odd },{"speaker": text';
+    const text = toJson(merged);
+    expect(JSON.parse(text)).to.deep.equal(merged);
+    expect(text.trimEnd().split('\n')).to.have.length(merged.utterances.length + 2);
+  });
+});
+
 describe('stages/export/cues', () => {
   it('never puts two speakers in one cue and respects the size limits', () => {
     const cues = buildCues(sample(), { maxLineChars: 30, maxLines: 2, maxCueSeconds: 3 });

@@ -90,8 +90,11 @@ export function toVtt(merged: MergedTranscript, options: RenderOptions = {}): st
 export function toJson(merged: MergedTranscript): string {
   const { utterances, ...head } = merged;
   const headJson = JSON.stringify(head);
-  const lines = utterances.map((u) => JSON.stringify(u));
-  return `${headJson.slice(0, -1)},"utterances":[\n${lines.join(',\n')}\n]}\n`;
+  if (utterances.length === 0) return `${headJson.slice(0, -1)},"utterances":[]}\n`;
+  // One stringify call is about twice as fast as one per utterance. `},{"speaker":` cannot occur
+  // inside a JSON string (its quotes would be escaped), so it marks utterance boundaries only.
+  const body = JSON.stringify(utterances).slice(1, -1).replaceAll('},{"speaker":', '},\n{"speaker":');
+  return `${headJson.slice(0, -1)},"utterances":[\n${body}\n]}\n`;
 }
 
 export function toTxt(merged: MergedTranscript): string {
