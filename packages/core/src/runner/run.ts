@@ -133,7 +133,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       if (step.action !== 'run') continue;
       const stage = pipeline.stages.get(step.stage)!;
       try {
-        await stage.definition.preflight?.({ stageId: stage.id, params: (stage.spec.with ?? {}) as Record<string, unknown>, env });
+        await stage.definition.preflight?.({ stageId: stage.id, params: paramsWithDefaults(stage) as Record<string, unknown>, env });
       } catch (error) {
         const wrapped = withStage(toSpxError(error), stage, 'cannot run');
         if (!preflightErrors.some((e) => e.message.endsWith(wrapped.message.slice(wrapped.message.indexOf(': ') + 2)))) preflightErrors.push(wrapped);
