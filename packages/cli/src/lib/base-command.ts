@@ -50,8 +50,7 @@ export abstract class SpxCommand<T extends typeof Command> extends Command {
   protected override async catch(thrown: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (thrown instanceof Errors.ExitError) throw thrown;
     if (!isSpxError(thrown) && isParseError(thrown)) {
-      const message = (thrown.message.split('\n')[0] ?? thrown.message).trim();
-      return this.fail(new SpxError('USAGE', message, { hint: `See spx ${this.id?.replace(/:/g, ' ') ?? ''} --help.`.replace(/\s+--help/, ' --help') }));
+      return this.fail(new SpxError('USAGE', parseErrorMessage(thrown), { hint: `See spx ${this.id?.replace(/:/g, ' ') ?? ''} --help.`.replace(/\s+--help/, ' --help') }));
     }
     return this.fail(toSpxError(thrown));
   }
@@ -71,5 +70,17 @@ export abstract class SpxCommand<T extends typeof Command> extends Command {
 function isParseError(error: unknown): boolean {
   const name = (error as { constructor?: { name?: string } })?.constructor?.name ?? '';
   const message = error instanceof Error ? error.message : '';
-  return /Parse|Flag|Arg|Validation/i.test(name) || /^(Nonexistent flag|Unexpected argument|Missing \d+ required arg|Expected an integer|Expected --|Missing required flag|--\S+ )/m.test(message);
+  return /Parse|Flag|Arg|Validation/i.test(name) || /^(Nonexistent flag|Unexpected argument|Missing \d+ required arg|Expected an integer|Expected --|Missing required flag|Parsing --|--\S+ )/m.test(message);
+}
+
+/** One line naming the problem: the missing arguments by name, or the flag with its complaint. */
+function parseErrorMessage(error: Error): string {
+  const lines = error.message.split('\n').map((line) => line.trim()).filter((line) => line && !/^See more help/.test(line));
+  const first = lines[0] ?? error.message.trim();
+  const args = (error as { args?: Array<{ name?: string }> }).args;
+  if (/^Missing \d+ required arg/.test(first) && args?.length) {
+    return `Missing required argument${args.length === 1 ? '' : 's'}: ${args.map((a) => a.name).join(', ')}.`;
+  }
+  if (/^Parsing --\S+/.test(first) && lines[1]) return `${first.replace(/^Parsing /, 'Invalid value for ')}: ${lines[1]}`;
+  return first;
 }

@@ -1,7 +1,7 @@
 // The state store: one Keyv instance, from a URL. SQLite in .spx/ by default;
 // redis:// and postgres:// through the official Keyv adapters. Keyv reports
 // adapter failures as events; we always listen and surface them as SpxErrors.
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Keyv from 'keyv';
 import { SpxError, isSpxError } from '../errors/errors.js';
@@ -38,7 +38,8 @@ export function displayStoreUrl(url: string): string {
 }
 
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
-  const url = options.url ?? process.env.SPX_STORE ?? defaultStoreUrl(options.cwd);
+  // An empty --store / SPX_STORE means the default, as if it were unset.
+  const url = options.url || process.env.SPX_STORE || defaultStoreUrl(options.cwd);
   const ttlMs = options.ttlMs ?? (process.env.SPX_TTL_HOURS ? Number(process.env.SPX_TTL_HOURS) * 3600_000 : DEFAULT_TTL_MS);
   const adapter = await createAdapter(url).catch((error: unknown) => {
     throw isSpxError(error) ? error : storeError(url, 'open', error);
@@ -106,6 +107,25 @@ async function createAdapter(url: string): Promise<unknown> {
   return adapter;
 }
 
+/** Why SQLite cannot open its file, when the file system can tell: a directory, or a read-only place. */
+function sqliteOpenProblem(url: string): string | undefined {
+  if (/^[a-z]+:\/\//i.test(url) && !url.startsWith('sqlite://')) return undefined;
+  const path = resolve(url.startsWith('sqlite://') ? url.slice('sqlite://'.length) : url);
+  try {
+    if (statSync(path).isDirectory()) return `${path} is a directory, not a database file`;
+  } catch {
+    // absent: SQLite would create it, so the directory is what fails
+  }
+  try {
+    accessSync(dirname(path), constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return `its directory ${dirname(path)} is read-only (${code})`;
+    if (code === 'ENOENT') return `its directory ${dirname(path)} does not exist`;
+  }
+  return undefined;
+}
+
 function storeError(url: string, what: string, error: unknown): SpxError {
   const message = error instanceof Error ? error.message : String(error);
   const shown = displayStoreUrl(url);
@@ -114,6 +134,10 @@ function storeError(url: string, what: string, error: unknown): SpxError {
       hint: 'Move the file aside (its runs are lost) or point --store at another file.',
       cause: error,
     });
+  }
+  if (/SQLITE_CANTOPEN/.test(message)) {
+    const why = sqliteOpenProblem(url);
+    if (why) return new SpxError('STORE_UNREACHABLE', `Cannot ${what} the state store ${shown}: ${why}.`, { hint: 'Pass --store with a writable file location (sqlite://DIR/state.sqlite).', cause: error });
   }
   if (/SQLITE_READONLY|EACCES|EROFS|readonly/i.test(message)) {
     return new SpxError('STORE_UNREACHABLE', `Cannot ${what} the state store ${shown}: it is read-only.`, { hint: 'Make the directory writable or pass --store with a writable location.', cause: error });

@@ -1,0 +1,63 @@
+// Kill -9 campaign, full mode: the standard pipeline through the CLI against the fake API
+// servers, SIGKILLed at random moments (up to 3 times per trial), rerun until it completes; the
+// exports are compared byte for byte with an uninterrupted run, the fake servers count paid
+// requests repeated after their checkpoint was saved, and the store is checked after every kill.
+// Run: node --import tsx bench/fault-kill9.ts [--trials 200] [--parallel 2] [--kills 3] [--store redis]
+// Target: every trial identical, 0 duplicate paid calls, 0 corrupt states.
+import { mapPool } from '@spx/core';
+import { killTrial, referenceRun } from '../test/support/kill9.js';
+import { redisAvailable, startRedis, type RedisServer } from '../test/support/redis.js';
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+const trials = Number(flag('trials', '200'));
+const parallel = Number(flag('parallel', '2'));
+const maxKills = Number(flag('kills', '3'));
+const backend = flag('store', 'sqlite');
+
+const started = Date.now();
+const reference = await referenceRun();
+console.log(`reference run: ${reference.outputs.size} exports in ${(reference.wallMs / 1000).toFixed(1)} s; ${trials} trials, ${parallel} at a time, up to ${maxKills} kills each, store ${backend}`);
+
+let redis: RedisServer | undefined;
+if (backend === 'redis') {
+  if (!redisAvailable()) throw new Error('redis-server is not installed (scripts/setup.sh installs it)');
+  redis = await startRedis();
+}
+
+let done = 0;
+const totals = { identical: 0, kills: 0, runs: 0, duplicatePaid: 0, corrupt: 0, failures: 0 };
+const notes: string[] = [];
+try {
+  await mapPool(Array.from({ length: trials }, (_, i) => i), redis ? 1 : parallel, async (i) => {
+    redis?.flush();
+    const r = await killTrial({ reference: reference.outputs, windowMs: reference.wallMs, maxKills, ...(redis ? { storeUrl: redis.url } : {}) });
+    done++;
+    totals.identical += r.identical ? 1 : 0;
+    totals.kills += r.kills;
+    totals.runs += r.runs;
+    totals.duplicatePaid += r.duplicatePaid;
+    totals.corrupt += r.corrupt.length;
+    totals.failures += r.failures.length;
+    if (!r.identical || r.duplicatePaid > 0 || r.corrupt.length > 0) {
+      notes.push(`trial ${i}: identical=${r.identical} differing=[${r.differing.join(',')}] duplicatePaid=${r.duplicatePaid} corrupt=${r.corrupt.join('; ')} failures=${r.failures.join('; ')}`);
+      console.log(notes.at(-1));
+    }
+    if (done % 10 === 0 || done === trials) console.log(`  ${done}/${trials}: ${totals.identical} identical, ${totals.kills} kills, ${totals.duplicatePaid} duplicate paid calls, ${totals.corrupt} corrupt states`);
+  });
+} finally {
+  await redis?.stop();
+}
+
+console.log('');
+console.log(`trials:               ${trials}`);
+console.log(`kills:                ${totals.kills} (${totals.runs} runs)`);
+console.log(`identical outputs:    ${totals.identical}/${trials}`);
+console.log(`duplicate paid calls: ${totals.duplicatePaid}`);
+console.log(`corrupt states found: ${totals.corrupt}`);
+console.log(`unexpected failures:  ${totals.failures}`);
+console.log(`wall time:            ${((Date.now() - started) / 1000).toFixed(0)} s`);
+process.exitCode = totals.identical === trials && totals.duplicatePaid === 0 && totals.corrupt === 0 ? 0 : 1;

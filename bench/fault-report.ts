@@ -1,0 +1,28 @@
+// Prints the bad-input matrix as a table: case, exit code, first line of the message, and any
+// problem (wrong exit code, a message that does not name the problem, a stack trace, or
+// completed work lost). Run: node --import tsx bench/fault-report.ts [--parallel 2] [--markdown]
+import { mapPool } from '@spx/core';
+import { BAD_CASES, runCase } from '../test/support/bad-inputs.js';
+
+const i = process.argv.indexOf('--parallel');
+const parallel = i >= 0 ? Number(process.argv[i + 1]) : 2;
+const markdown = process.argv.includes('--markdown');
+const started = Date.now();
+const reports = await mapPool(BAD_CASES, parallel, (c) => runCase(c));
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+if (markdown) {
+  console.log('| case | exit | first line of the message | check |');
+  console.log('| --- | --- | --- | --- |');
+  for (const r of reports) console.log(`| ${r.id} | ${r.skipped ? '—' : r.code} | ${r.skipped ? `skipped: ${r.skipped}` : `\`${clip(r.firstLine, 150).replace(/\|/g, '\\|').replace(/`/g, "'")}\``} | ${r.skipped ? 'skip' : r.problems.length === 0 ? 'ok' : r.problems.join('; ')}${r.note ? ` (${r.note})` : ''} |`);
+} else {
+  for (const r of reports) {
+    console.log(`${r.problems.length === 0 ? (r.skipped ? 'SKIP' : ' ok ') : 'FAIL'}  ${r.id.padEnd(48)} ${String(r.skipped ? '-' : r.code).padStart(3)}  ${r.skipped ? `skipped: ${r.skipped}` : clip(r.firstLine, 140)}`);
+    for (const p of r.problems) console.log(`        ! ${p}`);
+    if (r.note) console.log(`        (${r.note})`);
+  }
+}
+const failed = reports.filter((r) => r.problems.length > 0).length;
+const skipped = reports.filter((r) => r.skipped).length;
+console.log(`\n${reports.length} cases: ${reports.length - failed - skipped} ok, ${failed} failing, ${skipped} skipped (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+process.exitCode = failed > 0 ? 1 : 0;

@@ -1,0 +1,99 @@
+// One kill -9 trial of the standard pipeline through the CLI: start `spx run`, SIGKILL it at a
+// random moment, rerun, repeat until a run completes; then compare the exports with a reference
+// run byte for byte. Paid calls are counted on the fake servers: a chunk answered (or a job
+// created) again after its checkpoint was saved is a duplicate; a response the process received
+// but had not saved when it was killed may legitimately be requested again and is not counted.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSpx, type CliResult } from './cli.js';
+import { answeredSince, diffOutputs, paidState, readOutputs, standardArgs, startFakes, stateProblems, sqliteUrl, type Fakes } from './standard.js';
+
+export interface KillTrialOptions {
+  /** Reference exports of an uninterrupted run (see referenceRun). */
+  reference: Map<string, Buffer>;
+  /** Upper bound of the random kill delay, ms (about one uninterrupted run). */
+  windowMs: number;
+  /** Kills at most this many times before the final uninterrupted run (default 3). */
+  maxKills?: number;
+  /** Store URL; default a fresh SQLite file in the trial directory. Redis stores are flushed first. */
+  storeUrl?: string;
+  /** Fake server latency per transcription, ms (default 80). */
+  latencyMs?: number;
+  random?: () => number;
+}
+
+export interface KillTrialResult {
+  kills: number;
+  runs: number;
+  identical: boolean;
+  differing: string[];
+  /** Paid requests answered again after their checkpoint was saved. */
+  duplicatePaid: number;
+  /** Problems found in the saved state after each kill. */
+  corrupt: string[];
+  /** Unexpected failures (exit code other than 0 or a kill). */
+  failures: string[];
+}
+
+const LATENCY_MS = 80;
+
+export async function referenceRun(): Promise<{ outputs: Map<string, Buffer>; wallMs: number; result: CliResult }> {
+  const dir = await mkdtemp(join(tmpdir(), 'spx-ref-'));
+  const fakes = await startFakes({ openai: { latencyMs: LATENCY_MS } });
+  try {
+    const started = Date.now();
+    const { done } = startSpx(standardArgs(), { cwd: dir, env: fakes.env });
+    const result = await done;
+    const wallMs = Date.now() - started;
+    if (result.code !== 0) throw new Error(`reference run failed (${result.code}): ${result.stderr || result.stdout}`);
+    return { outputs: await readOutputs(join(dir, 'out')), wallMs, result };
+  } finally {
+    await fakes.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function killTrial(options: KillTrialOptions): Promise<KillTrialResult> {
+  const random = options.random ?? Math.random;
+  const dir = await mkdtemp(join(tmpdir(), 'spx-kill-std-'));
+  const fakes: Fakes = await startFakes({ openai: { latencyMs: options.latencyMs ?? LATENCY_MS } });
+  const storeUrl = options.storeUrl ?? sqliteUrl(dir);
+  const env = { ...fakes.env, SPX_STORE: storeUrl };
+  const result: KillTrialResult = { kills: 0, runs: 0, identical: false, differing: [], duplicatePaid: 0, corrupt: [], failures: [] };
+  try {
+    const maxKills = options.maxKills ?? 3;
+    for (let attempt = 0; ; attempt++) {
+      const killing = attempt < maxKills;
+      const saved = await paidState(storeUrl);
+      const requestsBefore = fakes.openai.requests.length;
+      const jobsBefore = fakes.pyannote.jobs().length;
+      const { child, done } = startSpx(standardArgs(), { cwd: dir, env });
+      const timer = killing ? setTimeout(() => child.kill('SIGKILL'), Math.floor(random() * options.windowMs)) : undefined;
+      const run = await done;
+      clearTimeout(timer);
+      result.runs++;
+      // Duplicates: answers for chunks already checkpointed; new jobs while a job id was saved.
+      result.duplicatePaid += answeredSince(fakes.openai, requestsBefore).filter((hash) => saved.chunkHashes.has(hash)).length;
+      if (saved.jobIds.size > 0) result.duplicatePaid += fakes.pyannote.jobs().length - jobsBefore;
+      if (run.signal === 'SIGKILL') {
+        result.kills++;
+        result.corrupt.push(...(await stateProblems(storeUrl)).map((p) => `after kill ${result.kills}: ${p}`));
+        continue;
+      }
+      if (run.code !== 0) {
+        result.failures.push(`run ${result.runs} exited ${run.code}: ${(run.stderr || run.stdout).split('\n').slice(0, 3).join(' | ')}`);
+        if (!killing) break;
+        continue;
+      }
+      break;
+    }
+    const outputs = await readOutputs(join(dir, 'out'));
+    result.differing = diffOutputs(options.reference, outputs);
+    result.identical = result.differing.length === 0 && result.failures.length === 0;
+    return result;
+  } finally {
+    await fakes.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,72 @@
+// A throwaway redis-server for tests: a free loopback port, no persistence, stopped after.
+// Never relies on a system service (CI installs the binary through scripts/setup.sh).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** Deletes every key (between independent trials sharing the server). */
+  flush(): void;
+  stop(): Promise<void>;
+}
+
+export function redisAvailable(): boolean {
+  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startRedis(): Promise<RedisServer> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 10_000);
+      const onData = (d: Buffer) => {
+        output += d.toString();
+        if (/Ready to accept connections/i.test(output)) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+    if (!ready) {
+      child.kill('SIGKILL');
+      if (attempt < 2) continue;
+      throw new Error(`redis-server did not start: ${output.slice(-400)}`);
+    }
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    return {
+      url: `redis://127.0.0.1:${port}`,
+      port,
+      flush() {
+        spawnSync('redis-cli', ['-p', String(port), 'flushall'], { stdio: 'ignore' });
+      },
+      async stop() {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGTERM');
+          const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+          await exited;
+          clearTimeout(timer);
+        }
+      },
+    };
+  }
+}
