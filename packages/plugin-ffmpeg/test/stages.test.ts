@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -68,6 +69,16 @@ describe('ffmpeg/convert', () => {
     expect(info).to.include({ sampleRate: 16000, channels: 1, codec: 'pcm_s16le', bytes: audio.bytes });
     expect(info.duration).to.be.closeTo(2, 0.06);
     expect(events.some((e) => e.type === 'stage-progress')).to.equal(true);
+  });
+
+  it('takes the audio track of a video file', async () => {
+    const video = join(dir, 'clip.mkv');
+    execFileSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=duration=1.5:size=64x48:rate=5', '-f', 'lavfi', '-i', 'sine=duration=1.5', '-shortest', video]);
+    const { result } = await runStageForTest(convert, { params: { input: video }, dir: join(dir, 'video') });
+    const info = result.outputs.info as { duration: number; streams: Array<{ type: string }> };
+    // -shortest stops muxing at a packet boundary, so the source's audio runs a few ms past 1.5 s.
+    expect(info.duration).to.be.closeTo(1.5, 0.05);
+    expect(info.streams.map((s) => s.type)).to.deep.equal(['audio']);
   });
 
   it('writes opus with a bitrate and trims', async () => {
