@@ -201,6 +201,14 @@ describe('openai/transcribe', function () {
     expect(fake!.requests).to.have.length(1);
   });
 
+  it('does not retry 403 and reports it as API_KEY_REJECTED naming the model', async () => {
+    await start({ script: [faults.status(403, 'You do not have access to this model.')] });
+    const error = await failure(runStageForTest(transcribeStage, { params: { audio: shortWav, baseURL: fake!.baseURL, model: 'gpt-4o-transcribe' } }));
+    expect(error.code).to.equal('API_KEY_REJECTED');
+    expect(error.message).to.contain('"gpt-4o-transcribe"');
+    expect(fake!.requests).to.have.length(1);
+  });
+
   it('reports a malformed JSON answer as API_BAD_RESPONSE', async () => {
     await start({ script: [faults.malformed()] });
     const error = await failure(runStageForTest(transcribeStage, { params: { audio: shortWav, baseURL: fake!.baseURL } }));
