@@ -50,6 +50,16 @@ export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseDel
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
+/** The server's requested wait: retry-after-ms, Retry-After (seconds or date), else X-RateLimit-Reset (epoch seconds). */
+export function retryDelayFromHeaders(headers: Headers, now = Date.now()): number | undefined {
+  const ms = Number(headers.get('retry-after-ms'));
+  if (headers.get('retry-after-ms') !== null && Number.isFinite(ms) && ms >= 0) return ms;
+  const retryAfter = parseRetryAfter(headers.get('retry-after'), now);
+  if (retryAfter !== undefined) return retryAfter;
+  const reset = Number(headers.get('x-ratelimit-reset'));
+  return headers.get('x-ratelimit-reset') !== null && Number.isFinite(reset) && reset > 1e9 ? Math.max(0, reset * 1000 - now) : undefined;
+}
+
 /** Parses a Retry-After header (seconds or HTTP date) into milliseconds. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined;
@@ -76,9 +86,13 @@ export async function fetchWithRetry(url: string | URL, init: RequestInit, optio
     try {
       response = await fetch(url, { ...init, signal });
       if (!RETRY_STATUS.has(response.status)) return response;
-      retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      if (response.status === 429) {
+        // A 429 for an exhausted quota (billing) will not clear by waiting: hand it to the caller.
+        const body = await response.text().catch(() => '');
+        if (/insufficient_quota/.test(body)) return new Response(body, { status: 429, headers: response.headers });
+      } else await response.body?.cancel().catch(() => undefined);
+      retryAfterMs = retryDelayFromHeaders(response.headers);
       lastReason = `HTTP ${response.status}`;
-      await response.body?.cancel().catch(() => undefined);
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason ?? error;
       lastReason = timeout.aborted ? `no answer within ${policy.timeoutMs} ms` : describeNetworkError(error);
@@ -155,6 +169,8 @@ export async function apiError(response: Response, service: string, keyVariable:
       return new SpxError('API_KEY_REJECTED', `${keyVariable} is not allowed to do this on ${service} (HTTP 403)${suffix}.`, { hint: `Use a key with access to this resource in ${keyVariable}.` });
     case 404:
       return new SpxError('API_ERROR', `${service} answered 404 Not Found${suffix}.`, { hint: 'Check the model or resource name and the base URL.' });
+    case 429:
+      return new SpxError('API_RATE_LIMITED', `${service} refused the request: quota exhausted (HTTP 429)${suffix}.`, { hint: 'Check the plan and billing of the account, then run the same command again to resume.' });
     case 413:
       return new SpxError('API_ERROR', `${service} refused the upload as too large (HTTP 413)${suffix}.`, { hint: 'Lower the chunk size or duration so each upload stays under the limit.' });
     default:

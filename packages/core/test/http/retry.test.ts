@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { apiError, fetchWithRetry, parseRetryAfter, readJson } from '../../src/http/retry.js';
+import { apiError, fetchWithRetry, parseRetryAfter, readJson, retryDelayFromHeaders } from '../../src/http/retry.js';
 import { isSpxError } from '../../src/errors/errors.js';
 
 type Script = Array<(res: import('node:http').ServerResponse) => void>;
@@ -67,6 +67,25 @@ describe('http/retry', () => {
     const error = await readJson(response, 'Fake').catch((e: unknown) => e);
     expect(isSpxError(error) && error.code).to.equal('API_BAD_RESPONSE');
     await srv.close();
+  });
+
+  it('does not retry a 429 for an exhausted quota', async () => {
+    const srv = await serve([(res) => res.writeHead(429, { 'content-type': 'application/json' }).end('{"error":{"code":"insufficient_quota","message":"You exceeded your current quota"}}')]);
+    const response = await fetchWithRetry(srv.url, {}, { service: 'Fake', policy: fast });
+    expect(response.status).to.equal(429);
+    const error = await apiError(response, 'Fake', 'FAKE_API_KEY');
+    expect(error.code).to.equal('API_RATE_LIMITED');
+    expect(error.message).to.contain('quota');
+    expect(srv.hits()).to.equal(1);
+    await srv.close();
+  });
+
+  it('waits as long as retry-after-ms, Retry-After or X-RateLimit-Reset ask', () => {
+    const now = 1_700_000_000_000;
+    expect(retryDelayFromHeaders(new Headers({ 'retry-after-ms': '250', 'retry-after': '9' }), now)).to.equal(250);
+    expect(retryDelayFromHeaders(new Headers({ 'retry-after': '2' }), now)).to.equal(2000);
+    expect(retryDelayFromHeaders(new Headers({ 'x-ratelimit-reset': String(now / 1000 + 3) }), now)).to.equal(3000);
+    expect(retryDelayFromHeaders(new Headers({}), now)).to.equal(undefined);
   });
 
   it('parses retry-after as seconds or HTTP date', () => {
