@@ -226,6 +226,21 @@ describe('openai/transcribe', function () {
     expect(fake!.requests.every((r) => r.fields.response_format?.[0] === 'json')).to.equal(true);
   });
 
+  it('sends only the pipeline prompt when chunks run concurrently, and none to the diarizing model', async () => {
+    await start();
+    await runStageForTest(transcribeStage, { params: { audio: longWav, baseURL: fake!.baseURL, maxDuration: 8, concurrency: 3, prompt: 'Glossary: spx.' } });
+    const whisper = fake!.requests.filter((r) => r.model === 'whisper-1');
+    expect(whisper.length).to.be.greaterThan(2);
+    expect(whisper.map((r) => r.fields.prompt)).to.deep.equal(whisper.map(() => ['Glossary: spx.']));
+    const { result } = await runStageForTest(transcribeStage, { params: { audio: longWav, baseURL: fake!.baseURL, maxDuration: 8, model: 'gpt-4o-transcribe-diarize', prompt: 'ignored' } });
+    const diarized = fake!.requests.filter((r) => r.model === 'gpt-4o-transcribe-diarize');
+    expect(diarized.every((r) => r.status === 200 && !r.fields.prompt && r.fields.chunking_strategy?.[0] === 'auto' && r.fields.response_format?.[0] === 'diarized_json')).to.equal(true);
+    const t = await read(result.outputs.transcript);
+    expect(t.timestamps).to.equal('segment');
+    // Labels are per upload, so they carry their chunk.
+    expect(new Set(t.segments.map((s) => s.speaker))).to.include('c0-A').and.include('c1-A');
+  });
+
   it('passes unknown model names through and honours OPENAI_BASE_URL', async () => {
     await start({ models: ['gpt-transcribe-2027'] });
     const restore = withEnv({ OPENAI_BASE_URL: fake!.baseURL });
