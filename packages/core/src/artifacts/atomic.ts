@@ -1,7 +1,7 @@
 // Atomic file writes: data goes to a temp file in the same directory, is fsynced,
 // then renamed over the destination. A kill at any instant leaves the old file or the new one.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { FileRef } from '../plugins/types.js';
 import { sha256, sha256File } from './hash.js';
@@ -25,6 +25,37 @@ export async function writeFileAtomic(destination: string, data: string | Uint8A
   } catch (error) {
     await rm(tmp, { force: true });
     throw error;
+  }
+  await sweepStaleTemps(destination);
+}
+
+/**
+ * Removes the temp files that killed processes left for this destination (their pid is not
+ * alive on this host), so a kill -9 mid-write leaves no litter once the file is written again.
+ */
+async function sweepStaleTemps(destination: string): Promise<void> {
+  const dir = dirname(destination);
+  const prefix = `.${basename(destination)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length))?.[1]);
+    if (!pid || pid === process.pid || processAlive(pid)) continue;
+    await rm(join(dir, name), { force: true }).catch(() => undefined);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
