@@ -118,6 +118,11 @@ export interface StageDefinition<P = any, O extends Record<string, unknown> = Re
   /** Bump to invalidate checkpoints when the stage's behaviour changes within one plugin version. */
   version?: string;
   pricing?: Pricing;
+  /**
+   * Params that change how the stage works, not what it produces (concurrency, timeouts, poll
+   * intervals): left out of the fingerprint, so changing them never reruns finished work.
+   */
+  executionParams?: readonly string[];
   /** The stage writes user-facing files to ctx.run.outDir; the destination is part of its fingerprint. */
   publishes?: boolean;
   /** Checks that need no work (API key set, binary found); runs for every stage before any stage runs. */

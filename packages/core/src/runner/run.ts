@@ -133,7 +133,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       if (step.action !== 'run') continue;
       const stage = pipeline.stages.get(step.stage)!;
       try {
-        await stage.definition.preflight?.({ stageId: stage.id, params: paramsWithDefaults(stage) as Record<string, unknown>, env });
+        await stage.definition.preflight?.({ stageId: stage.id, params: paramsWithDefaults(stage), env });
       } catch (error) {
         const wrapped = withStage(toSpxError(error), stage, 'cannot run');
         if (!preflightErrors.some((e) => e.message.endsWith(wrapped.message.slice(wrapped.message.indexOf(': ') + 2)))) preflightErrors.push(wrapped);
@@ -337,7 +337,7 @@ function createDecider(args: {
       plugin: stage.plugin.name,
       pluginVersion: stage.plugin.version,
       ...(stage.definition.version ? { stageVersion: stage.definition.version } : {}),
-      params: paramsWithDefaults(stage),
+      params: fingerprintParams(stage),
       upstream,
       inputs,
       ...(stage.definition.publishes ? { destination: { outDir: run.outDir, stem: run.inputStem } } : {}),
@@ -368,10 +368,17 @@ function createDecider(args: {
   };
 }
 
-function paramsWithDefaults(stage: ResolvedStage): Json {
+function paramsWithDefaults(stage: ResolvedStage): Record<string, unknown> {
   const copy = structuredClone(stage.spec.with ?? {}) as Record<string, unknown>;
   stageValidator(stage.definition)(copy);
-  return JSON.parse(canonicalJson(copy)) as Json;
+  return copy;
+}
+
+/** The params that define a stage's result: defaults applied, execution-only params left out. */
+function fingerprintParams(stage: ResolvedStage): Json {
+  const params = paramsWithDefaults(stage);
+  for (const name of stage.definition.executionParams ?? []) delete params[name];
+  return JSON.parse(canonicalJson(params)) as Json;
 }
 
 function resolveParams(stage: ResolvedStage, inputValues: Record<string, unknown>, done: Map<string, StageRecord>): Record<string, unknown> {

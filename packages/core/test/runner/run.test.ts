@@ -70,6 +70,13 @@ describe('runner/run', () => {
     expect(summary.state.metadata.history.map((h) => h.pipelineVersion)).to.deep.equal(['1.0.0', '1.1.0']);
   });
 
+  it('does not rerun a stage when only an execution param changed', async () => {
+    await run(textPipeline({ delayMs: 0 }));
+    const { summary } = await run(textPipeline({ delayMs: 5 }));
+    expect(summary.reused).to.include('steps');
+    expect(summary.ran).to.include.members(['read', 'exclaim']);
+  });
+
   it('reruns every stage of a plugin whose version changed', async () => {
     const file = await ws.write('p.yaml', textPipeline().replace(/plugins: .*\n/, ''));
     const first = await runPipeline({ pipeline: await loadPipeline(file, { builtins: [textPlugin] }), inputs: { doc }, store: ws.store, workDir: join(ws.dir, '.spx') });

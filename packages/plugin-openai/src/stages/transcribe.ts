@@ -69,6 +69,7 @@ export const transcribeStage = defineStage<TranscribeParams, { transcript: unkno
   description: 'Transcribes audio with the OpenAI audio API (chunked at silences, or per speaker turn) into a Transcript JSON.',
   version: '1',
   pricing: { unit: 'audio minute', usd: 0.006 },
+  executionParams: ['concurrency', 'maxAttempts', 'timeoutMs'],
   params: {
     type: 'object',
     additionalProperties: false,

@@ -41,6 +41,7 @@ export interface DiarizeOutputs extends Record<string, unknown> {
 export const diarizeStage = defineStage<DiarizeParams, DiarizeOutputs>({
   description: 'Speaker diarization (who speaks when) with the pyannoteAI API.',
   version: '1',
+  executionParams: ['pollIntervalMs', 'maxPollIntervalMs', 'pollTimeoutMs'],
   params: {
     type: 'object',
     additionalProperties: false,

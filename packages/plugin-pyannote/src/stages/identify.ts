@@ -50,6 +50,7 @@ export interface IdentifyOutputs extends Record<string, unknown> {
 export const identifyStage = defineStage<IdentifyParams, IdentifyOutputs>({
   description: 'Diarization plus speaker identification against named voiceprints (pyannoteAI).',
   version: '1',
+  executionParams: ['pollIntervalMs', 'maxPollIntervalMs', 'pollTimeoutMs'],
   params: {
     type: 'object',
     additionalProperties: false,

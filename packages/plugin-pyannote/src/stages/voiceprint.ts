@@ -20,6 +20,7 @@ export interface VoiceprintOutputs extends Record<string, unknown> {
 export const voiceprintStage = defineStage<VoiceprintParams, VoiceprintOutputs>({
   description: 'Voiceprint of one known speaker from a sample recording (pyannoteAI), cached by sample content.',
   version: '1',
+  executionParams: ['pollIntervalMs', 'maxPollIntervalMs', 'pollTimeoutMs'],
   params: {
     type: 'object',
     additionalProperties: false,

@@ -69,6 +69,7 @@ export function createPredictStage(options: PredictStageOptions = {}): StageDefi
     description: 'Runs a hosted speech model on Replicate and maps its output to the canonical transcript (and diarization).',
     version: '1',
     pricing: { unit: 'prediction second', usd: PRICE_PER_PREDICTION_SECOND },
+    executionParams: ['wait', 'pollIntervalMs', 'maxPollIntervalMs', 'timeoutMinutes'],
     params: {
       type: 'object',
       additionalProperties: false,
