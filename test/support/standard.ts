@@ -32,7 +32,7 @@ export async function startFakes(options: { openai?: FakeOpenAIOptions; pyannote
     env: {
       OPENAI_API_KEY: openai.apiKey,
       OPENAI_BASE_URL: openai.baseURL,
-      PYANNOTEAI_API_KEY: PYANNOTE_KEY,
+      PYANNOTEAI_API_KEY: pyannote.apiKey,
       PYANNOTEAI_BASE_URL: pyannote.baseURL,
       SPX_RETRY_BASE_MS: '5',
       SPX_RETRY_MAX_MS: '50',
