@@ -1,0 +1,97 @@
+// Runs CMU pocketsphinx (`pocketsphinx_continuous`, Debian's pocketsphinx + pocketsphinx-en-us)
+// on one 16 kHz mono WAV file and parses its `-time yes` output into timed words.
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { execa } from 'execa';
+import { SpxError, isSpxError, type Word } from '@spx/core';
+
+export const POCKETSPHINX_HINT = 'Install pocketsphinx and its English model (`apt-get install pocketsphinx pocketsphinx-en-us`) or set POCKETSPHINX_PATH to pocketsphinx_continuous.';
+
+function executable(path: string): boolean {
+  try {
+    return statSync(path).isFile() && (accessSync(path, constants.X_OK), true);
+  } catch {
+    return false;
+  }
+}
+
+/** Finds pocketsphinx_continuous: POCKETSPHINX_PATH, then PATH. Throws BINARY_NOT_FOUND. */
+export function findPocketsphinx(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const configured = env.POCKETSPHINX_PATH;
+  if (configured) {
+    if (executable(configured)) return configured;
+    throw new SpxError('BINARY_NOT_FOUND', `POCKETSPHINX_PATH points at "${configured}", which is not an executable file.`, { hint: POCKETSPHINX_HINT });
+  }
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir && executable(join(dir, 'pocketsphinx_continuous'))) return join(dir, 'pocketsphinx_continuous');
+  }
+  throw new SpxError('BINARY_NOT_FOUND', 'pocketsphinx_continuous was not found on PATH and POCKETSPHINX_PATH is not set.', { hint: POCKETSPHINX_HINT });
+}
+
+export interface Utterance {
+  words: Word[];
+}
+
+const FILLER = /^(<s>|<\/s>|<sil>|\[.*\]|\+\+.*\+\+|<.*>)$/i;
+const WORD_LINE = /^(\S+) (-?\d+(?:\.\d+)?) (-?\d+(?:\.\d+)?) (-?\d+(?:\.\d+)?)$/;
+
+/** Parses `pocketsphinx_continuous -time yes` stdout; times are shifted by `offset` seconds. */
+export function parsePocketsphinx(stdout: string, offset = 0): Utterance[] {
+  const utterances: Utterance[] = [];
+  let current: Word[] | undefined;
+  for (const raw of stdout.split(/\r?\n/)) {
+    const match = WORD_LINE.exec(raw.trim());
+    if (!match) continue;
+    const token = match[1]!;
+    if (token === '<s>') {
+      current = [];
+      continue;
+    }
+    if (token === '</s>') {
+      if (current?.length) utterances.push({ words: current });
+      current = undefined;
+      continue;
+    }
+    if (FILLER.test(token)) continue;
+    const text = token.replace(/\(\d+\)$/, '');
+    const start = Number(match[2]) + offset;
+    const end = Number(match[3]) + offset;
+    const confidence = Math.min(1, Math.max(0, Number(match[4])));
+    (current ??= []).push({ text, start: round3(start), end: round3(Math.max(end, start)), confidence: Math.round(confidence * 1000) / 1000 });
+  }
+  if (current?.length) utterances.push({ words: current });
+  return utterances;
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+export interface RecognizeOptions {
+  signal?: AbortSignal;
+  /** Extra decoder flags, e.g. ['-lw', '7']. */
+  args?: readonly string[];
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Recognises one WAV file (16 kHz mono s16). Word times are relative to the file start. */
+export async function recognizeFile(file: string, options: RecognizeOptions = {}): Promise<Utterance[]> {
+  const binary = findPocketsphinx(options.env);
+  const result = await execa(binary, ['-infile', file, '-time', 'yes', '-logfn', '/dev/null', ...(options.args ?? [])], {
+    stdin: 'ignore',
+    reject: false,
+    cancelSignal: options.signal,
+    forceKillAfterDelay: 2000,
+    cleanup: true,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.isCanceled || options.signal?.aborted) {
+    const reason: unknown = options.signal?.reason;
+    throw isSpxError(reason) && reason.code === 'ABORTED' ? reason : new SpxError('ABORTED', 'Stopped pocketsphinx: the run was aborted.', { cause: reason });
+  }
+  if (result.failed) {
+    const code = (result as { code?: string }).code;
+    if (code === 'ENOENT' || result.exitCode === undefined) throw new SpxError('BINARY_NOT_FOUND', `Could not start "${binary}".`, { hint: POCKETSPHINX_HINT, cause: result as unknown as Error });
+    const detail = String(result.stderr ?? '').split('\n').filter((l) => /ERROR|FATAL/.test(l)).slice(0, 2).join('; ') || `exit code ${result.exitCode}`;
+    throw new SpxError('STAGE_FAILED', `pocketsphinx failed on "${file}": ${detail}.`, { hint: 'Check that pocketsphinx-en-us is installed (`apt-get install pocketsphinx-en-us`) and the audio is 16 kHz mono.', cause: result as unknown as Error });
+  }
+  return parsePocketsphinx(String(result.stdout));
+}
