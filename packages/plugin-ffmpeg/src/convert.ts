@@ -6,7 +6,7 @@ import { SpxError, sha256File, tempPathFor } from '@spx/core';
 import { findBinaries } from './binaries.js';
 import { assertReadableFile, audioInvalid } from './errors.js';
 import { ffPath, progressParser, runTool } from './exec.js';
-import { probeAudio, type AudioInfo } from './probe.js';
+import { audioDurationKnown, probeAudio, type AudioInfo } from './probe.js';
 
 export type AudioFormat = 'wav' | 'flac' | 'mp3' | 'opus';
 export const AUDIO_FORMATS: readonly AudioFormat[] = ['wav', 'flac', 'mp3', 'opus'];
@@ -42,6 +42,11 @@ export interface ConvertOptions extends EncodeOptions {
   duration?: number;
   /** Input sample rate if already known (used with normalize). */
   inputSampleRate?: number;
+  /**
+   * Fail with AUDIO_INVALID when ffmpeg decodes clearly less than the input's duration (truncated
+   * or damaged file). Default: on when the audio's own duration is known (see audioDurationKnown).
+   */
+  strict?: boolean;
   env?: Readonly<Record<string, string | undefined>>;
   /** Also compute the output's sha256 (read while it is fsynced); returned by convertAudioMeasured. */
   hash?: boolean;
@@ -205,7 +210,7 @@ async function transcode(job: TranscodeJob): Promise<WriteResult> {
   let written = 0;
   let reported = -1;
   try {
-    await runTool(ffmpeg, args, {
+    const { stderrTail } = await runTool(ffmpeg, args, {
       signal: job.signal,
       input: job.input,
       action: job.action,
@@ -222,8 +227,11 @@ async function transcode(job: TranscodeJob): Promise<WriteResult> {
     });
     if (written <= 0) throw audioInvalid(job.input, 'ffmpeg decoded no audio from it');
     if (job.expected !== undefined && job.strict) {
+      // A short read counts as damage when ffmpeg also complained while decoding, or when it is
+      // too large to be a container's estimate (VBR MP3 without a Xing header is estimated).
       const shortfall = job.expected - written;
-      if (shortfall > Math.max(0.25, job.expected * 0.01)) {
+      const complained = stderrTail.some((line) => line.trim() !== '');
+      if (shortfall > Math.max(0.25, job.expected * 0.01) && (complained || shortfall > job.expected * 0.1)) {
         throw audioInvalid(job.input, `file is truncated or damaged: decoded ${written.toFixed(3)} s of the ${job.expected.toFixed(3)} s expected`);
       }
     }
@@ -264,17 +272,19 @@ export async function convertAudioMeasured(options: ConvertOptions): Promise<Wri
   await assertReadableFile(input);
   let duration = options.duration;
   let inputRate = options.inputSampleRate;
+  let strict = options.strict ?? true;
   if (duration === undefined || (options.normalize && options.sampleRate === undefined && inputRate === undefined)) {
     const info = await probeAudio(input, { signal: options.signal, env: options.env });
     duration = info.duration;
     inputRate = info.sampleRate;
+    strict = options.strict ?? audioDurationKnown(info);
   }
   checkTrim(input, start, end, duration);
   const expected = Math.min(end ?? duration, duration) - (start ?? 0);
   const filters: string[] = [];
   if (options.normalize) filters.push('loudnorm=I=-16:TP=-1.5:LRA=11');
   const sampleRate = options.sampleRate ?? (options.normalize ? inputRate : undefined);
-  return transcode({ ...options, sampleRate, filters, expected, strict: true, action: `converting "${input}"` });
+  return transcode({ ...options, sampleRate, filters, expected, strict, action: `converting "${input}"` });
 }
 
 /** Cuts [start, end) seconds of `input` into `output` (re-encoded, sample-accurate, atomic). */

@@ -22,7 +22,7 @@ export interface StreamInfo {
 }
 
 export interface AudioInfo {
-  /** Seconds (of the first audio stream when the container does not say). */
+  /** Seconds: of the first audio stream, else the container's (which may include a longer video). */
   duration: number;
   /** Of the first audio stream. */
   sampleRate: number;
@@ -112,6 +112,15 @@ export async function measureDuration(path: string, options: ProbeOptions = {}):
   return seconds;
 }
 
+/**
+ * Whether `info.duration` is the audio's own length: the audio stream states it, or the file holds
+ * nothing but audio (so the container's duration is the audio's).
+ */
+export function audioDurationKnown(info: AudioInfo): boolean {
+  const audio = info.streams.find((s) => s.type === 'audio');
+  return audio?.duration !== undefined || info.streams.every((s) => s.type === 'audio');
+}
+
 /** Probes `path` with ffprobe. Throws INPUT_MISSING, INPUT_INVALID or AUDIO_INVALID naming the file. */
 export async function probeAudio(path: string, options: ProbeOptions = {}): Promise<AudioInfo> {
   const bytes = await assertReadableFile(path);
@@ -138,7 +147,7 @@ export async function probeAudio(path: string, options: ProbeOptions = {}): Prom
   if (audio.codec === 'unknown') throw audioInvalid(path, `unsupported audio codec${audio.codecTag ? ` (tag ${audio.codecTag})` : ''}: this ffmpeg has no decoder for it`);
   const truncated = await wavTruncation(path, bytes);
   if (truncated) throw audioInvalid(path, truncated);
-  let duration = num(format.duration) ?? audio.duration;
+  let duration = audio.duration ?? num(format.duration);
   if (duration === undefined) duration = await measureDuration(path, options);
   const info: AudioInfo = {
     duration,

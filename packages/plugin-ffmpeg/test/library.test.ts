@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, readdir, stat, writeFile, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -187,6 +187,24 @@ describe('convertAudio', () => {
     expect(error.code).to.equal('AUDIO_INVALID');
     expect(error.message).to.contain('half.flac').and.contain('truncated');
     expect((await readdir(dir)).filter((f) => f.includes('from-half'))).to.deep.equal([]);
+  });
+
+  it('rejects an MP3 cut off mid-download', async () => {
+    const mp3 = join(dir, 'whole.mp3');
+    await convertAudio({ input: source, output: mp3, channels: 1, sampleRate: 16000 });
+    const bytes = await readFile(mp3);
+    await writeFile(join(dir, 'part.mp3'), bytes.subarray(0, Math.floor(bytes.length * 0.4)));
+    const error = await expectRejects(convertAudio({ input: join(dir, 'part.mp3'), output: join(dir, 'from-part.wav') }));
+    expect(error.code).to.equal('AUDIO_INVALID');
+    expect(error.message).to.contain('part.mp3').and.contain('truncated');
+  });
+
+  it('accepts a video whose audio track is shorter than the picture', async () => {
+    const video = join(dir, 'short-audio.mkv');
+    execFileSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=duration=3:size=64x48:rate=5', '-f', 'lavfi', '-i', 'sine=duration=1', video]);
+    const output = join(dir, 'short-audio.wav');
+    await convertAudio({ input: video, output, sampleRate: 16000, channels: 1 });
+    expect((await probeAudio(output)).duration).to.be.closeTo(1, 0.05);
   });
 
   it('rejects an opus sample rate opus cannot encode', async () => {

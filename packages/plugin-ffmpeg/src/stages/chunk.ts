@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { defineStage, SpxError, type FileRef } from '@spx/core';
 import { bitrateValue, DEFAULT_BITRATES, encoderArgs, extractSegmentMeasured, MEDIA_TYPES, type AudioFormat } from '../convert.js';
 import { chunkLimit, planChunks } from '../plan.js';
-import { probeAudio, type AudioInfo } from '../probe.js';
+import { audioDurationKnown, probeAudio, type AudioInfo } from '../probe.js';
 import { detectSilences, type Silence } from '../silence.js';
 import { checkAborted, encodeParams, inputParam, jsonStep, preflightBinaries, resolveInput, secondsProgress, type EncodeParams } from './common.js';
 import { EXTENSIONS } from './convert.js';
@@ -87,6 +87,7 @@ export const chunkStage = defineStage<ChunkParams, { chunks: Chunk[]; manifest: 
         detectSilences(input, { noiseDb: params.noiseDb, minSilence: params.minSilence, duration: info.duration, signal: ctx.signal, onProgress: secondsProgress(ctx, info.duration, 'finding silences') }),
       );
     }
+    const strict = audioDurationKnown(info);
     const plan = planChunks({ duration: info.duration, silences, maxDuration: params.maxDuration, maxBytes: params.maxBytes, bytesPerSecond: rate, overlap: params.overlap, searchWindow: params.searchWindow });
     const chunks: Chunk[] = [];
     let inSilence = 0;
@@ -97,7 +98,7 @@ export const chunkStage = defineStage<ChunkParams, { chunks: Chunk[]; manifest: 
         `chunk:${piece.index}:${piece.start}-${piece.end}`,
         async () => {
           const output = join(ctx.artifacts.dir, name);
-          const written = await extractSegmentMeasured({ input, output, start: piece.start, end: piece.end, format: params.format, sampleRate: params.sampleRate, channels: params.channels, bitrate: params.bitrate, signal: ctx.signal, strict: true, hash: true });
+          const written = await extractSegmentMeasured({ input, output, start: piece.start, end: piece.end, format: params.format, sampleRate: params.sampleRate, channels: params.channels, bitrate: params.bitrate, signal: ctx.signal, strict, hash: true });
           const ref: FileRef = { kind: 'file', path: output, bytes: written.bytes, sha256: written.sha256 ?? '', mediaType: MEDIA_TYPES[params.format] };
           return ref;
         },

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { defineStage, type FileRef } from '@spx/core';
 import { convertAudioMeasured, encoderArgs, MEDIA_TYPES } from '../convert.js';
-import { probeAudio, type AudioInfo } from '../probe.js';
+import { audioDurationKnown, probeAudio, type AudioInfo } from '../probe.js';
 import { checkAborted, encodeParams, inputParam, preflightBinaries, resolveInput, secondsProgress, type EncodeParams } from './common.js';
 import { SpxError } from '@spx/core';
 
@@ -65,6 +65,7 @@ export const convertStage = defineStage<ConvertParams, { audio: FileRef; info: A
       normalize: params.normalize,
       duration: source.duration,
       inputSampleRate: source.sampleRate,
+      strict: audioDurationKnown(source),
       signal: ctx.signal,
       onProgress: secondsProgress(ctx, Math.max(0, total), 'converting'),
       hash: true,
