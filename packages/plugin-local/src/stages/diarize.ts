@@ -1,0 +1,78 @@
+// local/diarize: MFCC + ΔBIC change detection and clustering, windowed, speakers linked across windows.
+import { basename, extname, resolve } from 'node:path';
+import { defineStage, type FileRef } from '@spx/core';
+import { DIARIZE_DEFAULTS, diarizeSpeech, type DiarizeOptions } from '../diarize/diarize.js';
+import { toRttm } from '../diarize/rttm.js';
+import { audioParam, hooksOf, preflightFfmpeg, segmentsParam, speechFor } from './common.js';
+
+export interface LocalDiarizeParams extends Partial<Pick<DiarizeOptions, 'numSpeakers' | 'minSpeakers' | 'maxSpeakers'>>, Omit<DiarizeOptions, 'numSpeakers' | 'minSpeakers' | 'maxSpeakers'> {
+  audio: string;
+  segments?: string;
+}
+
+export interface LocalDiarizeOutputs extends Record<string, unknown> {
+  diarization: FileRef;
+  rttm: FileRef;
+  speakers: string[];
+  stats: { speakers: number; turns: number; windows: number; speechSeconds: number };
+}
+
+const D = DIARIZE_DEFAULTS;
+
+export const diarizeStage = defineStage<LocalDiarizeParams, LocalDiarizeOutputs>({
+  description: 'Diarizes offline: MFCCs over speech, ΔBIC speaker-change detection and agglomerative clustering per window, speakers linked across windows.',
+  version: '1',
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['audio'],
+    properties: {
+      audio: audioParam,
+      segments: segmentsParam,
+      numSpeakers: { type: 'integer', minimum: 1, maximum: 50, description: 'Exact number of speakers, when known.' },
+      minSpeakers: { type: 'integer', minimum: 1, maximum: 50, description: 'At least this many speakers.' },
+      maxSpeakers: { type: 'integer', minimum: 1, maximum: 50, description: 'At most this many speakers.' },
+      windowSeconds: { type: 'number', minimum: 10, maximum: 3600, default: D.windowSeconds, description: 'Audio clustered (and checkpointed) per window, seconds.' },
+      pieceSeconds: { type: 'number', minimum: 0.5, maximum: 30, default: D.pieceSeconds, description: 'Longest piece of speech clustered as one unit, seconds.' },
+      minPieceSeconds: { type: 'number', minimum: 0.1, maximum: 10, default: D.minPieceSeconds, description: 'Shorter pieces are assigned to the most likely speaker after clustering, seconds.' },
+      lambda: { type: 'number', exclusiveMinimum: 0, default: D.lambda, description: 'ΔBIC penalty weight for clustering: higher merges more (fewer speakers).' },
+      changeLambda: { type: 'number', exclusiveMinimum: 0, default: D.changeLambda, description: 'ΔBIC penalty weight for speaker-change detection: higher finds fewer changes.' },
+      covariance: { enum: ['full', 'diagonal'], default: D.covariance, description: 'Gaussian covariance used by ΔBIC.' },
+      changeDetection: { type: 'boolean', default: D.changeDetection, description: 'Look for speaker changes inside speech regions.' },
+      mergeGap: { type: 'number', minimum: 0, default: D.mergeGap, description: 'Same-speaker turns closer than this are joined, seconds.' },
+      linkCapSeconds: { type: 'number', minimum: 1, default: D.linkCapSeconds, description: 'Clusters are compared as if each held at most this much speech, seconds.' },
+      minSpeakerShare: { type: 'number', minimum: 0, maximum: 0.5, default: D.minSpeakerShare, description: 'Speakers with less than this share of the speech are folded into the most likely other one (not with numSpeakers).' },
+    },
+  },
+  outputs: {
+    diarization: { kind: 'file', description: 'Diarization JSON (spx-diarization): turns, exclusiveTurns, speakers.' },
+    rttm: { kind: 'file', description: 'The same turns as RTTM.' },
+    speakers: { kind: 'json', description: 'Speaker labels in order of first appearance.' },
+    stats: { kind: 'json', description: '{speakers, turns, windows, speechSeconds}.' },
+  },
+  preflight: (ctx) => preflightFfmpeg(ctx.env),
+  async run(ctx) {
+    ctx.signal.throwIfAborted();
+    const { audio: audioParamValue, segments, ...options } = ctx.params;
+    const { numSpeakers, minSpeakers, maxSpeakers } = options;
+    if (minSpeakers !== undefined && maxSpeakers !== undefined && minSpeakers > maxSpeakers) {
+      ctx.fail('PARAMS_INVALID', `minSpeakers ${minSpeakers} is greater than maxSpeakers ${maxSpeakers}.`, { hint: 'Set minSpeakers ≤ maxSpeakers, or give numSpeakers alone.' });
+    }
+    if (numSpeakers !== undefined && (minSpeakers !== undefined || maxSpeakers !== undefined)) {
+      ctx.fail('PARAMS_INVALID', `numSpeakers ${numSpeakers} is given together with minSpeakers/maxSpeakers.`, { hint: 'Give either numSpeakers or a minSpeakers/maxSpeakers range.' });
+    }
+    const audio = resolve(audioParamValue);
+    const speech = await speechFor(ctx, audio, segments);
+    const diarization = await diarizeSpeech(audio, speech, { ...D, ...options }, hooksOf(ctx));
+    const uri = ctx.run.inputStem || basename(audio, extname(audio));
+    const file = await ctx.artifacts.write('diarization.json', `${JSON.stringify(diarization, null, 1)}\n`, 'application/json');
+    const rttm = await ctx.artifacts.write('diarization.rttm', toRttm(diarization.turns, uri), 'text/plain');
+    const stats = {
+      speakers: diarization.speakers.length,
+      turns: diarization.turns.length,
+      windows: Math.max(1, Math.ceil(speech.duration / (options.windowSeconds ?? D.windowSeconds))),
+      speechSeconds: Math.round(speech.speech.reduce((a, r) => a + r.end - r.start, 0) * 1000) / 1000,
+    };
+    return { outputs: { diarization: file, rttm, speakers: diarization.speakers, stats }, metadata: stats };
+  },
+});

@@ -1,0 +1,79 @@
+// local/transcribe: pocketsphinx on VAD-planned chunks, several at a time, a checkpoint per batch.
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { defineStage, type FileRef } from '@spx/core';
+import { transcribeSpeech } from '../asr/transcribe.js';
+import { findPocketsphinx } from '../asr/pocketsphinx.js';
+import { audioParam, hooksOf, preflightFfmpeg, segmentsParam, speechFor } from './common.js';
+
+export interface LocalTranscribeParams {
+  audio: string;
+  segments?: string;
+  maxChunkSeconds: number;
+  levelDb: number | null;
+  minConfidence: number;
+  concurrency?: number;
+  batchSeconds: number;
+  decoderArgs: string[];
+}
+
+export interface LocalTranscribeOutputs extends Record<string, unknown> {
+  transcript: FileRef;
+  stats: { words: number; segments: number; chunks: number; duration: number };
+}
+
+export const TRANSCRIBE_DEFAULTS = { maxChunkSeconds: 30, levelDb: -30, minConfidence: 0, batchSeconds: 120 } as const;
+
+export const transcribeStage = defineStage<LocalTranscribeParams, LocalTranscribeOutputs>({
+  description: 'Transcribes offline with CMU pocketsphinx (en-us), chunked at speech pauses and level-normalised, with word times and confidences.',
+  version: '1',
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['audio'],
+    properties: {
+      audio: audioParam,
+      segments: segmentsParam,
+      maxChunkSeconds: { type: 'number', minimum: 2, maximum: 600, default: TRANSCRIBE_DEFAULTS.maxChunkSeconds, description: 'Longest run of whole speech regions decoded as one chunk, seconds.' },
+      levelDb: { type: ['number', 'null'], maximum: 0, minimum: -60, default: TRANSCRIBE_DEFAULTS.levelDb, description: 'Speech level each chunk is scaled to before decoding, dBFS (peaks kept under −1 dBFS); null leaves levels alone.' },
+      minConfidence: { type: 'number', minimum: 0, maximum: 1, default: TRANSCRIBE_DEFAULTS.minConfidence, description: 'Drop words whose posterior confidence is below this.' },
+      concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'Recogniser processes at once (default: CPU count, at most 4).' },
+      batchSeconds: { type: 'number', minimum: 10, default: TRANSCRIBE_DEFAULTS.batchSeconds, description: 'Audio per checkpointed batch, seconds.' },
+      decoderArgs: { type: 'array', items: { type: 'string' }, default: [], description: 'Extra pocketsphinx_continuous flags, e.g. ["-lw", "7"].' },
+    },
+  },
+  executionParams: ['concurrency'],
+  outputs: {
+    transcript: { kind: 'file', description: 'Transcript JSON (spx-transcript), word timestamps and confidences.' },
+    stats: { kind: 'json', description: '{words, segments, chunks, duration}.' },
+  },
+  preflight(ctx) {
+    preflightFfmpeg(ctx.env);
+    findPocketsphinx(ctx.env);
+  },
+  async run(ctx) {
+    ctx.signal.throwIfAborted();
+    const p = ctx.params;
+    findPocketsphinx();
+    const audio = resolve(p.audio);
+    const speech = await speechFor(ctx, audio, p.segments);
+    const transcript = await transcribeSpeech(
+      audio,
+      speech,
+      {
+        maxChunkSeconds: p.maxChunkSeconds,
+        levelDb: p.levelDb,
+        minConfidence: p.minConfidence,
+        concurrency: p.concurrency ?? Math.min(4, availableParallelism()),
+        batchSeconds: p.batchSeconds,
+        decoderArgs: p.decoderArgs,
+        tmpDir: ctx.artifacts.tmpPath('chunks'),
+      },
+      hooksOf(ctx),
+    );
+    const words = transcript.segments.reduce((a, s) => a + (s.words?.length ?? 0), 0);
+    const file = await ctx.artifacts.write('transcript.json', `${JSON.stringify(transcript, null, 1)}\n`, 'application/json');
+    const stats = { words, segments: transcript.segments.length, chunks: transcript.chunks?.length ?? 0, duration: speech.duration };
+    return { outputs: { transcript: file, stats }, metadata: stats };
+  },
+});
