@@ -2,6 +2,8 @@
 // stdout and stderr are read line by line, and only the last lines of stderr are kept.
 // An aborted signal terminates the child (SIGTERM, then SIGKILL) and the call rejects with ABORTED.
 import { accessSync, constants } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { basename } from 'node:path';
 import { execa } from 'execa';
 import { SpxError, isSpxError } from '@spx/core';
 import { INSTALL_HINT } from './binaries.js';
@@ -28,16 +30,18 @@ export interface RunResult {
 
 const TAIL = 40;
 
-function lineReader(onLine: (line: string) => void): { push(chunk: Buffer | string): void; end(): void } {
+function lineReader(onLine: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
   let rest = '';
+  const decoder = new StringDecoder('utf8'); // a UTF-8 character may straddle two chunks
   return {
     push(chunk) {
-      const text = rest + chunk.toString();
+      const text = rest + decoder.write(chunk);
       const parts = text.split(/\r?\n|\r/);
       rest = parts.pop() ?? '';
       for (const line of parts) onLine(line);
     },
     end() {
+      rest += decoder.end();
       if (rest) onLine(rest);
       rest = '';
     },
@@ -79,7 +83,7 @@ export async function runTool(binary: string, args: readonly string[], options: 
   const action = options.action ?? 'processing audio';
   if (options.signal?.aborted) throw abortError(action, options.signal);
   const tail: string[] = [];
-  let stdout = '';
+  const stdout: Buffer[] = [];
   const wrapper = deathSignalWrapper();
   const child = execa(wrapper ?? binary, wrapper ? ['--pdeathsig', 'KILL', '--', binary, ...args] : args, {
     stdin: 'ignore',
@@ -97,7 +101,7 @@ export async function runTool(binary: string, args: readonly string[], options: 
     options.onStderrLine?.(line);
   });
   child.stdout?.on('data', (chunk: Buffer) => {
-    if (options.captureStdout) stdout += chunk.toString();
+    if (options.captureStdout) stdout.push(chunk);
     if (options.onStdoutLine) out.push(chunk);
   });
   child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
@@ -116,9 +120,17 @@ export async function runTool(binary: string, args: readonly string[], options: 
     if (result.exitCode === undefined && !result.signal) {
       throw new SpxError('BINARY_NOT_FOUND', `Could not start "${binary}": ${result.shortMessage}`, { hint: INSTALL_HINT, cause });
     }
+    if (result.signal) {
+      // Killed from outside (OOM killer, kill -9): not the input's fault.
+      throw new SpxError('STAGE_FAILED', `${basename(binary)} was killed by ${result.signal} while ${action}.`, {
+        hint: 'Check memory and other processes (dmesg shows the OOM killer), then run the same command again; finished work is kept.',
+        retryable: true,
+        cause,
+      });
+    }
     throw await classifyFailure(options.input, tail, cause);
   }
-  return { stdout, stderrTail: tail };
+  return { stdout: Buffer.concat(stdout).toString('utf8'), stderrTail: tail };
 }
 
 /** Tracks `-progress pipe:1` output and reports seconds of output written so far. */

@@ -259,6 +259,25 @@ describe('convertAudio', () => {
   });
 });
 
+describe('ffmpeg failures not caused by the input', () => {
+  let dir: string;
+  before(async () => {
+    dir = await tempDir();
+  });
+  after(() => removeDir(dir));
+
+  it('reports an ffmpeg killed by a signal as STAGE_FAILED, not as bad audio', async () => {
+    const fake = join(dir, 'ffmpeg');
+    await writeFile(fake, '#!/bin/sh\nkill -9 $$\n', { mode: 0o755 });
+    const source = makeTone(join(dir, 'ok.wav'), { seconds: 1 });
+    const real = findBinaries({ PATH: process.env.PATH });
+    const error = await expectRejects(convertAudio({ input: source, output: join(dir, 'out.wav'), env: { PATH: process.env.PATH, FFMPEG_PATH: fake, FFPROBE_PATH: real.ffprobe } }));
+    expect(error.code).to.equal('STAGE_FAILED');
+    expect(error.message).to.contain('killed by SIGKILL');
+    expect((await readdir(dir)).sort()).to.deep.equal(['ffmpeg', 'ok.wav']);
+  });
+});
+
 describe('extractSegment', () => {
   let dir: string;
   before(async () => {
