@@ -213,6 +213,7 @@ async function transcode(job: TranscodeJob): Promise<WriteResult> {
     const { stderrTail } = await runTool(ffmpeg, args, {
       signal: job.signal,
       input: job.input,
+      output: { path: tmp, shownAs: job.output },
       action: job.action,
       onStdoutLine: progressParser((seconds) => {
         written = seconds;

@@ -69,10 +69,14 @@ export function audioInvalid(path: string, reason: string, cause?: unknown): Spx
 }
 
 /** Classifies a failed ffmpeg/ffprobe run on `input` into the right SpxError. */
-export async function classifyFailure(input: string | undefined, stderr: readonly string[], cause?: unknown): Promise<SpxError> {
+export async function classifyFailure(input: string | undefined, stderr: readonly string[], cause?: unknown, output?: { path: string; shownAs: string }): Promise<SpxError> {
   const text = stderr.join('\n');
   if (/No space left on device/i.test(text)) {
-    return new SpxError('DISK_FULL', 'No space left on the device while ffmpeg was writing.', { hint: 'Free disk space and run the same command again; completed work is kept.', cause });
+    return new SpxError('DISK_FULL', `No space left on the device while ffmpeg was writing${output ? ` "${output.shownAs}"` : ''}.`, { hint: 'Free disk space and run the same command again; completed work is kept.', cause });
+  }
+  if (output && stderr.some((line) => line.includes(output.path))) {
+    const reason = summarizeStderr(stderr.filter((line) => line.includes(output.path)), output.path);
+    return new SpxError('STAGE_FAILED', `ffmpeg could not write "${output.shownAs}": ${reason}.`, { hint: 'Check that the output directory is writable, then run again.', cause });
   }
   if (input !== undefined) {
     try {

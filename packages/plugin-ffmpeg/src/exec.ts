@@ -19,6 +19,8 @@ export interface RunOptions {
   onStderrLine?: (line: string) => void;
   /** Collect the whole stdout (ffprobe JSON); off by default. */
   captureStdout?: boolean;
+  /** The file ffmpeg writes (a temp path) and the name to show for it, to tell output errors from input errors. */
+  output?: { path: string; shownAs: string };
   /** What is being done, for the ABORTED message ("converting"). */
   action?: string;
 }
@@ -128,7 +130,7 @@ export async function runTool(binary: string, args: readonly string[], options: 
         cause,
       });
     }
-    throw await classifyFailure(options.input, tail, cause);
+    throw await classifyFailure(options.input, tail, cause, options.output);
   }
   return { stdout: Buffer.concat(stdout).toString('utf8'), stderrTail: tail };
 }

@@ -278,6 +278,22 @@ describe('ffmpeg failures not caused by the input', () => {
   });
 });
 
+describe('output errors', () => {
+  let dir: string;
+  before(async () => {
+    dir = await tempDir();
+  });
+  after(() => removeDir(dir));
+
+  it('blames the output, not the input, when ffmpeg cannot write', async () => {
+    const source = makeTone(join(dir, 'fine.wav'), { seconds: 1 });
+    // /proc exists everywhere and accepts no new files, even from root.
+    const error = await expectRejects(convertAudio({ input: source, output: '/proc/spx-test-output.wav' }));
+    expect(error.code).to.equal('STAGE_FAILED');
+    expect(error.message).to.contain('could not write "/proc/spx-test-output.wav"');
+  });
+});
+
 describe('extractSegment', () => {
   let dir: string;
   before(async () => {
