@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, utimes, writeFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { openStore } from '@spx/core';
@@ -233,26 +234,36 @@ describe('spx checkpoints', function () {
     }
   });
 
-  it('delete removes one run by prefix; unknown ids, flags and missing arguments exit 2 without a stack trace', async () => {
+  it('delete refuses a run a live process holds (exit 4), removes one by prefix; bad ids, flags and arguments exit 2', async () => {
+    // A lease held by this (live) test process, as a running `spx run` would hold it.
+    const store = await openStore({ url: `sqlite://${join(t.dir, '.spx', 'state.sqlite')}` });
+    let results: CliResult[];
+    try {
+      await store.set(`lock:${b.id}`, { token: 'test', pid: process.pid, host: hostname(), since: new Date().toISOString(), heartbeat: Date.now() + 600_000 });
+      results = await Promise.all([run(['checkpoints', 'delete', b.id]), run(['checkpoints', 'list', '--bogus']), run(['checkpoints', 'show'])]);
+      await store.delete(`lock:${b.id}`);
+    } finally {
+      await store.close();
+    }
+    const [locked, badFlag, missingArg] = results as [CliResult, CliResult, CliResult];
+    expect(locked.code).to.equal(4);
+    expect(locked.stderr).to.include(`error RUN_LOCKED: Run ${b.id} is in use by pid ${process.pid}`);
+    expect(existsSync(join(t.dir, '.spx', 'runs', b.id))).to.equal(true);
+
     const deleted = await run(['checkpoints', 'delete', b.id.slice(0, 4), '--json']);
     expect(deleted.code, deleted.stderr).to.equal(0);
     const result = json<{ id: string; keys: number; dirs: string[] }>(deleted);
     expect(result).to.deep.include({ id: b.id, dirs: [join(t.dir, '.spx', 'runs', b.id)] });
     expect(result.keys).to.be.at.least(1);
     expect(existsSync(join(t.dir, '.spx', 'runs', b.id))).to.equal(false);
-    const [again, badFlag, missingArg, list] = await Promise.all([
-      run(['checkpoints', 'delete', b.id]),
-      run(['checkpoints', 'list', '--bogus']),
-      run(['checkpoints', 'show']),
-      run(['checkpoints', 'list', '--json']),
-    ]);
+    const [again, list] = await Promise.all([run(['checkpoints', 'delete', b.id]), run(['checkpoints', 'list', '--json'])]);
     expect(again.code).to.equal(2);
     expect(again.stderr).to.include(`error CHECKPOINT_NOT_FOUND: No run with id "${b.id}"`);
     expect(badFlag.code).to.equal(2);
     expect(badFlag.stderr).to.match(/error USAGE: .*--bogus/);
     expect(missingArg.code).to.equal(2);
     expect(missingArg.stderr).to.match(/error USAGE: Missing (1 )?required arg/);
-    for (const r of [again, badFlag, missingArg]) noStack(r);
+    for (const r of [locked, again, badFlag, missingArg]) noStack(r);
     expect(json<{ runs: Row[] }>(list).runs.map((r) => r.id)).to.not.include(b.id);
   });
 });

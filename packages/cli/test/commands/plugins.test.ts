@@ -9,7 +9,7 @@ interface PluginInfo {
   name: string;
   version: string;
   builtin: boolean;
-  stages: Array<{ id: string; params: Array<{ name: string; required: boolean; default?: unknown; type?: string }>; outputs: Array<{ name: string; kind: string }>; pricing?: { unit: string; usd: number } }>;
+  stages: Array<{ id: string; params: Array<{ name: string; required: boolean; default?: unknown; type?: string }>; outputs: Array<{ name: string; kind: string; description: string }>; pricing?: { unit: string; usd: number } }>;
 }
 
 /** Runs mocha in a directory the way the scaffold's own `pnpm test` does. */
