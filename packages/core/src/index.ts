@@ -28,3 +28,4 @@ export { fileRefsIn } from './checkpoints/state.js';
 export { SPX_VERSION } from './version.js';
 export * from './stages/index.js';
 export * from './metrics/index.js';
+export { processAlive } from './util/process.js';

@@ -7,6 +7,7 @@ import { SpxError } from '../errors/errors.js';
 import { sleep } from '../util/sleep.js';
 import { keys } from './keys.js';
 import type { Store } from './store.js';
+import { processAlive } from '../util/process.js';
 
 export interface Lease {
   token: string;
@@ -27,15 +28,6 @@ export interface LockOptions {
 
 export interface HeldLock {
   release(): Promise<void>;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function leaseIsStale(lease: Lease, staleMs: number, now = Date.now()): boolean {
