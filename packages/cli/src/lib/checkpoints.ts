@@ -3,12 +3,29 @@
 import { existsSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { checkArtifacts, liveLease, runArtifacts, runPipeline, runSize, runStepKeys, toSpxError, type Lease, type PlannedStage, type RunState, type Store } from '@spx/core';
+import { checkArtifacts, defaultStoreUrl, liveLease, SpxError, runArtifacts, runPipeline, runSize, runStepKeys, toSpxError, type Lease, type PlannedStage, type RunState, type Store } from '@spx/core';
 import { openPipeline } from './pipelines.js';
 
 export const runIdArg = Args.string({ description: 'Run id, or a unique prefix of one (like git).', required: true });
 
 export const workDirFlag = Flags.string({ summary: 'Directory holding run artifacts (runs/<id>/).', default: '.spx', env: 'SPX_WORK_DIR' });
+
+/**
+ * The default store's path when no store is configured (--store / SPX_STORE) and none exists in
+ * the working directory yet: read-only commands say so instead of creating an empty store.
+ */
+export function missingDefaultStore(url: string | undefined): string | undefined {
+  if (url) return undefined;
+  const path = defaultStoreUrl().slice('sqlite://'.length);
+  return existsSync(path) ? undefined : path;
+}
+
+/** CHECKPOINT_NOT_FOUND for an id looked up where there is no store at all. */
+export function noStoreError(id: string, path: string): SpxError {
+  return new SpxError('CHECKPOINT_NOT_FOUND', `No run with id "${id}": there is no state store at ${path}.`, {
+    hint: 'Run spx from the directory where the pipeline ran, or pass --store (or set SPX_STORE).',
+  });
+}
 
 /** What a run is doing now: `in_progress` without a live holder means it was interrupted. */
 export type RunDisplayStatus = 'not_started' | 'running' | 'interrupted' | 'completed' | 'failed';

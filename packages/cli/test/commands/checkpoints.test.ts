@@ -256,7 +256,20 @@ describe('spx checkpoints', function () {
     expect(result).to.deep.include({ id: b.id, dirs: [join(t.dir, '.spx', 'runs', b.id)] });
     expect(result.keys).to.be.at.least(1);
     expect(existsSync(join(t.dir, '.spx', 'runs', b.id))).to.equal(false);
-    const [again, list] = await Promise.all([run(['checkpoints', 'delete', b.id]), run(['checkpoints', 'list', '--json'])]);
+    const empty = join(t.dir, 'empty');
+    await mkdir(empty);
+    const [again, list, emptyList, emptyShow] = await Promise.all([
+      run(['checkpoints', 'delete', b.id]),
+      run(['checkpoints', 'list', '--json']),
+      spx(['checkpoints', 'list', '--json'], empty),
+      spx(['checkpoints', 'show', b.id], empty),
+    ]);
+    // Where no store exists, read-only commands say so and create nothing.
+    expect(emptyList.code).to.equal(0);
+    expect(json<{ runs: Row[] }>(emptyList).runs).to.deep.equal([]);
+    expect(emptyShow.code).to.equal(2);
+    expect(emptyShow.stderr).to.include(`error CHECKPOINT_NOT_FOUND: No run with id "${b.id}": there is no state store at ${join(empty, '.spx', 'state.sqlite')}`);
+    expect(existsSync(join(empty, '.spx'))).to.equal(false);
     expect(again.code).to.equal(2);
     expect(again.stderr).to.include(`error CHECKPOINT_NOT_FOUND: No run with id "${b.id}"`);
     expect(badFlag.code).to.equal(2);

@@ -3,7 +3,7 @@ import { deleteRun, displayStoreUrl, liveLease, listRuns, orphanRunDirs, SpxErro
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SpxCommand } from '../../lib/base-command.js';
-import { verifyRun, workDirFlag } from '../../lib/checkpoints.js';
+import { missingDefaultStore, verifyRun, workDirFlag } from '../../lib/checkpoints.js';
 import { dirSize } from '../../lib/disk.js';
 import { formatBytes, plural } from '../../lib/table.js';
 
@@ -42,6 +42,11 @@ Use --dry-run to see what would go.`;
     if (hours === undefined && !flags.invalid) throw new SpxError('USAGE', 'Nothing selected: pass --older-than HOURS, --invalid, or both.', { hint: 'Example: spx checkpoints cleanup --older-than 168 --dry-run' });
     const dryRun = Boolean(flags['dry-run']);
     const cutoff = hours === undefined ? undefined : Date.now() - hours * 3_600_000;
+    const missing = missingDefaultStore(flags.store);
+    if (missing) {
+      this.say(`Nothing to delete: there is no state store at ${missing}.`);
+      return { dryRun, removed: [], skipped: [], freedBytes: 0 };
+    }
     const store = await this.store();
     const workDir = resolve(flags['work-dir']);
     const removed: Removal[] = [];

@@ -1,7 +1,7 @@
 import { deleteRun, resolveRunId } from '@spx/core';
 import { resolve } from 'node:path';
 import { SpxCommand } from '../../lib/base-command.js';
-import { runIdArg, workDirFlag } from '../../lib/checkpoints.js';
+import { missingDefaultStore, noStoreError, runIdArg, workDirFlag } from '../../lib/checkpoints.js';
 import { dirSize } from '../../lib/disk.js';
 import { formatBytes, plural } from '../../lib/table.js';
 
@@ -18,6 +18,8 @@ export default class CheckpointsDelete extends SpxCommand<typeof CheckpointsDele
   };
 
   public async run(): Promise<{ id: string; keys: number; dirs: string[]; freedBytes: number }> {
+    const missing = missingDefaultStore(this.flags.store);
+    if (missing) throw noStoreError(this.args.id, missing);
     const store = await this.store();
     const id = await resolveRunId(store, this.args.id);
     const workDir = resolve(this.flags['work-dir']);

@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { exportRun, resolveRunId, writeFileAtomic, type RunExport } from '@spx/core';
 import { resolve } from 'node:path';
 import { SpxCommand } from '../../lib/base-command.js';
-import { runIdArg } from '../../lib/checkpoints.js';
+import { missingDefaultStore, noStoreError, runIdArg } from '../../lib/checkpoints.js';
 import { plural } from '../../lib/table.js';
 
 export default class CheckpointsExport extends SpxCommand<typeof CheckpointsExport> {
@@ -19,6 +19,8 @@ export default class CheckpointsExport extends SpxCommand<typeof CheckpointsExpo
   };
 
   public async run(): Promise<RunExport | { id: string; file: string; stages: number; steps: number }> {
+    const missing = missingDefaultStore(this.flags.store);
+    if (missing) throw noStoreError(this.args.id, missing);
     const store = await this.store();
     const id = await resolveRunId(store, this.args.id);
     const data = await exportRun(store, id);

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { displayStoreUrl, listRuns } from '@spx/core';
 import { SpxCommand } from '../../lib/base-command.js';
-import { runDetail, runRow, shortPath, type RunDetail, type RunRow } from '../../lib/checkpoints.js';
+import { missingDefaultStore, runDetail, runRow, shortPath, type RunDetail, type RunRow } from '../../lib/checkpoints.js';
 import { formatAge, formatBytes, formatDuration, plural, table } from '../../lib/table.js';
 
 const MARK: Record<string, string> = { completed: '✔', failed: '✖', running: '▶', pending: '·' };
@@ -21,6 +21,11 @@ export default class CheckpointsList extends SpxCommand<typeof CheckpointsList> 
   };
 
   public async run(): Promise<{ store: string; runs: Array<RunRow | RunDetail> }> {
+    const missing = missingDefaultStore(this.flags.store);
+    if (missing) {
+      this.say(`No runs: there is no state store at ${missing} (pass --store or run a pipeline here first).`);
+      return { store: `sqlite://${missing}`, runs: [] };
+    }
     const store = await this.store();
     const states = await listRuns(store);
     const runs = this.flags.detailed ? await Promise.all(states.map((s) => runDetail(store, s, { plan: false }))) : await Promise.all(states.map((s) => runRow(store, s)));

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { findRun } from '@spx/core';
 import { SpxCommand } from '../../lib/base-command.js';
-import { runDetail, runIdArg, type RunDetail } from '../../lib/checkpoints.js';
+import { missingDefaultStore, noStoreError, runDetail, runIdArg, type RunDetail } from '../../lib/checkpoints.js';
 import { formatBytes, formatDuration, plural } from '../../lib/table.js';
 
 const MARK: Record<string, string> = { completed: '✔', failed: '✖', running: '▶', pending: '·' };
@@ -22,6 +22,8 @@ The id may be any unique prefix of a run id.`;
   };
 
   public async run(): Promise<RunDetail> {
+    const missing = missingDefaultStore(this.flags.store);
+    if (missing) throw noStoreError(this.args.id, missing);
     const store = await this.store();
     const state = await findRun(store, this.args.id);
     const detail = await runDetail(store, state, { plan: this.flags.plan });

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { EXIT, findRun, formatError, listRuns, SpxError, type RunState } from '@spx/core';
 import { SpxCommand } from '../../lib/base-command.js';
-import { verifyRun, type ArtifactReport } from '../../lib/checkpoints.js';
+import { missingDefaultStore, noStoreError, verifyRun, type ArtifactReport } from '../../lib/checkpoints.js';
 import { formatBytes, plural } from '../../lib/table.js';
 
 interface RunValidation {
@@ -26,6 +26,12 @@ export default class CheckpointsValidate extends SpxCommand<typeof CheckpointsVa
   public async run(): Promise<{ ok: boolean; runs: RunValidation[] }> {
     if (!this.args.id && !this.flags.all) throw new SpxError('USAGE', 'Pass a run id or --all.', { hint: 'spx checkpoints validate <id> | --all' });
     if (this.args.id && this.flags.all) throw new SpxError('USAGE', 'Pass either a run id or --all, not both.', { hint: 'spx checkpoints validate <id> | --all' });
+    const missing = missingDefaultStore(this.flags.store);
+    if (missing && this.args.id) throw noStoreError(this.args.id, missing);
+    if (missing) {
+      this.say(`No runs to validate: there is no state store at ${missing}.`);
+      return { ok: true, runs: [] };
+    }
     const store = await this.store();
     const states: RunState[] = this.flags.all ? await listRuns(store) : [await findRun(store, this.args.id!)];
     const runs: RunValidation[] = [];
