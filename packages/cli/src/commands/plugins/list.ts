@@ -24,8 +24,9 @@ export default class PluginsList extends SpxCommand<typeof PluginsList> {
       const width = Math.max(...plugin.stages.map((s) => s.id.length));
       for (const stage of plugin.stages) {
         this.say(`  ${stage.id.padEnd(width)}  ${stage.description}`);
-        this.say(`  ${''.padEnd(width)}    params   ${paramSummary(stage.params) || '(none)'}`);
-        this.say(`  ${''.padEnd(width)}    outputs  ${stage.outputs.map((o) => `${o.name} (${o.kind})`).join(', ')}${stage.pricing ? `   · paid: ~$${stage.pricing.usd} per ${stage.pricing.unit}` : ''}`);
+        const indent = `  ${''.padEnd(width)}    `;
+        for (const line of wrap(`params   ${paramSummary(stage.params) || '(none)'}`, indent, '         ')) this.say(line);
+        for (const line of wrap(`outputs  ${stage.outputs.map((o) => `${o.name} (${o.kind})`).join(', ')}${stage.pricing ? `   · paid: ~$${stage.pricing.usd} per ${stage.pricing.unit}` : ''}`, indent, '         ')) this.say(line);
       }
       this.say('');
     }
@@ -38,4 +39,20 @@ export default class PluginsList extends SpxCommand<typeof PluginsList> {
     this.say(`${plugins.length} plugins, ${plugins.reduce((n, p) => n + p.stages.length, 0)} stages. * = required parameter.`);
     return { plugins, errors };
   }
+}
+
+/** Wraps a comma-separated list at the terminal width (100 when not a terminal), with a hanging indent. */
+function wrap(text: string, indent: string, hanging: string): string[] {
+  const width = Math.max(60, process.stdout.columns ?? 100);
+  const lines: string[] = [];
+  let line = indent;
+  for (const word of text.split(/(?<=,) /)) {
+    if (line.length + word.length + 1 > width && line.trim()) {
+      lines.push(line.trimEnd());
+      line = `${indent}${hanging}`;
+    }
+    line += `${word} `;
+  }
+  lines.push(line.trimEnd());
+  return lines;
 }
