@@ -7,6 +7,8 @@ import Keyv from 'keyv';
 import { SpxError, isSpxError } from '../errors/errors.js';
 
 export const DEFAULT_TTL_MS = 7 * 24 * 3600 * 1000;
+/** Reconnect attempts to a lost Redis server (about 6 s in all) before its commands fail. */
+const REDIS_RECONNECTS = 10;
 
 export interface StoreOptions {
   /** `sqlite://path`, a bare path, `redis://…`, `postgres://…`, or `memory://`. */
@@ -82,7 +84,10 @@ async function createAdapter(url: string): Promise<unknown> {
   if (url === 'memory://' || url === 'memory') return new Map();
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
     const { default: KeyvRedis } = await import('@keyv/redis');
-    return new KeyvRedis(url, { throwOnConnectError: true, connectionTimeout: 3000 } as never);
+    // Bounded reconnects: a server that goes away mid-run fails the pending commands (and the
+    // run, resumably) within seconds instead of queueing them forever; a short blip is ridden out.
+    const reconnectStrategy = (retries: number, cause: Error) => (retries >= REDIS_RECONNECTS ? new Error(`gave up reconnecting after ${retries} attempts (${cause.message})`) : Math.min(50 * 2 ** retries, 1000));
+    return new KeyvRedis({ url, socket: { connectTimeout: 3000, reconnectStrategy } } as never, { throwOnConnectError: true, throwOnErrors: true, connectionTimeout: 3000 } as never);
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const { default: KeyvPostgres } = await import('@keyv/postgres');
