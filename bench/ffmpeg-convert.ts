@@ -6,7 +6,7 @@
 // CPU time stays meaningful when other jobs load the machine. The stage time includes its
 // probes, the fsync + atomic rename and the sha256 of the output that checkpoints need.
 //   node --import tsx bench/ffmpeg-convert.ts                 # 60 min, 3 runs per side
-//   node --import tsx bench/ffmpeg-convert.ts --minutes 20 --runs 5
+//   node --import tsx bench/ffmpeg-convert.ts --minutes 20 --runs 5 --only wav
 import { execFileSync, spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -67,6 +67,10 @@ const cases: Case[] = [
   { label: 'MP3 -> 16 kHz mono WAV (default)', params: {}, direct: ['-ar', '16000', '-ac', '1', '-c:a', 'pcm_s16le', '-f', 'wav'], ext: 'wav' },
   { label: 'MP3 -> 16 kHz mono MP3 64k', params: { format: 'mp3', bitrate: '64k' }, direct: ['-ar', '16000', '-ac', '1', '-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3'], ext: 'mp3' },
 ];
+
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : undefined;
+if (only) cases.splice(0, cases.length, ...cases.filter((c) => c.ext === only));
 
 const dir = mkdtempSync(join(tmpdir(), 'spx-bench-convert-'));
 try {
