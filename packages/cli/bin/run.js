@@ -1,7 +1,44 @@
 #!/usr/bin/env node
 // spx executable: TypeScript sources run through tsx (no build step), then oclif dispatches.
+// oclif imports every command to learn their flags unless it finds oclif.manifest.json; we keep
+// that manifest next to the sources and regenerate it whenever a command or shared flag file is
+// newer, so start-up only loads the command being run and the manifest can never go stale.
+import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
 
 register();
-const { execute } = await import('@oclif/core');
+const { execute, Plugin } = await import('@oclif/core');
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+await ensureManifest(root);
 await execute({ dir: import.meta.url });
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+async function ensureManifest(root) {
+  const file = join(root, 'oclif.manifest.json');
+  try {
+    const sources = Math.max(newestMtime(join(root, 'src')), statSync(join(root, 'package.json')).mtimeMs);
+    if (statSync(file).mtimeMs >= sources) return;
+  } catch {
+    // no manifest yet
+  }
+  try {
+    const plugin = new Plugin({ root, type: 'core', ignoreManifest: true, errorOnManifestCreate: true });
+    await plugin.load();
+    mkdirSync(root, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(plugin.manifest));
+    renameSync(tmp, file);
+  } catch {
+    // A read-only install or a command that fails to load: oclif falls back to loading commands.
+  }
+}
