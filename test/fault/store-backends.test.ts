@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { openStore } from '@spx/core';
 import { textPipeline } from '../../packages/core/test/helpers.js';
-import { startSpx } from '../support/cli.js';
+import { REPO, startSpx } from '../support/cli.js';
 import { firstMessageLine } from '../support/bad-inputs.js';
 import { killTrial, referenceRun } from '../support/kill9.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
@@ -76,6 +76,20 @@ describe('fault: store backends', function () {
       });
     });
   }
+
+  it('a closed Redis store leaves no timer holding the process open', async () => {
+    // @keyv/redis's connectionTimeout option leaks an uncleared 3 s timer per connection, which
+    // kept every finished `spx run --store redis://…` alive 3 s longer; spx no longer uses it.
+    const script = `import { openStore } from '@spx/core';
+      const store = await openStore({ url: ${JSON.stringify(redis!.url)} });
+      await store.set('probe:x', 1);
+      await store.close();
+      setImmediate(() => console.log(JSON.stringify(process.getActiveResourcesInfo())));`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO, encoding: 'utf8' });
+    expect(child.status, child.stderr).to.equal(0);
+    const resources = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as string[];
+    expect(resources.filter((r) => r === 'Timeout')).to.deep.equal([]);
+  });
 
   it('an empty --store / SPX_STORE means the default SQLite store', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'spx-empty-store-'));

@@ -86,8 +86,16 @@ async function createAdapter(url: string): Promise<unknown> {
     const { default: KeyvRedis } = await import('@keyv/redis');
     // Bounded reconnects: a server that goes away mid-run fails the pending commands (and the
     // run, resumably) within seconds instead of queueing them forever; a short blip is ridden out.
-    const reconnectStrategy = (retries: number, cause: Error) => (retries >= REDIS_RECONNECTS ? new Error(`gave up reconnecting after ${retries} attempts (${cause.message})`) : Math.min(50 * 2 ** retries, 1000));
-    return new KeyvRedis({ url, socket: { connectTimeout: 3000, reconnectStrategy } } as never, { throwOnConnectError: true, throwOnErrors: true, connectionTimeout: 3000 } as never);
+    // A server that never answered is given up on sooner. (No connectionTimeout option: its timer
+    // is never cleared and would hold every process open for that long after it finished.)
+    let ready = false;
+    const reconnectStrategy = (retries: number, cause: Error) =>
+      retries >= (ready ? REDIS_RECONNECTS : 2) ? new Error(`gave up ${ready ? 'reconnecting' : 'connecting'} after ${retries + 1} attempts (${cause.message})`) : Math.min(50 * 2 ** retries, 1000);
+    const adapter = new KeyvRedis({ url, socket: { connectTimeout: 3000, reconnectStrategy } } as never, { throwOnConnectError: true, throwOnErrors: true } as never);
+    (adapter.client as unknown as { on(event: 'ready', listener: () => void): void }).on('ready', () => {
+      ready = true;
+    });
+    return adapter;
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const { default: KeyvPostgres } = await import('@keyv/postgres');
