@@ -4,7 +4,7 @@
 // Source: 16 kHz mono WAV of a lavfi pattern (220 Hz sine + pink noise; 10 s on, 1.5 s digital
 // silence), a 10-minute base looped with -c copy.
 //   node --import tsx bench/ffmpeg-chunk.ts                   # 3 h, default limits (600 s / 24 MB)
-//   node --import tsx bench/ffmpeg-chunk.ts --hours 1 --max-duration 300
+//   node --import tsx bench/ffmpeg-chunk.ts --hours 1 --max-duration 300 --concurrency 2
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ const arg = (name: string, fallback: number): number => {
 };
 const hours = arg('hours', 3);
 const maxDuration = arg('max-duration', 600);
+const concurrency = arg('concurrency', 1);
 const { ffmpeg } = findBinaries();
 const chunk = plugin.stages['ffmpeg/chunk']!;
 const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
@@ -66,7 +67,7 @@ try {
   const bytes = statSync(source).size;
   console.log(`source: ${hours} h, 16 kHz mono WAV, ${mb(bytes)} MiB (made in ${((performance.now() - t) / 1000).toFixed(1)} s); node ${process.version}`);
   const store = await openStore({ url: 'memory://' });
-  const params = { input: source, maxDuration };
+  const params = { input: source, maxDuration, concurrency };
   const rssBefore = process.memoryUsage().rss;
 
   const sampler = memorySampler(dir);
@@ -88,7 +89,7 @@ try {
   console.log('| figure | value |');
   console.log('|---|---|');
   console.log(`| input | ${hours} h, ${mb(bytes)} MiB WAV |`);
-  console.log(`| chunk limit | ${maxDuration} s / 24 000 000 B |`);
+  console.log(`| chunk limit | ${maxDuration} s / 24 000 000 B; concurrency ${concurrency} |`);
   console.log(`| chunks | ${chunks.length} (${String(meta.cutsInSilence)} cuts in silence, ${String(meta.hardCuts)} hard) |`);
   console.log(`| chunk length | ${Math.min(...lengths).toFixed(3)}–${Math.max(...lengths).toFixed(3)} s; sum ${lengths.reduce((a, b) => a + b, 0).toFixed(3)} s |`);
   console.log(`| largest chunk file | ${mb(Math.max(...chunks.map((c) => c.file.bytes)))} MiB |`);

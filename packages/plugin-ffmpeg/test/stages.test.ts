@@ -137,6 +137,7 @@ describe('ffmpeg/chunk', () => {
   let dir: string;
   let source: string;
   let storeDir: string;
+  let sequential: ChunkOut[] = [];
   before(async () => {
     dir = await tempDir();
     storeDir = await tempDir();
@@ -151,6 +152,7 @@ describe('ffmpeg/chunk', () => {
   it('cuts in silences, stays under the limit and sums to the whole file', async () => {
     const { result } = await runStageForTest(chunk, { params: { input: source, maxDuration: 4, searchWindow: 1.5 }, dir: join(dir, 'plain') });
     const chunks = result.outputs.chunks as ChunkOut[];
+    sequential = chunks;
     const silences = await detectSilences(source, { noiseDb: -35, minSilence: 0.3 });
     expect(chunks.length).to.be.greaterThan(3);
     expect(chunks[0]!.start).to.equal(0);
@@ -167,6 +169,13 @@ describe('ffmpeg/chunk', () => {
     expect(total).to.be.closeTo(14, 0.001);
     const manifest = JSON.parse(await readFile((result.outputs.manifest as { path: string }).path, 'utf8')) as { chunks: ChunkOut[] };
     expect(manifest.chunks.map((c) => c.start)).to.deep.equal(chunks.map((c) => c.start));
+  });
+
+  it('cuts the same chunks, in order, with concurrency 3', async () => {
+    expect(sequential, 'the previous test ran').to.have.length.greaterThan(0);
+    const three = await runStageForTest(chunk, { params: { input: source, maxDuration: 4, searchWindow: 1.5, concurrency: 3 }, dir: join(dir, 'c3') });
+    const shas = (chunks: ChunkOut[]) => chunks.map((c) => [c.index, c.start, c.end, c.file.sha256]);
+    expect(shas(three.result.outputs.chunks as ChunkOut[])).to.deep.equal(shas(sequential));
   });
 
   it('keeps chunks under maxBytes and adds overlap', async () => {

@@ -2,7 +2,7 @@
 // silence near each limit. Probe, silence detection and every chunk are checkpointed sub-steps;
 // a chunk is reused on resume only if its file still verifies (size + sha256), else it is re-cut.
 import { join } from 'node:path';
-import { defineStage, SpxError, type FileRef } from '@spx/core';
+import { defineStage, mapPool, SpxError, type FileRef } from '@spx/core';
 import { bitrateValue, DEFAULT_BITRATES, encoderArgs, extractSegmentMeasured, MEDIA_TYPES, type AudioFormat } from '../convert.js';
 import { chunkLimit, planChunks } from '../plan.js';
 import { audioDurationKnown, probeAudio, type AudioInfo } from '../probe.js';
@@ -18,6 +18,7 @@ export interface ChunkParams extends EncodeParams {
   searchWindow: number;
   noiseDb: number;
   minSilence: number;
+  concurrency: number;
 }
 
 export interface Chunk {
@@ -62,8 +63,10 @@ export const chunkStage = defineStage<ChunkParams, { chunks: Chunk[]; manifest: 
       noiseDb: { type: 'number', exclusiveMaximum: 0, default: -35, description: 'Silence threshold in dB.' },
       minSilence: { type: 'number', exclusiveMinimum: 0, default: 0.3, description: 'Shortest silence to cut in, seconds.' },
       ...encodeParams,
+      concurrency: { type: 'integer', minimum: 1, maximum: 16, default: 1, description: 'Chunks cut at the same time (one ffmpeg each). Changing it never reruns finished work.' },
     },
   },
+  executionParams: ['concurrency'],
   outputs: {
     chunks: { kind: 'json', description: 'List of {index, start, end, file}: start/end are offsets in the input (s), file is the chunk FileRef.' },
     manifest: { kind: 'file', description: 'chunks.json: the same list plus the source duration, for tools outside spx.' },
@@ -89,28 +92,34 @@ export const chunkStage = defineStage<ChunkParams, { chunks: Chunk[]; manifest: 
     }
     const strict = audioDurationKnown(info);
     const plan = planChunks({ duration: info.duration, silences, maxDuration: params.maxDuration, maxBytes: params.maxBytes, bytesPerSecond: rate, overlap: params.overlap, searchWindow: params.searchWindow });
-    const chunks: Chunk[] = [];
     let inSilence = 0;
-    for (const piece of plan) {
-      const name = chunkName(piece.index, params.format);
-      const file = await jsonStep(
-        ctx,
-        `chunk:${piece.index}:${piece.start}-${piece.end}`,
-        async () => {
-          const output = join(ctx.artifacts.dir, name);
-          const written = await extractSegmentMeasured({ input, output, start: piece.start, end: piece.end, format: params.format, sampleRate: params.sampleRate, channels: params.channels, bitrate: params.bitrate, signal: ctx.signal, strict, hash: true });
-          const ref: FileRef = { kind: 'file', path: output, bytes: written.bytes, sha256: written.sha256 ?? '', mediaType: MEDIA_TYPES[params.format] };
-          return ref;
-        },
-        (stored) => ctx.artifacts.verify(stored),
-      );
-      if (params.maxBytes !== undefined && file.bytes > params.maxBytes) {
-        ctx.logger.warn(`${name} is ${file.bytes} B, over maxBytes ${params.maxBytes} B; lower the bitrate or maxBytes.`);
-      }
-      if (piece.end < info.duration && silences.some((s) => s.start <= piece.end && piece.end <= s.end)) inSilence++;
-      chunks.push({ index: piece.index, start: piece.start, end: piece.end, file });
-      ctx.progress({ done: piece.index + 1, total: plan.length, message: `chunk ${piece.index + 1}/${plan.length}` });
-    }
+    let finished = 0;
+    const chunks = await mapPool(
+      plan,
+      params.concurrency,
+      async (piece): Promise<Chunk> => {
+        const name = chunkName(piece.index, params.format);
+        const file = await jsonStep(
+          ctx,
+          `chunk:${piece.index}:${piece.start}-${piece.end}`,
+          async () => {
+            const output = join(ctx.artifacts.dir, name);
+            const written = await extractSegmentMeasured({ input, output, start: piece.start, end: piece.end, format: params.format, sampleRate: params.sampleRate, channels: params.channels, bitrate: params.bitrate, signal: ctx.signal, strict, hash: true });
+            const ref: FileRef = { kind: 'file', path: output, bytes: written.bytes, sha256: written.sha256 ?? '', mediaType: MEDIA_TYPES[params.format] };
+            return ref;
+          },
+          (stored) => ctx.artifacts.verify(stored),
+        );
+        if (params.maxBytes !== undefined && file.bytes > params.maxBytes) {
+          ctx.logger.warn(`${name} is ${file.bytes} B, over maxBytes ${params.maxBytes} B; lower the bitrate or maxBytes.`);
+        }
+        if (piece.end < info.duration && silences.some((s) => s.start <= piece.end && piece.end <= s.end)) inSilence++;
+        finished++;
+        ctx.progress({ done: finished, total: plan.length, message: `chunk ${finished}/${plan.length}` });
+        return { index: piece.index, start: piece.start, end: piece.end, file };
+      },
+      ctx.signal,
+    );
     const manifest = await ctx.artifacts.write('chunks.json', `${JSON.stringify({ source: input, duration: info.duration, chunks }, null, 2)}\n`, 'application/json');
     return {
       outputs: { chunks, manifest, info },
