@@ -29,6 +29,8 @@ export interface ChunkPlan {
 }
 
 const EPS = 1e-6;
+/** Seconds of a silence that must lie inside the search window for a cut there. */
+const MIN_USABLE = 0.2;
 const floorMs = (n: number): number => Math.floor(n * 1000 + EPS) / 1000;
 const ceilMs = (n: number): number => Math.ceil(n * 1000 - EPS) / 1000;
 
@@ -82,6 +84,9 @@ export function planChunks(options: ChunkPlanOptions): ChunkPlan[] {
       const a = Math.max(silence.start, lo);
       const b = Math.min(silence.end, hard);
       if (a > b) continue;
+      // A silence that only grazes the window (e.g. starts just before the limit) would put the
+      // cut right at the edge of speech: it needs MIN_USABLE seconds inside, or all of itself.
+      if (b - a < Math.min(MIN_USABLE, silence.end - silence.start) - EPS) continue;
       const mid = floorMs((a + b) / 2);
       if (mid >= a - 0.0005 && mid > pos) cut = mid; // later silences win: nearest below the limit
     }

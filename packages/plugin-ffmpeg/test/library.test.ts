@@ -377,6 +377,11 @@ describe('planChunks', () => {
     for (const chunk of chunks) expect(chunk.end - chunk.start).to.be.at.most(20);
   });
 
+  it('skips a silence that only grazes the limit', () => {
+    const chunks = planChunks({ duration: 50, silences: [{ start: 12, end: 13 }, { start: 19.95, end: 21 }], maxDuration: 20, searchWindow: 10 });
+    expect(chunks[0]!.end).to.equal(12.5);
+  });
+
   it('cuts hard at the limit when no silence is near', () => {
     const chunks = planChunks({ duration: 50, silences: [], maxDuration: 20 });
     expect(chunks).to.deep.equal([
