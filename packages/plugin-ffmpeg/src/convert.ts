@@ -192,7 +192,7 @@ async function sweepStaleTemps(output: string): Promise<void> {
 
 const round = (n: number): string => String(Math.round(n * 1e6) / 1e6);
 
-/** Runs ffmpeg into a temp file, checks how much was decoded, renames into place. Returns seconds written. */
+/** Runs ffmpeg into a temp file, checks how much was decoded, fsyncs and renames it into place. */
 async function transcode(job: TranscodeJob): Promise<WriteResult> {
   const format = job.format ?? formatFromPath(job.output) ?? 'wav';
   const encode = encoderArgs({ ...job, format });
@@ -226,7 +226,10 @@ async function transcode(job: TranscodeJob): Promise<WriteResult> {
         }
       }),
     });
-    if (written <= 0) throw audioInvalid(job.input, 'ffmpeg decoded no audio from it');
+    if (written <= 0) {
+      const where = job.start !== undefined || job.end !== undefined ? ` between ${job.start ?? 0} and ${job.end ?? 'the end'} s (is that past its end?)` : '';
+      throw audioInvalid(job.input, `ffmpeg decoded no audio from it${where}`);
+    }
     if (job.expected !== undefined && job.strict) {
       // A short read counts as damage when ffmpeg also complained while decoding, or when it is
       // too large to be a container's estimate (VBR MP3 without a Xing header is estimated).
