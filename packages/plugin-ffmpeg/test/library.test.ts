@@ -230,7 +230,7 @@ describe('convertAudio', () => {
     const error = await expectRejects(promise);
     expect(error.code).to.equal('ABORTED');
     expect(await readdir(join(dir, 'abort-out'))).to.deep.equal([]);
-    expect(await processesMentioning('abort-out')).to.deep.equal([]);
+    expect(await processesMentioning(join(dir, 'abort-out'))).to.deep.equal([]);
   });
 
   it('leaves no ffmpeg running when the calling process is killed outright', async () => {
@@ -243,13 +243,13 @@ describe('convertAudio', () => {
     child.stdout.on('data', (chunk: Buffer) => (said += chunk.toString()));
     for (let i = 0; i < 200 && !said.includes('started'); i++) await new Promise((r) => setTimeout(r, 50));
     expect(said).to.contain('started');
-    expect(await processesMentioning('kill-out')).to.have.length.greaterThan(0);
+    expect(await processesMentioning(join(dir, 'kill-out'))).to.have.length.greaterThan(0);
     child.kill('SIGKILL');
     await once(child, 'exit');
-    let left = await processesMentioning('kill-out');
+    let left = await processesMentioning(join(dir, 'kill-out'));
     for (let i = 0; i < 40 && left.length > 0; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      left = await processesMentioning('kill-out');
+      left = await processesMentioning(join(dir, 'kill-out'));
     }
     expect(left).to.deep.equal([]);
     // The killed process's temp file is swept by the next conversion to that output.
