@@ -12,6 +12,7 @@ import { faults } from '@spx/plugin-openai/testing';
 import { mapPool } from '@spx/core';
 import { spx, type CliResult } from '../support/cli.js';
 import { firstMessageLine } from '../support/bad-inputs.js';
+import { referenceRun } from '../support/kill9.js';
 import { OPENAI_KEY, PYANNOTE_KEY, answeredSince, diffOutputs, paidState, readOutputs, sqliteUrl, standardArgs, startFakes, type Fakes } from '../support/standard.js';
 
 const STACK = /^\s+at .+:\d+:\d+\)?$/m;
@@ -65,15 +66,9 @@ describe('fault: API faults through the CLI (standard pipeline)', function () {
   let reference: Map<string, Buffer>;
 
   before(async () => {
-    const clean = await scenario();
-    try {
-      const result = await clean.run();
-      expect(result.code, result.stderr).to.equal(0);
-      reference = await clean.outputs();
-      expect(reference.size).to.equal(6);
-    } finally {
-      await clean.close();
-    }
+    // An uninterrupted run without faults (shared with the other fault tests in this process).
+    reference = (await referenceRun()).outputs;
+    expect(reference.size).to.equal(6);
   });
 
   it('absorbs transient faults and an expired job, and a fatal fault chain resumes to the same exports', async () => {

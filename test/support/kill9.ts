@@ -34,11 +34,21 @@ export interface KillTrialResult {
   corrupt: string[];
   /** Unexpected failures (exit code other than 0 or a kill). */
   failures: string[];
+  /** Exit code and the last lines of the last run's output, for diagnosis. */
+  last: string;
 }
 
 const LATENCY_MS = 80;
 
-export async function referenceRun(): Promise<{ outputs: Map<string, Buffer>; wallMs: number; result: CliResult }> {
+let cachedReference: ReturnType<typeof uncachedReferenceRun> | undefined;
+
+/** The exports of one uninterrupted run, made once per process and shared by the test files. */
+export function referenceRun(): ReturnType<typeof uncachedReferenceRun> {
+  cachedReference ??= uncachedReferenceRun();
+  return cachedReference;
+}
+
+async function uncachedReferenceRun(): Promise<{ outputs: Map<string, Buffer>; wallMs: number; result: CliResult }> {
   const dir = await mkdtemp(join(tmpdir(), 'spx-ref-'));
   const fakes = await startFakes({ openai: { latencyMs: LATENCY_MS } });
   try {
@@ -60,7 +70,7 @@ export async function killTrial(options: KillTrialOptions): Promise<KillTrialRes
   const fakes: Fakes = await startFakes({ openai: { latencyMs: options.latencyMs ?? LATENCY_MS } });
   const storeUrl = options.storeUrl ?? sqliteUrl(dir);
   const env = { ...fakes.env, SPX_STORE: storeUrl };
-  const result: KillTrialResult = { kills: 0, runs: 0, identical: false, differing: [], duplicatePaid: 0, corrupt: [], failures: [] };
+  const result: KillTrialResult = { kills: 0, runs: 0, identical: false, differing: [], duplicatePaid: 0, corrupt: [], failures: [], last: '' };
   try {
     const maxKills = options.maxKills ?? 3;
     for (let attempt = 0; ; attempt++) {
@@ -73,6 +83,7 @@ export async function killTrial(options: KillTrialOptions): Promise<KillTrialRes
       const run = await done;
       clearTimeout(timer);
       result.runs++;
+      result.last = `exit ${run.code ?? run.signal}: ${(run.stdout + run.stderr).trim().split('\n').slice(-6).join(' | ')}`;
       // Duplicates: answers for chunks already checkpointed; new jobs while a job id was saved.
       result.duplicatePaid += answeredSince(fakes.openai, requestsBefore).filter((hash) => saved.chunkHashes.has(hash)).length;
       if (saved.jobIds.size > 0) result.duplicatePaid += fakes.pyannote.jobs().length - jobsBefore;
@@ -91,9 +102,10 @@ export async function killTrial(options: KillTrialOptions): Promise<KillTrialRes
     const outputs = await readOutputs(join(dir, 'out'));
     result.differing = diffOutputs(options.reference, outputs);
     result.identical = result.differing.length === 0 && result.failures.length === 0;
+    if (process.env.SPX_KEEP_FAILED && !result.identical) console.log(`kept ${dir}`);
     return result;
   } finally {
     await fakes.close();
-    await rm(dir, { recursive: true, force: true });
+    if (!(process.env.SPX_KEEP_FAILED && !result.identical)) await rm(dir, { recursive: true, force: true });
   }
 }
