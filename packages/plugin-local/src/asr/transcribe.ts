@@ -14,6 +14,8 @@ export interface TranscribeOptions {
   maxChunkSeconds: number;
   /** Seconds of surrounding pause kept before and after each chunk. */
   padSeconds?: number;
+  /** Seconds of audio before a chunk decoded with it to warm the recogniser up (its words are dropped). */
+  contextSeconds?: number;
   /** Speech level each chunk is scaled to, dBFS; null leaves levels alone. */
   levelDb: number | null;
   /** Words below this confidence are dropped (0 keeps all). */
@@ -34,7 +36,7 @@ interface ChunkResult {
 }
 
 export async function transcribeSpeech(input: string, speech: SpeechSegments, options: TranscribeOptions, hooks: WorkHooks = {}): Promise<Transcript> {
-  const chunks = planRecognitionChunks(speech.speech, speech.duration, options.maxChunkSeconds, options.padSeconds ?? 0.3);
+  const chunks = planRecognitionChunks(speech.speech, speech.duration, options.maxChunkSeconds, options.padSeconds ?? 0.5);
   const batches = batchChunks(chunks, options.batchSeconds);
   const step = hooks.step ?? ((_k: string, fn: () => Promise<Json>) => fn());
   await mkdir(options.tmpDir, { recursive: true });
@@ -73,14 +75,21 @@ export async function transcribeSpeech(input: string, speech: SpeechSegments, op
 }
 
 async function recognizeChunk(input: string, chunk: Chunk, options: TranscribeOptions, signal?: AbortSignal): Promise<ChunkResult> {
-  const samples = await readPcm({ input, start: chunk.start, duration: chunk.end - chunk.start, signal });
+  // Decoding starts up to contextSeconds early (inside the previous chunk) so the recogniser's
+  // running noise and cepstral-mean estimates have settled when the chunk's own speech begins;
+  // words recognised in that lead-in belong to the previous chunk and are dropped.
+  const from = Math.max(0, chunk.start - (options.contextSeconds ?? 0));
+  const samples = await readPcm({ input, start: from, duration: chunk.end - from, signal });
   if (options.levelDb !== null) normalizeLevel(samples, SAMPLE_RATE, options.levelDb);
   const file = join(options.tmpDir, `chunk-${chunk.index}-${process.pid}.wav`);
   try {
     await writeWav(file, samples, SAMPLE_RATE);
     const utterances = await recognizeFile(file, { signal, args: options.decoderArgs });
-    const shift = (x: number): number => Math.round((x + chunk.start) * 1000) / 1000;
-    return { index: chunk.index, utterances: utterances.map((u) => ({ words: u.words.map((w) => ({ ...w, start: shift(w.start), end: shift(Math.min(w.end, chunk.end - chunk.start)) })) })) };
+    const shift = (x: number): number => Math.round((x + from) * 1000) / 1000;
+    const kept = utterances
+      .map((u) => ({ words: u.words.map((w) => ({ ...w, start: shift(w.start), end: shift(Math.min(w.end, chunk.end - from)) })).filter((w) => (w.start + w.end) / 2 >= chunk.start) }))
+      .filter((u) => u.words.length > 0);
+    return { index: chunk.index, utterances: kept };
   } finally {
     await rm(file, { force: true });
   }

@@ -10,6 +10,8 @@ export interface LocalTranscribeParams {
   audio: string;
   segments?: string;
   maxChunkSeconds: number;
+  padSeconds: number;
+  contextSeconds: number;
   levelDb: number | null;
   minConfidence: number;
   concurrency?: number;
@@ -22,7 +24,8 @@ export interface LocalTranscribeOutputs extends Record<string, unknown> {
   stats: { words: number; segments: number; chunks: number; duration: number };
 }
 
-export const TRANSCRIBE_DEFAULTS = { maxChunkSeconds: 30, levelDb: -30, minConfidence: 0, batchSeconds: 120 } as const;
+// Chosen on the shipped samples with bench/quality.ts (see README: each lowers pooled WER).
+export const TRANSCRIBE_DEFAULTS = { maxChunkSeconds: 30, padSeconds: 0.5, contextSeconds: 5, levelDb: -30, minConfidence: 0, batchSeconds: 120 } as const;
 
 export const transcribeStage = defineStage<LocalTranscribeParams, LocalTranscribeOutputs>({
   description: 'Transcribes offline with CMU pocketsphinx (en-us), chunked at speech pauses and level-normalised, with word times and confidences.',
@@ -35,6 +38,8 @@ export const transcribeStage = defineStage<LocalTranscribeParams, LocalTranscrib
       audio: audioParam,
       segments: segmentsParam,
       maxChunkSeconds: { type: 'number', minimum: 2, maximum: 600, default: TRANSCRIBE_DEFAULTS.maxChunkSeconds, description: 'Longest run of whole speech regions decoded as one chunk, seconds.' },
+      padSeconds: { type: 'number', minimum: 0, maximum: 5, default: TRANSCRIBE_DEFAULTS.padSeconds, description: 'Pause kept around each chunk (never past the neighbouring speech), seconds.' },
+      contextSeconds: { type: 'number', minimum: 0, maximum: 30, default: TRANSCRIBE_DEFAULTS.contextSeconds, description: 'Audio before a chunk decoded with it so the recogniser has adapted when the chunk starts; words in it are dropped, seconds.' },
       levelDb: { type: ['number', 'null'], maximum: 0, minimum: -60, default: TRANSCRIBE_DEFAULTS.levelDb, description: 'Speech level each chunk is scaled to before decoding, dBFS (peaks kept under −1 dBFS); null leaves levels alone.' },
       minConfidence: { type: 'number', minimum: 0, maximum: 1, default: TRANSCRIBE_DEFAULTS.minConfidence, description: 'Drop words whose posterior confidence is below this.' },
       concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'Recogniser processes at once (default: CPU count, at most 4).' },
@@ -62,6 +67,8 @@ export const transcribeStage = defineStage<LocalTranscribeParams, LocalTranscrib
       speech,
       {
         maxChunkSeconds: p.maxChunkSeconds,
+        padSeconds: p.padSeconds,
+        contextSeconds: p.contextSeconds,
         levelDb: p.levelDb,
         minConfidence: p.minConfidence,
         concurrency: p.concurrency ?? Math.min(4, availableParallelism()),
