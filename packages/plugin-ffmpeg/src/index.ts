@@ -5,6 +5,7 @@ import { definePlugin } from '@spx/core';
 import { chunkStage } from './stages/chunk.js';
 import { convertStage } from './stages/convert.js';
 import { probeStage } from './stages/probe.js';
+
 export { findBinaries, INSTALL_HINT, type Binaries } from './binaries.js';
 export { probeAudio, measureDuration, audioDurationKnown, type AudioInfo, type StreamInfo, type ProbeOptions } from './probe.js';
 export {

@@ -1,10 +1,9 @@
 // ffmpeg/convert: any file ffmpeg reads -> the format the next stages want (16 kHz mono WAV by default).
 import { join } from 'node:path';
-import { defineStage, type FileRef } from '@spx/core';
+import { defineStage, SpxError, type FileRef } from '@spx/core';
 import { convertAudioMeasured, encoderArgs, MEDIA_TYPES } from '../convert.js';
 import { audioDurationKnown, probeAudio, type AudioInfo } from '../probe.js';
 import { checkAborted, encodeParams, inputParam, preflightBinaries, resolveInput, secondsProgress, type EncodeParams } from './common.js';
-import { SpxError } from '@spx/core';
 
 export interface ConvertParams extends EncodeParams {
   input: string;
