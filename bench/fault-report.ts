@@ -9,7 +9,11 @@ const parallel = i >= 0 ? Number(process.argv[i + 1]) : 2;
 const markdown = process.argv.includes('--markdown');
 const started = Date.now();
 const reports = await mapPool(BAD_CASES, parallel, (c) => runCase(c));
-const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+// Case directories are temporary: show them as <dir>.
+const clip = (text: string, n: number) => {
+  const s = text.replace(/\/[^\s"']*\/spx-bad-[A-Za-z0-9]+/g, '<dir>');
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+};
 
 if (markdown) {
   console.log('| case | exit | first line of the message | check |');

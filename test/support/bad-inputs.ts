@@ -362,7 +362,7 @@ export const BAD_CASES: BadCase[] = [
     id: 'disk: ENOSPC on a full 1 MiB tmpfs work dir',
     group: 'disk',
     code: 3,
-    message: /no space|disk|full/i,
+    message: /No space left .*exclaim\/text\.txt/,
     skip: () => (canMount() ? undefined : 'needs mount -t tmpfs (root)'),
     async run(ctx) {
       const work = join(ctx.dir, 'work');

@@ -25,6 +25,9 @@ export async function writeFileAtomic(destination: string, data: string | Uint8A
     await rename(tmp, destination);
   } catch (error) {
     await rm(tmp, { force: true });
+    // A failed write (ENOSPC, EROFS…) names the file being written, not an anonymous handle.
+    const err = error as NodeJS.ErrnoException;
+    if (err?.code && !err.path) err.path = destination;
     throw error;
   }
   await sweepStaleTemps(destination);
