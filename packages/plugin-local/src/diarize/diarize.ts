@@ -107,7 +107,9 @@ export async function diarizeWindow(input: string, start: number, end: number, r
   }
   const long = spans.filter((s) => s.b - s.a >= minFrames);
   const items = long.length > 0 ? long : spans;
-  const local: SpeakerCountConstraints = { maxSpeakers: options.numSpeakers ?? options.maxSpeakers };
+  // A window may hold fewer speakers than the recording, so it is never merged below the wanted
+  // count: spare clusters are merged away when windows are linked, missing ones cannot be made.
+  const local: SpeakerCountConstraints = { minSpeakers: options.numSpeakers ?? options.minSpeakers, maxSpeakers: options.numSpeakers ?? options.maxSpeakers };
   const result = clusterBic(items.map((s) => s.stats), { ...local, bic, capFrames: Math.round(options.linkCapSeconds / FRAME_HOP) });
   const labelOf = new Map(items.map((s, i) => [s, result.labels[i]!]));
   const pieces: Piece[] = spans.map((s) => {

@@ -73,12 +73,13 @@ export function speechRegions(probs: ArrayLike<number>, totalSeconds: number, op
   const bounded: Array<[number, number]> = [];
   for (const [a, b] of frames) split(a, b, bounded);
 
+  // Pad into the pause on each side; a pause shorter than two pads is shared half and half.
   const regions: Region[] = [];
   for (let i = 0; i < bounded.length; i++) {
     const [a, b] = bounded[i]!;
-    const prevEnd = i === 0 ? 0 : bounded[i - 1]![1] * fs;
-    const nextStart = i === bounded.length - 1 ? totalSeconds : bounded[i + 1]![0] * fs;
-    regions.push({ start: Math.max(prevEnd, a * fs - o.padSeconds, 0), end: Math.min(nextStart, b * fs + o.padSeconds, totalSeconds) });
+    const before = i === 0 ? a * fs : (a - bounded[i - 1]![1]) * fs / 2;
+    const after = i === bounded.length - 1 ? totalSeconds - b * fs : (bounded[i + 1]![0] - b) * fs / 2;
+    regions.push({ start: Math.max(0, a * fs - Math.min(o.padSeconds, before)), end: Math.min(totalSeconds, b * fs + Math.min(o.padSeconds, Math.max(0, after))) });
   }
   return regions;
 }
