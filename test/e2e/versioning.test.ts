@@ -40,6 +40,11 @@ describe('e2e: versioned pipelines', function () {
     expect(plan.stdout).to.match(/run\s+publish\s+upstream "exclaim" will run/);
     expect(plan.stdout).to.match(/reuse\s+steps/);
 
+    const runId = summaryOf(v1.stdout).results[0]!.runId;
+    const show = await spx(['checkpoints', 'show', runId.slice(0, 6)], { cwd: dir });
+    expect(show.code, show.stderr).to.equal(0);
+    expect(show.stdout).to.match(/exclaim[\s\S]*next run\s+RUN — params changed \(suffix: "!" → "\?!"\)/);
+
     const v11 = await spx(['run', 'pipeline.yaml', 'notes.md', '--json'], { cwd: dir });
     const result = summaryOf(v11.stdout).results[0]!;
     expect(result.ran).to.deep.equal(['exclaim', 'publish']);
