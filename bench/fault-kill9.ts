@@ -2,10 +2,14 @@
 // servers, SIGKILLed at random moments (up to 3 times per trial), rerun until it completes; the
 // exports are compared byte for byte with an uninterrupted run, the fake servers count paid
 // requests repeated after their checkpoint was saved, and the store is checked after every kill.
-// Run: node --import tsx bench/fault-kill9.ts [--trials 200] [--parallel 2] [--kills 3] [--store redis]
+// With --pipeline local, the offline pipeline (pocketsphinx is deterministic too; no API, so no
+// paid calls to count). Each of its runs takes tens of seconds: use a few trials.
+// The kill moment is uniform over [0, window]; the window defaults to the reference run's wall
+// time (pass --window MS when the machine's load differs from the reference run's).
+// Run: node --import tsx bench/fault-kill9.ts [--trials 200] [--parallel 2] [--kills 3] [--store redis] [--pipeline local] [--window MS]
 // Target: every trial identical, 0 duplicate paid calls, 0 corrupt states.
 import { mapPool } from '@spx/core';
-import { killTrial, referenceRun } from '../test/support/kill9.js';
+import { killTrial, referenceRun, type CampaignPipeline } from '../test/support/kill9.js';
 import { redisAvailable, startRedis, type RedisServer } from '../test/support/redis.js';
 
 function flag(name: string, fallback: string): string {
@@ -17,10 +21,12 @@ const trials = Number(flag('trials', '200'));
 const parallel = Number(flag('parallel', '2'));
 const maxKills = Number(flag('kills', '3'));
 const backend = flag('store', 'sqlite');
+const pipeline = flag('pipeline', 'standard') as CampaignPipeline;
 
 const started = Date.now();
-const reference = await referenceRun();
-console.log(`reference run: ${reference.outputs.size} exports in ${(reference.wallMs / 1000).toFixed(1)} s; ${trials} trials, ${parallel} at a time, up to ${maxKills} kills each, store ${backend}`);
+const reference = await referenceRun(pipeline);
+const windowMs = Number(flag('window', String(reference.wallMs)));
+console.log(`reference run of ${pipeline}: ${reference.outputs.size} exports in ${(reference.wallMs / 1000).toFixed(1)} s; ${trials} trials, ${backend === 'redis' ? 1 : parallel} at a time (${backend === 'redis' ? 'one Redis server, flushed between trials' : 'a fresh SQLite store per trial'}), up to ${maxKills} kills each within ${(windowMs / 1000).toFixed(1)} s`);
 
 let redis: RedisServer | undefined;
 if (backend === 'redis') {
@@ -34,7 +40,7 @@ const notes: string[] = [];
 try {
   await mapPool(Array.from({ length: trials }, (_, i) => i), redis ? 1 : parallel, async (i) => {
     redis?.flush();
-    const r = await killTrial({ reference: reference.outputs, windowMs: reference.wallMs, maxKills, ...(redis ? { storeUrl: redis.url } : {}) });
+    const r = await killTrial({ pipeline, reference: reference.outputs, windowMs, maxKills, ...(redis ? { storeUrl: redis.url } : {}) });
     done++;
     totals.identical += r.identical ? 1 : 0;
     totals.kills += r.kills;

@@ -6,8 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSpx, type CliResult } from './cli.js';
-import { answeredSince, diffOutputs, paidState, readOutputs, standardArgs, startFakes, stateProblems, sqliteUrl, type Fakes } from './standard.js';
+import { REPO, startSpx, type CliResult } from './cli.js';
+import { SAMPLE, answeredSince, diffOutputs, paidState, readOutputs, standardArgs, startFakes, stateProblems, sqliteUrl, type Fakes } from './standard.js';
 
 export interface KillTrialOptions {
   /** Reference exports of an uninterrupted run (see referenceRun). */
@@ -18,6 +18,8 @@ export interface KillTrialOptions {
   maxKills?: number;
   /** Store URL; default a fresh SQLite file in the trial directory. Redis stores are flushed first. */
   storeUrl?: string;
+  /** Which pipeline (default standard). */
+  pipeline?: CampaignPipeline;
   /** Fake server latency per transcription, ms (default 80). */
   latencyMs?: number;
   random?: () => number;
@@ -40,20 +42,25 @@ export interface KillTrialResult {
 
 const LATENCY_MS = 80;
 
-let cachedReference: ReturnType<typeof uncachedReferenceRun> | undefined;
+/** standard: the API pipeline against the fakes; local: the offline pipeline (no API at all). */
+export type CampaignPipeline = 'standard' | 'local';
+const LOCAL = join(REPO, 'pipelines', 'local.yaml');
+const argsFor = (pipeline: CampaignPipeline) => (pipeline === 'local' ? ['run', LOCAL, SAMPLE, '--out', 'out'] : standardArgs());
+
+const cachedReference = new Map<CampaignPipeline, ReturnType<typeof uncachedReferenceRun>>();
 
 /** The exports of one uninterrupted run, made once per process and shared by the test files. */
-export function referenceRun(): ReturnType<typeof uncachedReferenceRun> {
-  cachedReference ??= uncachedReferenceRun();
-  return cachedReference;
+export function referenceRun(pipeline: CampaignPipeline = 'standard'): ReturnType<typeof uncachedReferenceRun> {
+  if (!cachedReference.has(pipeline)) cachedReference.set(pipeline, uncachedReferenceRun(pipeline));
+  return cachedReference.get(pipeline)!;
 }
 
-async function uncachedReferenceRun(): Promise<{ outputs: Map<string, Buffer>; wallMs: number; result: CliResult }> {
+async function uncachedReferenceRun(pipeline: CampaignPipeline): Promise<{ outputs: Map<string, Buffer>; wallMs: number; result: CliResult }> {
   const dir = await mkdtemp(join(tmpdir(), 'spx-ref-'));
   const fakes = await startFakes({ openai: { latencyMs: LATENCY_MS } });
   try {
     const started = Date.now();
-    const { done } = startSpx(standardArgs(), { cwd: dir, env: fakes.env });
+    const { done } = startSpx(argsFor(pipeline), { cwd: dir, env: fakes.env });
     const result = await done;
     const wallMs = Date.now() - started;
     if (result.code !== 0) throw new Error(`reference run failed (${result.code}): ${result.stderr || result.stdout}`);
@@ -78,7 +85,7 @@ export async function killTrial(options: KillTrialOptions): Promise<KillTrialRes
       const saved = await paidState(storeUrl);
       const requestsBefore = fakes.openai.requests.length;
       const jobsBefore = fakes.pyannote.jobs().length;
-      const { child, done } = startSpx(standardArgs(), { cwd: dir, env });
+      const { child, done } = startSpx(argsFor(options.pipeline ?? 'standard'), { cwd: dir, env });
       const timer = killing ? setTimeout(() => child.kill('SIGKILL'), Math.floor(random() * options.windowMs)) : undefined;
       const run = await done;
       clearTimeout(timer);
