@@ -4,9 +4,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { diarizationErrorRate, openStore, type Diarization, type FileRef, type Store } from '@spx/core';
+import { diarizationErrorRate, openStore, SpxError, type Diarization, type FileRef, type Json, type Store } from '@spx/core';
 import { runStageForTest } from '@spx/core/testing';
-import plugin, { detectSpeech, streamPcm } from '../src/index.js';
+import plugin, { detectSpeech, diarizeSpeech, DIARIZE_DEFAULTS, readSpeechSegments, streamPcm } from '../src/index.js';
 import { buildLongAudio, type LongAudio } from './helpers/long-audio.js';
 
 const diarize = plugin.stages['local/diarize']!;
@@ -17,6 +17,7 @@ describe('long recordings', () => {
   let long: LongAudio;
   let store: Store;
   let segments: string;
+  let full: Diarization;
 
   before(async function () {
     this.timeout(120_000);
@@ -54,6 +55,7 @@ describe('long recordings', () => {
   it('links speakers across windows: two speakers, low DER', async () => {
     const run = await runStageForTest(diarize, { params: { audio: long.path, segments, windowSeconds: 40 }, dir: join(dir, 'diar'), store, fingerprint: 'long' });
     const d = JSON.parse(await readFile((run.result.outputs.diarization as FileRef).path, 'utf8')) as Diarization;
+    full = d;
     expect(long.duration).to.be.greaterThan(180);
     expect(run.result.outputs.stats).to.include({ windows: Math.ceil(long.duration / 40) });
     expect(d.speakers).to.have.length(2);
@@ -69,5 +71,39 @@ describe('long recordings', () => {
     const reused = again.events.filter((e) => e.type === 'step-reused');
     expect(reused.length).to.equal(Math.ceil(long.duration / 40));
     expect(again.result.outputs.speakers).to.have.length(2);
+  });
+
+  it('stops with ABORTED between windows and resumes from the last finished one', async () => {
+    const speech = await readSpeechSegments(segments);
+    const memo = new Map<string, Json>();
+    const ran: string[] = [];
+    const step = async <T extends Json>(key: string, fn: () => Promise<T>): Promise<T> => {
+      if (memo.has(key)) return memo.get(key) as T;
+      ran.push(key);
+      const value = await fn();
+      memo.set(key, value);
+      return value;
+    };
+    const controller = new AbortController();
+    const options = { ...DIARIZE_DEFAULTS, windowSeconds: 40 };
+    try {
+      await diarizeSpeech(long.path, speech, options, {
+        signal: controller.signal,
+        step,
+        progress: (done) => {
+          if (done === 2) controller.abort(new SpxError('ABORTED', 'stopped by the test'));
+        },
+      });
+      expect.fail('should have thrown');
+    } catch (error) {
+      expect((error as SpxError).code).to.equal('ABORTED');
+    }
+    expect(ran).to.deep.equal(['diarize-window-0', 'diarize-window-1', 'diarize-window-2']);
+    expect([...memo.keys()]).to.deep.equal(['diarize-window-0', 'diarize-window-1']);
+    ran.length = 0;
+    const resumed = await diarizeSpeech(long.path, speech, options, { step });
+    expect(ran[0]).to.equal('diarize-window-2');
+    expect(ran).to.not.include('diarize-window-0');
+    expect(resumed.turns).to.deep.equal(full.turns);
   });
 });
