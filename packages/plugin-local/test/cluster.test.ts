@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { addStats, clusterBic, deltaBic, detectChanges, meanLogLikelihood, PrefixStats, statsOf } from '../src/index.js';
+import { addStats, clusterBic, deltaBic, detectChanges, meanLogLikelihood, PrefixStats, statsOf, type GaussStats } from '../src/index.js';
 import { logDet, BIC_DEFAULTS } from '../src/diarize/gaussian.js';
 import { gaussianFrames, rng } from './helpers/random.js';
 
@@ -14,7 +14,7 @@ const SCALE = [1, 0.8, 1.2, 1];
 /** `perCluster` pieces of 150 frames from each of the given centres, interleaved. */
 function pieces(centres: number[][], perCluster: number, seed = 3) {
   const random = rng(seed);
-  const items = [];
+  const items: GaussStats[] = [];
   const truth: number[] = [];
   for (let p = 0; p < perCluster; p++) {
     centres.forEach((c, k) => {

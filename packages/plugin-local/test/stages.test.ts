@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { diarizationErrorRate, openStore, parseRttm, SpxError, wordErrorRate, type Diarization, type FileRef, type Store, type Transcript } from '@spx/core';
+import { diarizationErrorRate, openStore, parseRttm, SpxError, wordErrorRate, type Diarization, type FileRef, type StageDefinition, type Store, type Transcript } from '@spx/core';
 import { pluginConformanceTests, runStageForTest, type TestStageRun } from '@spx/core/testing';
 import plugin from '../src/index.js';
 import type { SpeechSegments } from '../src/index.js';
@@ -134,7 +134,7 @@ describe('local stages on samples/meeting.wav', () => {
   it('stops with ABORTED when the run is aborted', async () => {
     const controller = new AbortController();
     controller.abort(new SpxError('ABORTED', 'aborted'));
-    for (const stage of [vad, diarize, transcribe]) {
+    for (const stage of [vad, diarize, transcribe] as StageDefinition[]) {
       try {
         await runStageForTest(stage, { params: { audio: SAMPLE }, dir: join(dir, 'abort'), signal: controller.signal });
         expect.fail('should have thrown');
