@@ -139,4 +139,3 @@ function agglomerate(items: readonly GaussStats[], options: ClusterOptions = {})
   return { labels, clusters: alive.map((c) => stats[c]!), merges };
 }
 
-export { addStats };

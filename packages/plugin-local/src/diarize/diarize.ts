@@ -9,7 +9,7 @@
 // Memory: one window of PCM + MFCCs, and O(pieces²) per window; the linking step holds only
 // the statistics of each window's clusters.
 import type { Diarization, Json, SpeakerTurn } from '@spx/core';
-import { readPcm, SAMPLE_RATE } from '../audio/pcm.js';
+import { readPcm } from '../audio/pcm.js';
 import { MfccExtractor } from '../dsp/mfcc.js';
 import type { SpeechSegments, WorkHooks } from '../vad/detect.js';
 import type { Region } from '../vad/regions.js';
@@ -224,4 +224,3 @@ export function foldSmallSpeakers(items: readonly GaussStats[], labels: readonly
   return out;
 }
 
-export { SAMPLE_RATE };
