@@ -45,7 +45,7 @@ describe('long recordings', () => {
   });
 
   it('finds the same speech with a VAD window of any size', async () => {
-    const a = await detectSpeech(long.path, { windowSeconds: 60 });
+    const a = await readSpeechSegments(segments); // local/vad with 60 s windows, in before()
     const b = await detectSpeech(long.path, { windowSeconds: 600 });
     const total = (s: typeof a) => s.speech.reduce((x, r) => x + r.end - r.start, 0);
     expect(Math.abs(total(a) - total(b))).to.be.lessThan(1);
