@@ -89,8 +89,13 @@ async function createAdapter(url: string): Promise<unknown> {
     // A server that never answered is given up on sooner. (No connectionTimeout option: its timer
     // is never cleared and would hold every process open for that long after it finished.)
     let ready = false;
-    const reconnectStrategy = (retries: number, cause: Error) =>
-      retries >= (ready ? REDIS_RECONNECTS : 2) ? new Error(`gave up ${ready ? 'reconnecting' : 'connecting'} after ${retries + 1} attempts (${cause.message})`) : Math.min(50 * 2 ** retries, 1000);
+    // Once given up on, later commands try again only briefly (each would otherwise wait ~6 s).
+    const reconnectStrategy = (retries: number, cause: Error) => {
+      if (retries < (ready ? REDIS_RECONNECTS : 2)) return Math.min(50 * 2 ** retries, 1000);
+      const error = new Error(`gave up ${ready ? 'reconnecting' : 'connecting'} after ${retries + 1} attempts (${cause.message})`);
+      ready = false;
+      return error;
+    };
     const adapter = new KeyvRedis({ url, socket: { connectTimeout: 3000, reconnectStrategy } } as never, { throwOnConnectError: true, throwOnErrors: true } as never);
     (adapter.client as unknown as { on(event: 'ready', listener: () => void): void }).on('ready', () => {
       ready = true;
