@@ -1,5 +1,6 @@
 // Helpers the output adapters share: shape checks, time rounding, turns from labelled segments.
-import { SpxError, type Diarization, type Segment, type SpeakerTurn, type Word } from '@spx/core';
+import { SpxError, type Diarization, type Segment, type SpeakerTurn, type Transcript, type Word } from '@spx/core';
+import type { OutputInfo } from './types.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -113,4 +114,53 @@ export function diarizationFrom(segments: Segment[], engine: string, model: stri
 
 export function collapseSpace(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
+}
+
+export interface SegmentFields {
+  /** Name of the per-word confidence field (`probability`, `score`). */
+  confidence: string;
+  /** Words without a speaker of their own take the segment's. */
+  wordsInheritSpeaker: boolean;
+  /** The output's language value, if any. */
+  language: unknown;
+}
+
+/** Maps the `segments` array both speech models return (Whisper-style segments with words) to a Transcript. */
+export function transcriptFromSegments(adapter: string, rawSegments: unknown[], info: OutputInfo, fields: SegmentFields): Transcript {
+  const segments: Segment[] = [];
+  rawSegments.forEach((raw, index) => {
+    if (!isObject(raw)) throw badOutput(adapter, `segments[${index}] is not an object`);
+    const start = num(raw.start);
+    const end = num(raw.end);
+    if (start === undefined || end === undefined) throw badOutput(adapter, `segments[${index}] lacks start/end`);
+    const speaker = speakerLabel(raw.speaker);
+    const rawWords: RawWord[] = Array.isArray(raw.words)
+      ? raw.words.filter(isObject).map((w) => {
+          const wordSpeaker = speakerLabel(w.speaker) ?? (fields.wordsInheritSpeaker ? speaker : undefined);
+          const confidence = num(w[fields.confidence]);
+          return {
+            text: typeof w.word === 'string' ? w.word.trim() : '',
+            start: num(w.start),
+            end: num(w.end),
+            ...(confidence !== undefined ? { confidence: Math.min(1, Math.max(0, confidence)) } : {}),
+            ...(wordSpeaker ? { speaker: wordSpeaker } : {}),
+          };
+        })
+      : [];
+    const words = placeWords(rawWords, start, end);
+    const text = typeof raw.text === 'string' ? collapseSpace(raw.text) : words.map((w) => w.text).join(' ');
+    if (text === '' && words.length === 0) return;
+    segments.push({ start: sec(start), end: sec(Math.max(start, end)), text, ...(words.length > 0 ? { words } : {}), ...(speaker ? { speaker } : {}) });
+  });
+  const language = typeof fields.language === 'string' && fields.language ? fields.language : undefined;
+  return {
+    format: 'spx-transcript',
+    version: 1,
+    engine: info.engine,
+    model: info.model,
+    ...(language ? { language } : {}),
+    timestamps: segments.some((s) => s.words && s.words.length > 0) ? 'word' : 'segment',
+    ...(info.duration !== undefined ? { duration: info.duration } : {}),
+    segments,
+  };
 }
