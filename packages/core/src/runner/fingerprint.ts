@@ -39,16 +39,17 @@ export function explainChange(prev: FingerprintParts, next: FingerprintParts): s
   return reasons.length ? reasons : ['fingerprint changed'];
 }
 
-function diffKeys(a: Json, b: Json, prefix = ''): string[] {
-  if (canonicalJson(a) === canonicalJson(b)) return [];
-  const isObj = (v: Json): v is { [k: string]: Json } => !!v && typeof v === 'object' && !Array.isArray(v);
+function diffKeys(a: Json | undefined, b: Json | undefined, prefix = ''): string[] {
+  if (canonicalJson(a ?? null) === canonicalJson(b ?? null) && (a === undefined) === (b === undefined)) return [];
+  const isObj = (v: Json | undefined): v is { [k: string]: Json } => !!v && typeof v === 'object' && !Array.isArray(v);
   if (!isObj(a) || !isObj(b)) return [`${prefix || 'params'}: ${short(a)} → ${short(b)}`];
   const out: string[] = [];
-  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) out.push(...diffKeys(a[key] ?? null, b[key] ?? null, prefix ? `${prefix}.${key}` : key));
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) out.push(...diffKeys(a[key], b[key], prefix ? `${prefix}.${key}` : key));
   return out;
 }
 
-function short(v: Json): string {
-  const s = JSON.stringify(v) ?? 'unset';
+function short(v: Json | undefined): string {
+  if (v === undefined) return 'unset';
+  const s = JSON.stringify(v);
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
