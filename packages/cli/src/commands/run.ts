@@ -123,7 +123,8 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
       for (const file of summary.outputs) this.log(`  → ${file.path}`);
       if (summary.saved.stages > 0 || summary.saved.paidCalls > 0) {
         const usd = summary.saved.usd > 0 ? ` (≈ $${summary.saved.usd.toFixed(summary.saved.usd < 1 ? 3 : 2)})` : '';
-        this.log(`  resume saved ${summary.saved.stages} stage${summary.saved.stages === 1 ? '' : 's'}, ${summary.saved.paidCalls} paid API call${summary.saved.paidCalls === 1 ? '' : 's'}${usd}, ${(summary.saved.durationMs / 1000).toFixed(1)} s of work`);
+        const calls = summary.saved.paidCalls > 0 ? `, ${summary.saved.paidCalls} paid API call${summary.saved.paidCalls === 1 ? '' : 's'}${usd}` : '';
+        this.log(`  resume saved ${summary.saved.stages} stage${summary.saved.stages === 1 ? '' : 's'}${calls}, ${(summary.saved.durationMs / 1000).toFixed(1)} s of work`);
       }
     }
     if (results.length > 1) {
