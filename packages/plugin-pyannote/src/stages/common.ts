@@ -2,7 +2,8 @@
 // retry logging, polling params, speaker-count checks, the audio source (file or public URL).
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
-import { SpxError, sha256, sha256File, type JSONSchema, type Logger, type Pricing, type StageContext } from '@spx/core';
+import { SpxError, sha256, sha256File, type Diarization, type FileRef, type JSONSchema, type Logger, type Pricing, type StageContext } from '@spx/core';
+import { timelineTranscript, toRttm } from '../convert.js';
 import { BASE_URL_VARIABLE, DEFAULT_BASE_URL, KEY_VARIABLE, PyannoteClient, SERVICE, type SpeakerCounts, type WaitOptions } from '../client.js';
 import { uploadOnce, type Memo } from '../jobs.js';
 import { wavDuration } from '../wav.js';
@@ -165,4 +166,22 @@ export function stem(path: string): string {
 
 export function logWarning(logger: Logger, warning: unknown): void {
   if (typeof warning === 'string' && warning) logger.warn(`${SERVICE}: ${warning}`);
+}
+
+export interface DiarizationFiles {
+  diarization: FileRef;
+  rttm: FileRef;
+  timeline: FileRef;
+  raw: FileRef;
+}
+
+/** Writes the file outputs diarize and identify share: canonical JSON, RTTM, speaker timeline, raw API output. */
+export async function writeDiarizationFiles(ctx: StageContext<unknown>, diarization: Diarization, raw: unknown, uri: string): Promise<DiarizationFiles> {
+  const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+  return {
+    diarization: await ctx.artifacts.write('diarization.json', json(diarization), 'application/json'),
+    rttm: await ctx.artifacts.write('diarization.rttm', toRttm(diarization.turns, uri), 'text/plain'),
+    timeline: await ctx.artifacts.write('timeline.json', json(timelineTranscript(diarization)), 'application/json'),
+    raw: await ctx.artifacts.write('pyannote-output.json', json(raw), 'application/json'),
+  };
 }

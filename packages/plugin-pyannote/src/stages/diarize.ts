@@ -2,7 +2,7 @@
 // a canonical Diarization (regular + exclusive turns) and as RTTM.
 import { defineStage, type FileRef, type Json } from '@spx/core';
 import { SERVICE, type DiarizeOutput, type Model, type SpeakerCounts } from '../client.js';
-import { diarizationFromOutput, timelineTranscript, toRttm } from '../convert.js';
+import { diarizationFromOutput } from '../convert.js';
 import { runRemoteJob } from '../jobs.js';
 import {
   PRICING,
@@ -18,6 +18,7 @@ import {
   speakerCounts,
   waitOptions,
   type PollParams,
+  writeDiarizationFiles,
 } from './common.js';
 
 export interface DiarizeParams extends PollParams, SpeakerCounts {
@@ -110,13 +111,10 @@ export const diarizeStage = defineStage<DiarizeParams, DiarizeOutputs>({
     if (billedHere) ctx.usage(duration / 3600);
     const diarization = diarizationFromOutput(result, { model: p.model, ...(source.local?.duration === undefined ? {} : { duration: source.local.duration }) });
     const uri = ctx.run.inputStem || source.name;
-    const diarizationRef = await ctx.artifacts.write('diarization.json', `${JSON.stringify(diarization, null, 2)}\n`, 'application/json');
-    const rttmRef = await ctx.artifacts.write('diarization.rttm', toRttm(diarization.turns, uri), 'text/plain');
-    const timelineRef = await ctx.artifacts.write('timeline.json', `${JSON.stringify(timelineTranscript(diarization), null, 2)}\n`, 'application/json');
-    const rawRef = await ctx.artifacts.write('pyannote-output.json', `${JSON.stringify(result, null, 2)}\n`, 'application/json');
+    const files = await writeDiarizationFiles(ctx, diarization, result, uri);
     ctx.progress({ done: 1, total: 1, message: `${diarization.turns.length} turns, ${diarization.speakers.length} speakers` });
     return {
-      outputs: { diarization: diarizationRef, rttm: rttmRef, timeline: timelineRef, raw: rawRef, speakers: diarization.speakers, jobId },
+      outputs: { ...files, speakers: diarization.speakers, jobId },
       metadata: { jobId, model: p.model, turns: diarization.turns.length, speakers: diarization.speakers.length, exclusiveTurns: diarization.exclusiveTurns?.length ?? 0 },
     };
   },

@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import { SpxError, defineStage, mapPool, sha256, type FileRef, type Json } from '@spx/core';
 import { SERVICE, type IdentifyOutput, type SpeakerCounts } from '../client.js';
-import { identifiedDiarization, timelineTranscript, toRttm, type SpeakerMatch } from '../convert.js';
+import { identifiedDiarization, type SpeakerMatch } from '../convert.js';
 import { runRemoteJob } from '../jobs.js';
 import { declaredSpeakers, readVoiceprintFile, voiceprintFor } from '../voiceprints.js';
 import {
@@ -20,6 +20,7 @@ import {
   speakerCounts,
   waitOptions,
   type PollParams,
+  writeDiarizationFiles,
 } from './common.js';
 
 export interface IdentifyParams extends PollParams, SpeakerCounts {
@@ -155,15 +156,12 @@ export const identifyStage = defineStage<IdentifyParams, IdentifyOutputs>({
 
     const { diarization, matches } = identifiedDiarization(output, { model: p.model, ...(source.local?.duration === undefined ? {} : { duration: source.local.duration }) });
     const uri = ctx.run.inputStem || source.name;
-    const diarizationRef = await ctx.artifacts.write('diarization.json', `${JSON.stringify(diarization, null, 2)}\n`, 'application/json');
-    const rttmRef = await ctx.artifacts.write('diarization.rttm', toRttm(diarization.turns, uri), 'text/plain');
-    const timelineRef = await ctx.artifacts.write('timeline.json', `${JSON.stringify(timelineTranscript(diarization), null, 2)}\n`, 'application/json');
-    const rawRef = await ctx.artifacts.write('pyannote-output.json', `${JSON.stringify(output, null, 2)}\n`, 'application/json');
+    const files = await writeDiarizationFiles(ctx, diarization, output, uri);
     const named = matches.filter((m) => m.match).map((m) => `${m.speaker}→${m.match}`);
     ctx.logger.info(`Identified ${named.length} of ${matches.length} speakers${named.length ? `: ${named.join(', ')}` : ''}.`);
     ctx.progress({ done: 1, total: 1, message: `${diarization.turns.length} turns, ${named.length} named speakers` });
     return {
-      outputs: { diarization: diarizationRef, rttm: rttmRef, timeline: timelineRef, raw: rawRef, matches: matches as unknown as Json, speakers: diarization.speakers, jobId },
+      outputs: { ...files, matches: matches as unknown as Json, speakers: diarization.speakers, jobId },
       metadata: { jobId, turns: diarization.turns.length, speakers: diarization.speakers.length, named: named.length, voiceprintsMade: made, samples: sources.map((s) => basename(s.path)) },
     };
   },
