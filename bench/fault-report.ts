@@ -1,17 +1,22 @@
 // Prints the bad-input matrix as a table: case, exit code, first line of the message, and any
 // problem (wrong exit code, a message that does not name the problem, a stack trace, or
-// completed work lost). Run: node --import tsx bench/fault-report.ts [--parallel 2] [--markdown]
+// completed work lost, a file touched outside the work dir). Run:
+//   node --import tsx bench/fault-report.ts [--matrix bad|adversarial|all] [--parallel 2] [--markdown]
 import { mapPool } from '@spx/core';
 import { BAD_CASES, runCase } from '../test/support/bad-inputs.js';
+import { ADVERSARIAL_CASES } from '../test/support/adversarial/index.js';
 
 const i = process.argv.indexOf('--parallel');
 const parallel = i >= 0 ? Number(process.argv[i + 1]) : 2;
 const markdown = process.argv.includes('--markdown');
+const m = process.argv.indexOf('--matrix');
+const matrix = m >= 0 ? process.argv[m + 1] : 'all';
+const CASES = matrix === 'bad' ? BAD_CASES : matrix === 'adversarial' ? ADVERSARIAL_CASES : [...BAD_CASES, ...ADVERSARIAL_CASES];
 const started = Date.now();
-const reports = await mapPool(BAD_CASES, parallel, (c) => runCase(c));
+const reports = await mapPool(CASES, parallel, (c) => runCase(c));
 // Case directories are temporary: show them as <dir>.
 const clip = (text: string, n: number) => {
-  const s = text.replace(/\/[^\s"']*\/spx-bad-[A-Za-z0-9]+/g, '<dir>');
+  const s = text.replace(/\/[^\s"']*\/spx-bad-[A-Za-z0-9]+/g, '<dir>').replace(/\/[^\s"']*\/spx-victim-[A-Za-z0-9]+/g, '<victim>');
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 };
 

@@ -3,7 +3,8 @@
 // must print; cases that follow a partial run also prove that no completed work ran again.
 // Used by test/fault/bad-input.test.ts and printed as a table by bench/fault-report.ts.
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile, chmod } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,10 +13,15 @@ import { REPO, spx, type CliResult } from './cli.js';
 import { freePort } from './redis.js';
 
 export const FAULT_PLUGIN = fileURLToPath(new URL('./plugins/fault.ts', import.meta.url));
-const STANDARD = join(REPO, 'pipelines', 'standard.yaml');
+export const STANDARD = join(REPO, 'pipelines', 'standard.yaml');
 
 export interface CaseContext {
   dir: string;
+  /**
+   * A directory outside the case directory, holding a few files, that no case may change: paths
+   * built from hostile stores, imports or names that escape their root are aimed at it.
+   */
+  victim: string;
   /** Runs the CLI in the case directory with the ledger set. */
   spx(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
   write(name: string, content: string | Buffer): Promise<string>;
@@ -35,7 +41,7 @@ export interface CaseOutcome {
 
 export interface BadCase {
   id: string;
-  group: 'cli' | 'pipeline' | 'audio' | 'store' | 'import' | 'disk' | 'env';
+  group: 'cli' | 'pipeline' | 'audio' | 'store' | 'import' | 'disk' | 'env' | 'security' | 'secrets' | 'paid' | 'errors';
   code: number;
   /** Must match the first line of the error message. */
   message: RegExp;
@@ -55,17 +61,17 @@ export interface CaseReport {
   skipped?: string;
 }
 
-const PIPE = 'pipeline.yaml';
-const DOC = 'talk.md';
+export const PIPE = 'pipeline.yaml';
+export const DOC = 'talk.md';
 // Fake keys and closed ports: these cases must fail before any API is called.
-const API_ENV = { OPENAI_API_KEY: 'sk-bad-input-key', PYANNOTEAI_API_KEY: 'pk-bad-input-key', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', PYANNOTEAI_BASE_URL: 'http://127.0.0.1:9', SPX_RETRY_MAX_ATTEMPTS: '1' };
+export const API_ENV = { OPENAI_API_KEY: 'sk-bad-input-key', PYANNOTEAI_API_KEY: 'pk-bad-input-key', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', PYANNOTEAI_BASE_URL: 'http://127.0.0.1:9', SPX_RETRY_MAX_ATTEMPTS: '1' };
 
 /** A text-plugin pipeline with `stages` replacing the default stage block. */
-function pipelineWith(stages: string, head = `spx: 1\nname: bad\nversion: 1.0.0\nplugins: ["${TEXT_PLUGIN}"]\ninputs:\n  doc: { type: file }\n`): string {
+export function pipelineWith(stages: string, head = `spx: 1\nname: bad\nversion: 1.0.0\nplugins: ["${TEXT_PLUGIN}"]\ninputs:\n  doc: { type: file }\n`): string {
   return `${head}stages:\n${stages}`;
 }
 
-const READ = `  read:\n    uses: text/read\n    with: { input: "\${{ inputs.doc }}" }\n`;
+export const READ = `  read:\n    uses: text/read\n    with: { input: "\${{ inputs.doc }}" }\n`;
 
 /** Writes the given pipeline and runs it on talk.md. */
 function yamlCase(id: string, code: number, message: RegExp, yaml: string): BadCase {
@@ -110,11 +116,11 @@ export function canMount(): boolean {
   return mountWorks;
 }
 
-function mount(dir: string, options: string): void {
+export function mount(dir: string, options: string): void {
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
   if (r.status !== 0) throw new Error(`mount failed: ${r.stderr.toString()}`);
 }
-function umount(dir: string): void {
+export function umount(dir: string): void {
   spawnSync('umount', ['-l', dir]);
 }
 
@@ -122,7 +128,7 @@ function umount(dir: string): void {
  * A partial run (exclaim told to fail after read and steps completed), then the faulty run,
  * then a rerun with the fault gone: returns the work that ran again although it was saved.
  */
-async function afterPartialRun(ctx: CaseContext, extraArgs: string[], faulty: () => Promise<CliResult>, fix: () => Promise<void>, rerunArgs: string[] = extraArgs): Promise<CaseOutcome> {
+export async function afterPartialRun(ctx: CaseContext, extraArgs: string[], faulty: () => Promise<CliResult>, fix: () => Promise<void>, rerunArgs: string[] = extraArgs): Promise<CaseOutcome> {
   await ctx.write(PIPE, textPipeline({ steps: 3 }));
   const partial = await ctx.spx(['run', PIPE, DOC, ...extraArgs, '--set', 'exclaim.fail=true']);
   if (partial.code !== 1) throw new Error(`partial run exited ${partial.code}: ${partial.stderr}`);
@@ -400,12 +406,18 @@ export async function runCase(c: BadCase): Promise<CaseReport> {
   const skipped = c.skip?.();
   if (skipped) return { id: c.id, group: c.group, code: null, expectedCode: c.code, firstLine: '', problems: [], skipped };
   const dir = await mkdtemp(join(tmpdir(), 'spx-bad-'));
+  const victim = await mkdtemp(join(tmpdir(), 'spx-victim-'));
+  await writeFile(join(victim, 'keep.txt'), 'a file spx does not own\n');
+  await mkdir(join(victim, 'nested'));
+  await writeFile(join(victim, 'nested', 'data.bin'), Buffer.alloc(256, 7));
+  const before = await snapshot(victim);
   const ledgerPath = join(dir, 'ledger.txt');
   await writeFile(ledgerPath, '');
   await writeFile(join(dir, DOC), 'the quick brown fox jumps over the lazy dog\n');
   await writeFile(join(dir, PIPE), textPipeline());
   const ctx: CaseContext = {
     dir,
+    victim,
     spx: (args, env) => spx(args, { cwd: dir, env: { SPX_TEST_LEDGER: ledgerPath, ...env } }),
     write: async (name, content) => {
       const path = join(dir, name);
@@ -424,10 +436,39 @@ export async function runCase(c: BadCase): Promise<CaseReport> {
     if (STACK.test(result.stderr) || STACK.test(result.stdout)) problems.push('prints a stack trace');
     if (outcome.repeated && outcome.repeated.length > 0) problems.push(`completed work ran again: ${outcome.repeated.join(', ')}`);
     if (outcome.recovered === false) problems.push('rerun with the fault removed did not complete');
+    const touched = diffSnapshots(before, await snapshot(victim));
+    if (touched.length > 0) problems.push(`touched files outside the work dir, out dir and store: ${touched.join(', ')}`);
     return { id: c.id, group: c.group, code: result.code, expectedCode: c.code, firstLine, problems, ...(outcome.note ? { note: outcome.note } : {}) };
   } catch (error) {
     return { id: c.id, group: c.group, code: null, expectedCode: c.code, firstLine: '', problems: [`case setup failed: ${(error as Error).message}`] };
   } finally {
     await rm(dir, { recursive: true, force: true });
+    await rm(victim, { recursive: true, force: true });
   }
+}
+
+/** Every entry under `root` (symlinks not followed) with its type, size and content hash. */
+async function snapshot(root: string): Promise<Map<string, string>> {
+  const entries = new Map<string, string>();
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        entries.set(path, 'dir');
+        await walk(path);
+      } else if (entry.isFile()) {
+        entries.set(path, `file ${createHash('sha256').update(await readFile(path)).digest('hex')}`);
+      } else entries.set(path, entry.isSymbolicLink() ? 'symlink' : 'other');
+    }
+  };
+  entries.set(root, (await stat(root).catch(() => undefined))?.isDirectory() ? 'dir' : 'missing');
+  await walk(root);
+  return entries;
+}
+
+function diffSnapshots(before: Map<string, string>, after: Map<string, string>): string[] {
+  const changed: string[] = [];
+  for (const [path, what] of before) if (after.get(path) !== what) changed.push(`${path} ${after.has(path) ? 'changed' : 'deleted'}`);
+  for (const path of after.keys()) if (!before.has(path)) changed.push(`${path} created`);
+  return changed;
 }
