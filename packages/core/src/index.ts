@@ -19,6 +19,7 @@ export type { LoadedPipeline, PipelineSpec, PipelineStageSpec, PipelineInputSpec
 export { loadPlugin, resolvePlugin, type PluginLoadOptions } from './plugins/load.js';
 export { runPipeline, computeRunId, type RunOptions, type RunSummary, type PlannedStage } from './runner/run.js';
 export { createStageContext } from './runner/context.js';
+export { guardPluginFaults, type FaultGuard } from './runner/fault-guard.js';
 export { acquireRunLock, leaseIsStale, type Lease } from './checkpoints/lock.js';
 export { checkArtifact, checkArtifacts, type ArtifactCheck } from './checkpoints/verify.js';
 export { listRuns, resolveRunId, findRun, runStepKeys, runArtifacts, runSize, runArtifactDirs, liveLease, deleteRun, orphanRunDirs, exportRun, parseRunExport, importRun, RUN_STATE_SCHEMA_PATH, type RunExport, type DeleteRunResult, type ImportRunResult } from './checkpoints/runs.js';

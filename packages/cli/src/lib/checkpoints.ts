@@ -173,13 +173,28 @@ export interface ArtifactReport {
   bytes: number;
   ok: boolean;
   reason?: string;
+  /** A user-facing export: changing, moving or deleting it is the user's right, not damage. */
+  export?: boolean;
 }
 
-/** Re-hashes every recorded artifact of a run (`full`) or checks size+mtime first (quick). */
+/**
+ * Re-hashes every recorded artifact of a run (`full`) or checks size+mtime first (quick). Exports
+ * are reported with `export: true`; a changed export never makes a run invalid (the next run
+ * writes it again and keeps the changed file as a backup).
+ */
 export async function verifyRun(state: RunState, full: boolean): Promise<ArtifactReport[]> {
   const artifacts = runArtifacts(state);
   const checks = await checkArtifacts(artifacts, full);
-  return checks.map((c, i) => ({ stage: artifacts[i]!.stage, path: c.artifact.path, bytes: c.artifact.bytes, ok: c.ok, ...(c.ok ? {} : { reason: c.reason }) }));
+  return checks.map((c, i) => {
+    const artifact = artifacts[i]!;
+    const exported = artifact.export === true || Boolean(state.stages[artifact.stage]?.destination);
+    return { stage: artifact.stage, path: c.artifact.path, bytes: c.artifact.bytes, ok: c.ok, ...(c.ok ? {} : { reason: c.reason }), ...(exported ? { export: true } : {}) };
+  });
+}
+
+/** Artifacts whose loss or change means the run's own checkpoints are damaged (exports excluded). */
+export function damaged(reports: ArtifactReport[]): ArtifactReport[] {
+  return reports.filter((a) => !a.ok && !a.export);
 }
 
 /** A path shown relative to the working directory when it lies inside it. */

@@ -108,7 +108,9 @@ stages:
     expect(ran.code, ran.stderr).to.equal(0);
     const runs = readdirSync(join(t.dir, '.spx', 'runs'));
     expect(runs).to.have.length(1);
-    const report = JSON.parse(await readFile(join(t.dir, '.spx', 'runs', runs[0]!, 'count', 'report.json'), 'utf8')) as { words: number; top: unknown[] };
+    const countDir = join(t.dir, '.spx', 'runs', runs[0]!, 'count');
+    const [checkpoint] = readdirSync(countDir).filter((name) => /^[0-9a-f]{12}$/.test(name));
+    const report = JSON.parse(await readFile(join(countDir, checkpoint!, 'report.json'), 'utf8')) as { words: number; top: unknown[] };
     expect(report).to.deep.equal({ words: 8, bySpeaker: { unknown: 8 }, top: [{ word: 'to', count: 4 }, { word: 'speech', count: 2 }] });
     expect(again.code).to.equal(2);
     expect(again.stderr).to.match(/error USAGE: Directory .*spx-plugin-wordstats already exists and is not empty/);

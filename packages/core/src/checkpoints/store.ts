@@ -63,12 +63,19 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   };
   // Touch the store once so an unreachable or corrupt store fails here, with a clear message.
   await wrap('open', () => keyv.get('spx:probe'));
+  const stillThere = sqliteFileWatch(url);
   return {
     url,
     ttlMs,
     get: <T>(key: string) => wrap('read', () => keyv.get(key) as Promise<T | undefined>),
-    set: (key, value) => wrap('write', async () => void (await keyv.set(key, value))),
-    delete: (key) => wrap('delete', () => keyv.delete(key)),
+    set: async (key, value) => {
+      stillThere();
+      return wrap('write', async () => void (await keyv.set(key, value)));
+    },
+    delete: async (key) => {
+      stillThere();
+      return wrap('delete', () => keyv.delete(key));
+    },
     async *keys(prefix) {
       if (!keyv.iterator) throw new SpxError('STORE_UNREACHABLE', `The store at ${displayStoreUrl(url)} cannot list keys.`, { hint: 'Use sqlite:// or redis:// stores.' });
       const iterator = keyv.iterator(undefined) as AsyncGenerator<[string, unknown]>;
@@ -123,6 +130,35 @@ async function createAdapter(url: string): Promise<unknown> {
   await query('PRAGMA journal_mode=WAL');
   await query('PRAGMA synchronous=NORMAL');
   return adapter;
+}
+
+/**
+ * For a SQLite store, a check that its file is still the one opened: SQLite keeps writing to a
+ * deleted (or replaced) file, so every checkpoint after that would silently be lost. Writes then
+ * fail with STORE_LOST instead. Other stores need no check.
+ */
+function sqliteFileWatch(url: string): () => void {
+  if (/^[a-z]+:\/\//i.test(url) && !url.startsWith('sqlite://')) return () => undefined;
+  const path = resolve(url.startsWith('sqlite://') ? url.slice('sqlite://'.length) : url);
+  let opened: { dev: number; ino: number };
+  try {
+    opened = statSync(path);
+  } catch {
+    return () => undefined;
+  }
+  return () => {
+    let now: { dev: number; ino: number } | undefined;
+    try {
+      now = statSync(path);
+    } catch {
+      now = undefined;
+    }
+    if (!now || now.ino !== opened.ino || now.dev !== opened.dev) {
+      throw new SpxError('STORE_LOST', `The state store ${path} was ${now ? 'replaced' : 'deleted'} while spx was using it; nothing more can be saved to it.`, {
+        hint: 'Keep the store file while spx runs; run the same command again to start over with a new store (or restore the old file).',
+      });
+    }
+  };
 }
 
 /** Why SQLite cannot open its file, when the file system can tell: a directory, or a read-only place. */

@@ -18,6 +18,10 @@ export interface StageContextOptions<P> {
   emit?: RunEventListener;
   /** Files exports must never overwrite (the run's inputs). */
   protectedPaths?: readonly string[];
+  /** Exports this stage wrote last time (path → sha256): rewriting those needs no backup. */
+  published?: ReadonlyMap<string, string>;
+  /** Throws when this process no longer holds the run; checked before a paid sub-step runs. */
+  fence?: () => Promise<void>;
 }
 
 export interface StageAccounting {
@@ -42,6 +46,7 @@ export function createStageContext<P>(options: StageContextOptions<P>): { ctx: S
       emit?.({ type: 'step-reused', stage: stageId, key: label, paid: stepOptions.paid ?? false });
       return stored.value;
     }
+    if (stepOptions.paid) await options.fence?.();
     const value = await fn();
     if (stepOptions.paid) accounting.paidStepsRun++;
     await store.set(storeKey, { value, at: new Date().toISOString() });
@@ -54,7 +59,7 @@ export function createStageContext<P>(options: StageContextOptions<P>): { ctx: S
     params: options.params,
     signal: options.signal,
     logger,
-    artifacts: createArtifactStore(options.artifactsDir, { protectedPaths: options.protectedPaths }),
+    artifacts: createArtifactStore(options.artifactsDir, { protectedPaths: options.protectedPaths, published: options.published, warn: logger.warn }),
     step: (key, fn, stepOptions) => memo(keys.step(run.id, stageId, options.fingerprint, key), key, fn, stepOptions),
     cache: (key, fn, stepOptions) => memo(keys.cache(options.pluginName, key), key, fn, stepOptions),
     progress: (progress) => emit?.({ type: 'stage-progress', stage: stageId, progress }),

@@ -1,12 +1,13 @@
 // The runner: plans every stage (reuse or run, with a reason), runs what must run in
 // dependency order with bounded concurrency, checkpoints each stage as it completes, and
 // keeps all completed work when a stage fails or the run is interrupted.
-import { stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { SpxAggregateError, SpxError, isSpxError, toSpxError } from '../errors/errors.js';
 import type { ErrorCode } from '../errors/codes.js';
 import { keys } from '../checkpoints/keys.js';
 import { acquireRunLock } from '../checkpoints/lock.js';
+import { fencedStore } from '../checkpoints/fenced-store.js';
 import type { Store } from '../checkpoints/store.js';
 import { fileRefsIn, type ArtifactRecord, type RunState, type StageRecord } from '../checkpoints/state.js';
 import { checkArtifacts } from '../checkpoints/verify.js';
@@ -14,12 +15,17 @@ import { sha256 } from '../artifacts/hash.js';
 import { stageValidator } from '../pipeline/load.js';
 import { substituteRefs, findRefs } from '../pipeline/refs.js';
 import type { LoadedPipeline, ResolvedStage } from '../pipeline/types.js';
+import { downstreamOf } from '../pipeline/dag.js';
 import type { FileRef, Json, RunInfo } from '../plugins/types.js';
 import { canonicalJson } from '../util/canonical.js';
 import { createStageContext } from './context.js';
 import type { RunEvent, RunEventListener } from './events.js';
-import { explainChange, fingerprint, outputDigest, type FingerprintParts } from './fingerprint.js';
-import { hashInputFile } from './input-hash.js';
+import { explainChange, fingerprint, stableOutputDigest, type FingerprintParts } from './fingerprint.js';
+import { abortExitCode, faultOf, unlessFault } from './abort.js';
+import { runInStageScope } from './stage-scope.js';
+import { adoptSharedResult, findSharedResult, publishResult, type SharedResult } from './shared-results.js';
+import { currentIdentity, hashInputFile, sameIdentity, type FileIdentity } from './input-hash.js';
+import { assertOutputsFree, assertSamePipeline, checkOutDir, claimOutputs } from './destinations.js';
 import { SPX_VERSION } from '../version.js';
 
 export interface RunOptions {
@@ -76,80 +82,84 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const { pipeline, store } = options;
   const emit = (event: RunEvent) => options.onEvent?.(event);
-  const signal = options.signal ?? new AbortController().signal;
+  // The caller's signal (Ctrl-C) and our own (a fault outside a stage's promise, a lost lease).
+  const internal = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, internal.signal]) : internal.signal;
   const specInputs = pipeline.spec.inputs ?? {};
 
   // Inputs: file contents hashed (cached), other values taken as given.
   const inputValues: Record<string, unknown> = {};
   const inputHashes: Record<string, string> = {};
+  const inputIdentities = new Map<string, { path: string; identity: FileIdentity }>();
   let mainInput: string | undefined;
   for (const [name, spec] of Object.entries(specInputs)) {
-    const given = options.inputs[name] ?? spec.default;
+    const given = Object.hasOwn(options.inputs, name) ? options.inputs[name] : spec.default;
     if (given === undefined) throw new SpxError('INPUT_MISSING', `Pipeline input "${name}" was not given.`, { hint: `Pass it on the command line (spx run ${basename(pipeline.file)} <${name}>).` });
     if (spec.type === 'file') {
       const hashed = await hashInputFile(store, name, String(given));
       inputValues[name] = hashed.path;
       inputHashes[name] = hashed.sha256;
+      inputIdentities.set(name, { path: hashed.path, identity: hashed.identity });
       mainInput ??= hashed.path;
     } else inputValues[name] = given;
   }
   for (const name of Object.keys(options.inputs)) {
-    if (!specInputs[name]) throw new SpxError('INPUT_INVALID', `Pipeline "${pipeline.spec.name}" has no input "${name}".`, { hint: `Its inputs are: ${Object.keys(specInputs).join(', ') || '(none)'}.` });
+    if (!Object.hasOwn(specInputs, name)) throw new SpxError('INPUT_INVALID', `Pipeline "${pipeline.spec.name}" has no input "${name}".`, { hint: `Its inputs are: ${Object.keys(specInputs).join(', ') || '(none)'}.` });
   }
-  const inputFiles = Object.entries(inputValues).filter(([n]) => specInputs[n]?.type === 'file').map(([, v]) => String(v));
+  const inputFiles = [...inputIdentities.values()].map((i) => i.path);
   const scalarValues = Object.fromEntries(Object.entries(inputValues).filter(([n]) => specInputs[n]?.type !== 'file'));
   const runId = computeRunId(pipeline.spec.name, inputHashes, scalarValues);
   const workDir = resolve(options.workDir ?? join(process.cwd(), '.spx'));
   const outDir = resolve(options.outDir ?? (mainInput ? dirname(mainInput) : process.cwd()));
   const inputStem = mainInput ? basename(mainInput, extname(mainInput)) : pipeline.spec.name;
   const run: RunInfo = { id: runId, outDir, inputStem, pipeline: { name: pipeline.spec.name, version: pipeline.spec.version, file: pipeline.file } };
+  const publishing = pipeline.order.filter((id) => pipeline.stages.get(id)!.definition.publishes);
 
   if (options.fromStage && !pipeline.stages.has(options.fromStage)) {
     throw new SpxError('USAGE', `--from-stage "${options.fromStage}" is not a stage of ${pipeline.spec.name}.`, { hint: `Stages: ${pipeline.order.join(', ')}.` });
   }
 
-  const lock = options.dryRun ? undefined : await acquireRunLock(store, runId, { waitMs: options.lockWaitMs ?? 0, signal });
+  const lock = options.dryRun
+    ? undefined
+    : await acquireRunLock(store, runId, {
+        waitMs: options.lockWaitMs ?? 0,
+        signal,
+        pipeline: pipeline.file,
+        onWait: (holder) => emit({ type: 'run-log', level: 'warn', message: `run ${runId} is in use by pid ${holder.pid} on ${holder.host}; waiting for it to finish` }),
+        onLost: (error) => internal.abort(error),
+      });
   try {
     const prior = await store.get<RunState>(keys.run(runId));
+    assertSamePipeline(prior, pipeline, runId);
+    const inheritedExports = publishing.length ? await assertOutputsFree(store, { runId, outDir, inputStem, input: mainInput ?? '', pipelineFile: pipeline.file }) : new Map<string, string>();
     const state = freshState(prior, runId, pipeline, mainInput ?? '', inputHashes, outDir);
     const forced = new Set<string>();
     if (options.forceRestart) for (const id of pipeline.order) forced.add(id);
-    if (options.fromStage) for (const id of downstream(pipeline, options.fromStage)) forced.add(id);
+    if (options.fromStage) for (const id of downstreamOf(options.fromStage, dependencyMap(pipeline))) forced.add(id);
 
     // Plan with what is known now; execution re-decides with actual upstream digests.
-    const decide = createDecider({ pipeline, state: prior, inputHashes, run, forced, options });
+    const decide = createDecider({ pipeline, state: prior, inputHashes, run, forced, options, workDir });
     const plan: PlannedStage[] = [];
     const predicted = new Map<string, string | undefined>();
     for (const id of pipeline.order) {
       const decision = await decide(id, (dep) => predicted.get(dep));
-      predicted.set(id, decision.action === 'reuse' ? prior?.stages[id]?.outputDigest : undefined);
+      predicted.set(id, decision.action === 'reuse' ? (decision.shared?.record ?? prior?.stages[id])?.outputDigest : undefined);
       plan.push({ stage: id, uses: pipeline.stages.get(id)!.uses, action: decision.action, reason: decision.reason });
       emit({ type: 'stage-plan', stage: id, action: decision.action, reason: decision.reason });
     }
-    // Preflight (API keys, binaries) for every stage that may run, before any work.
-    const env = options.env ?? process.env;
-    const preflightErrors: SpxError[] = [];
-    for (const step of plan) {
-      if (step.action !== 'run') continue;
-      const stage = pipeline.stages.get(step.stage)!;
-      try {
-        await stage.definition.preflight?.({ stageId: stage.id, params: paramsWithDefaults(stage), env });
-      } catch (error) {
-        const wrapped = withStage(toSpxError(error), stage, 'cannot run');
-        if (!preflightErrors.some((e) => e.message.endsWith(wrapped.message.slice(wrapped.message.indexOf(': ') + 2)))) preflightErrors.push(wrapped);
-      }
-    }
-    if (preflightErrors.length === 1) throw preflightErrors[0];
-    if (preflightErrors.length > 1) {
-      throw new SpxAggregateError(preflightErrors[0]!.code as ErrorCode, `${preflightErrors.length} stages cannot run.`, preflightErrors, { hint: preflightErrors[0]!.hint, exitCode: preflightErrors[0]!.exitCode });
-    }
+    // Before any work: the export directory can take files, and every stage that may run can run here.
+    if (plan.some((step) => step.action === 'run' && publishing.includes(step.stage))) await checkOutDir(outDir, { explicit: options.outDir !== undefined });
+    await preflight(pipeline, plan, options.env ?? process.env);
     const emptySaved = { stages: 0, paidCalls: 0, usd: 0, durationMs: 0 };
     if (options.dryRun) {
       return { runId, status: 'planned', plan, ran: [], reused: [], durationMs: Date.now() - started, outputs: [], saved: emptySaved, state: prior ?? state };
     }
 
+    // Every write of this run goes through the lease check: a holder that lost the run writes nothing.
+    const fenced = fencedStore(store, lock!);
+    if (publishing.length) await claimOutputs(fenced, { runId, outDir, inputStem, input: mainInput ?? '', pipelineFile: pipeline.file });
     emit({ type: 'run-start', runId, pipeline: pipeline.spec.name, version: pipeline.spec.version, input: mainInput ?? '', stages: pipeline.order, resumed: Boolean(prior) });
-    const saver = createSaver(store, runId, state);
+    const saver = createSaver(fenced, runId, state);
     state.status = 'in_progress';
     await saver.save();
 
@@ -162,45 +172,64 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     const pending = new Set(pipeline.order);
     const limit = Math.max(1, options.concurrency ?? pipeline.spec.concurrency ?? 4);
 
+    /** Another run's checkpoint, copied in; undefined (the stage runs) when the copy fails. */
+    const adoptShared = async (shared: SharedResult, stageId: string, dir: string): Promise<StageRecord | undefined> => {
+      try {
+        return await adoptSharedResult(fenced, shared, { runId, stageId, dir, workDir });
+      } catch (error) {
+        if (faultOf(signal)) throw error;
+        emit({ type: 'run-log', level: 'warn', message: `could not reuse run ${shared.runId}'s checkpoint (${toSpxError(error).message}); running the stage` });
+        return undefined;
+      }
+    };
+
     const executeStage = async (id: string): Promise<void> => {
       const stage = pipeline.stages.get(id)!;
-      const decision = await decide(id, (dep) => done.get(dep)?.outputDigest);
-      const previous = prior?.stages[id];
-      if (decision.action === 'reuse' && previous) {
-        done.set(id, previous);
-        state.stages[id] = previous;
-        if (!state.completed_stages.includes(id)) state.completed_stages.push(id);
-        reused.push(id);
-        saved.stages++;
-        saved.paidCalls += previous.paidCalls;
-        saved.usd += previous.usage * priceOf(stage, pipeline, options);
-        saved.durationMs += previous.durationMs;
-        emit({ type: 'stage-reused', stage: id, reason: decision.reason });
-        return;
-      }
-      emit({ type: 'stage-start', stage: id, uses: stage.uses });
-      state.current_stage = id;
-      state.completed_stages = state.completed_stages.filter((s) => s !== id);
       const startedAt = new Date();
-      const resolved = resolveParams(stage, inputValues, done);
-      const { ctx, accounting } = createStageContext({
-        store,
-        run,
-        stageId: id,
-        pluginName: stage.plugin.name,
-        fingerprint: decision.fingerprint,
-        params: resolved,
-        artifactsDir: join(workDir, 'runs', runId, id),
-        signal,
-        emit,
-        protectedPaths: inputFiles,
-      });
+      let fingerprintUsed: string | undefined;
       try {
+        const decision = await decide(id, (dep) => done.get(dep)?.outputDigest);
+        fingerprintUsed = decision.fingerprint;
+        const previous = prior?.stages[id];
+        const stageDir = join(workDir, 'runs', runId, id);
+        const reusable = decision.action === 'reuse' ? (decision.shared ? await adoptShared(decision.shared, id, join(stageDir, decision.fingerprint.slice(0, 12))) : previous) : undefined;
+        if (reusable) {
+          done.set(id, reusable);
+          state.stages[id] = reusable;
+          if (decision.shared) await saver.save();
+          if (!state.completed_stages.includes(id)) state.completed_stages.push(id);
+          reused.push(id);
+          saved.stages++;
+          saved.paidCalls += reusable.paidCalls;
+          saved.usd += reusable.usage * priceOf(stage, pipeline, options);
+          saved.durationMs += reusable.durationMs;
+          emit({ type: 'stage-reused', stage: id, reason: decision.reason });
+          return;
+        }
+        emit({ type: 'stage-start', stage: id, uses: stage.uses });
+        state.current_stage = id;
+        state.completed_stages = state.completed_stages.filter((s) => s !== id);
+        const resolved = resolveParams(stage, inputValues, done);
+        const { ctx, accounting } = createStageContext({
+          store: fenced,
+          run,
+          stageId: id,
+          pluginName: stage.plugin.name,
+          fingerprint: decision.fingerprint,
+          params: resolved,
+          artifactsDir: join(stageDir, decision.fingerprint.slice(0, 12)),
+          signal,
+          emit,
+          protectedPaths: inputFiles,
+          published: new Map([...inheritedExports, ...publishedBy(previous)]),
+          fence: () => lock!.assertHeld(),
+        });
         signal.throwIfAborted();
-        const result = await stage.definition.run(ctx);
-        const outputs = result.outputs as Record<string, unknown>;
+        const result = await unlessFault(runInStageScope(id, async () => stage.definition.run(ctx)), signal);
+        const outputs = (result?.outputs ?? undefined) as Record<string, unknown>;
         checkOutputs(stage, outputs);
-        const artifacts = await recordArtifacts(outputs);
+        await assertInputsUnchanged(decision.parts.inputs, inputIdentities, id);
+        const artifacts = await recordArtifacts(outputs, Boolean(stage.definition.publishes));
         const finishedAt = new Date();
         const record: StageRecord = {
           stage: id,
@@ -215,7 +244,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
           ...(decision.parts.destination ? { destination: decision.parts.destination } : {}),
           status: 'completed',
           outputs,
-          outputDigest: outputDigest(outputs),
+          outputDigest: stableOutputDigest(outputs, previous),
           artifacts,
           ...(result.metadata ? { metadata: result.metadata } : {}),
           startedAt: startedAt.toISOString(),
@@ -232,10 +261,15 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
         ran.push(id);
         saved.paidCalls += accounting.paidStepsReused;
         await saver.save();
+        await publishResult(fenced, record, runId);
+        // The replaced checkpoint's files go only now that the new one is saved.
+        await removeSuperseded(stageDir, decision.fingerprint.slice(0, 12));
         emit({ type: 'stage-done', stage: id, durationMs: record.durationMs });
       } catch (thrown) {
-        const error = signal.aborted ? new SpxError('ABORTED', `Interrupted during stage "${id}".`, { stage: id, hint: 'Run the same command again to resume.', cause: thrown }) : withStage(toSpxError(thrown, 'STAGE_FAILED'), stage);
-        if (!signal.aborted) {
+        const fault = faultOf(signal);
+        const interrupted = signal.aborted && !fault;
+        const error = interrupted ? new SpxError('ABORTED', `Interrupted during stage "${id}".`, { stage: id, hint: 'Run the same command again to resume.', cause: thrown }) : withStage(toSpxError(fault ?? thrown, 'STAGE_FAILED'), stage);
+        if (!interrupted) {
           failure ??= { stage: id, error };
           state.failed_stage = id;
           state.error_message = error.message;
@@ -246,14 +280,14 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
             input_file: state.input_file,
             output_file: null,
             output_files: [],
-            metadata: { sizes: {}, duration_ms: finishedAt.getTime() - startedAt.getTime(), fingerprint: decision.fingerprint, code: error.code },
+            metadata: { sizes: {}, duration_ms: finishedAt.getTime() - startedAt.getTime(), fingerprint: fingerprintUsed ?? '', code: error.code },
             success: false,
             error_message: error.message,
           });
-          if (previous && previous.fingerprint !== decision.fingerprint) delete state.stages[id];
+          // A completed checkpoint with other params stays until a replacement completes.
         }
         emit({ type: 'stage-failed', stage: id, code: error.code, message: error.message });
-        await saver.save();
+        if (fault?.code !== 'LEASE_LOST') await saver.save().catch((saveError: unknown) => void (failure ??= { stage: id, error: toSpxError(saveError) }));
         throw error;
       }
     };
@@ -282,6 +316,8 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       pump();
     });
 
+    const fault = faultOf(signal);
+    if (fault && !failure) failure = { stage: state.current_stage ?? pipeline.order.find((id) => !done.has(id)) ?? '', error: fault };
     const status: RunSummary['status'] = failure ? 'failed' : done.size < pipeline.order.length ? 'interrupted' : 'completed';
     state.status = status === 'completed' ? 'completed' : status === 'failed' ? 'failed' : 'in_progress';
     if (status === 'completed') {
@@ -293,13 +329,17 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     const durationMs = Date.now() - started;
     state.metadata.history.push({ at: new Date().toISOString(), pipelineVersion: pipeline.spec.version, status: state.status, ran, reused, durationMs });
     if (state.metadata.history.length > 50) state.metadata.history.splice(0, state.metadata.history.length - 50);
-    await saver.save();
-    emit({ type: 'run-end', runId, status, durationMs });
-    const outputs = pipeline.order
-      .filter((id) => pipeline.stages.get(id)!.definition.publishes)
-      .flatMap((id) => fileRefsIn(done.get(id)?.outputs ?? {}));
-    const error = failure?.error ?? (status === 'interrupted' ? new SpxError('ABORTED', 'Run interrupted; completed stages are kept.', { hint: 'Run the same command again to resume.' }) : undefined);
-    return { runId, status, plan, ran, reused, ...(failure ? { failed: failure } : {}), ...(error ? { error } : {}), durationMs, outputs, saved, state };
+    if (fault?.code !== 'LEASE_LOST') {
+      try {
+        await saver.save();
+      } catch (saveError) {
+        failure ??= { stage: '', error: toSpxError(saveError) };
+      }
+    }
+    emit({ type: 'run-end', runId, status: failure ? 'failed' : status, durationMs });
+    const outputs = publishing.flatMap((id) => fileRefsIn(done.get(id)?.outputs ?? {}));
+    const error = failure?.error ?? (status === 'interrupted' ? new SpxError('ABORTED', 'Run interrupted; completed stages are kept.', { hint: 'Run the same command again to resume.', exitCode: abortExitCode(signal) }) : undefined);
+    return { runId, status: failure ? 'failed' : status, plan, ran, reused, ...(failure ? { failed: failure } : {}), ...(error ? { error } : {}), durationMs, outputs, saved, state };
   } finally {
     await lock?.release();
   }
@@ -310,6 +350,8 @@ interface Decision {
   reason: string;
   fingerprint: string;
   parts: FingerprintParts;
+  /** Another run's checkpoint with this fingerprint, reused by copy. */
+  shared?: SharedResult;
 }
 
 function createDecider(args: {
@@ -319,8 +361,15 @@ function createDecider(args: {
   run: RunInfo;
   forced: Set<string>;
   options: RunOptions;
+  workDir: string;
 }) {
   const { pipeline, state, inputHashes, run, forced, options } = args;
+  /** A run's own checkpoint is missing or stale: another run's with this fingerprint serves as well. */
+  const elsewhere = async (fp: string, parts: FingerprintParts, why: string): Promise<Decision> => {
+    const shared = await findSharedResult(options.store, fp, { runId: run.id, workDir: args.workDir });
+    if (shared) return { action: 'reuse', reason: `same work as stage "${shared.record.stage}" of run ${shared.runId} (${shared.pipeline}), checkpoint from ${shared.record.finishedAt} verified`, fingerprint: fp, parts, shared };
+    return { action: 'run', reason: why, fingerprint: fp, parts };
+  };
   return async (id: string, upstreamDigest: (dep: string) => string | undefined): Promise<Decision> => {
     const stage = pipeline.stages.get(id)!;
     const upstream: Record<string, string> = {};
@@ -331,7 +380,7 @@ function createDecider(args: {
       else upstream[dep] = digest;
     }
     const inputs: Record<string, string> = {};
-    for (const site of findRefs(stage.spec.with ?? {})) if (site.ref?.kind === 'input' && inputHashes[site.ref.name]) inputs[site.ref.name] = inputHashes[site.ref.name]!;
+    for (const site of findRefs(stage.spec.with ?? {})) if (site.ref?.kind === 'input' && Object.hasOwn(inputHashes, site.ref.name)) inputs[site.ref.name] = inputHashes[site.ref.name]!;
     const parts: FingerprintParts = {
       uses: stage.uses,
       plugin: stage.plugin.name,
@@ -347,7 +396,7 @@ function createDecider(args: {
     if (forced.has(id)) return run_(options.forceRestart ? 'forced (--force-restart)' : `forced (--from-stage ${options.fromStage})`);
     if (unknownUpstream.length) return run_(`upstream ${unknownUpstream.map((d) => `"${d}"`).join(', ')} will run`);
     const previous = state?.stages[id];
-    if (!previous) return run_(state?.failed_stage === id ? 'previous attempt failed' : 'no checkpoint');
+    if (!previous) return elsewhere(fp, parts, state?.failed_stage === id ? 'previous attempt failed' : 'no checkpoint');
     if (previous.fingerprint !== fp) {
       const prevParts: FingerprintParts = {
         uses: previous.uses,
@@ -359,11 +408,14 @@ function createDecider(args: {
         inputs: previous.inputs,
         ...(previous.destination ? { destination: previous.destination } : {}),
       };
-      return run_(explainChange(prevParts, parts).join('; '));
+      return elsewhere(fp, parts, explainChange(prevParts, parts).join('; '));
     }
     const checks = await checkArtifacts(previous.artifacts);
     const bad = checks.find((c) => !c.ok);
-    if (bad && !bad.ok) return run_(`artifact ${basename(bad.artifact.path)} ${bad.reason}`);
+    if (bad && !bad.ok) {
+      if (previous.destination) return run_(`export ${basename(bad.artifact.path)} ${bad.reason === 'missing' ? 'was moved or deleted' : 'was changed'} since it was written (it is written again; a changed file is kept as a backup)`);
+      return elsewhere(fp, parts, `artifact ${basename(bad.artifact.path)} ${bad.reason}`);
+    }
     return { action: 'reuse', reason: `checkpoint from ${previous.finishedAt} verified`, fingerprint: fp, parts };
   };
 }
@@ -407,15 +459,72 @@ function checkOutputs(stage: ResolvedStage, outputs: Record<string, unknown>): v
   }
 }
 
-async function recordArtifacts(outputs: Record<string, unknown>): Promise<ArtifactRecord[]> {
+async function recordArtifacts(outputs: Record<string, unknown>, exported: boolean): Promise<ArtifactRecord[]> {
   const refs = fileRefsIn(outputs);
   return Promise.all(
     refs.map(async (ref) => {
       const info = await stat(ref.path).catch(() => undefined);
       if (!info || info.size !== ref.bytes) throw new SpxError('ARTIFACT_INVALID', `Artifact "${ref.path}" is missing or its size differs from what the stage reported.`, { hint: 'The stage must write files atomically and return their FileRefs.' });
-      return { name: basename(ref.path), path: ref.path, bytes: ref.bytes, sha256: ref.sha256, mtimeMs: info.mtimeMs };
+      return { name: basename(ref.path), path: ref.path, bytes: ref.bytes, sha256: ref.sha256, mtimeMs: info.mtimeMs, ...(exported ? { export: true } : {}) };
     }),
   );
+}
+
+/** Files a stage published in its last completed checkpoint: path → sha256 (rewriting them needs no backup). */
+function publishedBy(record: StageRecord | undefined): Map<string, string> {
+  return new Map(record?.destination ? record.artifacts.map((a) => [a.path, a.sha256]) : []);
+}
+
+function dependencyMap(pipeline: LoadedPipeline): Map<string, readonly string[]> {
+  return new Map([...pipeline.stages].map(([id, stage]) => [id, stage.deps]));
+}
+
+/**
+ * Fails the stage when an input it read changed while it ran: its output may come from content
+ * that is no longer the input (or from an edit that was undone), and must not be checkpointed.
+ */
+async function assertInputsUnchanged(referenced: Record<string, string>, identities: Map<string, { path: string; identity: FileIdentity }>, stageId: string): Promise<void> {
+  for (const name of Object.keys(referenced)) {
+    const input = identities.get(name);
+    if (!input) continue;
+    const now = await currentIdentity(input.path);
+    if (!now || !sameIdentity(now, input.identity)) {
+      throw new SpxError('INPUT_CHANGED', `Input "${name}" (${input.path}) was ${now ? 'modified' : 'removed'} while stage "${stageId}" was reading it; its result was not saved.`, {
+        hint: 'Leave inputs alone while spx runs, then run the same command again (completed stages are kept).',
+      });
+    }
+  }
+}
+
+/** Removes a stage's older checkpoint directories (fingerprint-named) once a new one is saved. */
+async function removeSuperseded(stageDir: string, current: string): Promise<void> {
+  const names = await readdir(stageDir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (name !== current && /^[0-9a-f]{12}$/.test(name)) await rm(join(stageDir, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** Preflight (API keys, binaries) for every stage that may run, before any work; one error per distinct problem. */
+async function preflight(pipeline: LoadedPipeline, plan: PlannedStage[], env: Record<string, string | undefined>): Promise<void> {
+  const errors: SpxError[] = [];
+  const seen = new Set<string>();
+  for (const step of plan) {
+    if (step.action !== 'run') continue;
+    const stage = pipeline.stages.get(step.stage)!;
+    try {
+      await stage.definition.preflight?.({ stageId: stage.id, params: paramsWithDefaults(stage), env });
+    } catch (thrown) {
+      const problem = toSpxError(thrown);
+      const key = `${problem.code}\n${problem.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      errors.push(withStage(problem, stage, 'cannot run'));
+    }
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) {
+    throw new SpxAggregateError(errors[0]!.code as ErrorCode, `${errors.length} stages cannot run.`, errors, { hint: errors[0]!.hint, exitCode: errors[0]!.exitCode });
+  }
 }
 
 function checkpointEntry(record: StageRecord, inputFile: string, success: boolean, error: string | null) {
@@ -486,10 +595,4 @@ function withStage(error: SpxError, stage: ResolvedStage, verb = 'failed'): SpxE
 
 function priceOf(stage: ResolvedStage, pipeline: LoadedPipeline, options: RunOptions): number {
   return options.pricing?.[stage.uses] ?? pipeline.spec.pricing?.[stage.uses] ?? stage.definition.pricing?.usd ?? 0;
-}
-
-function downstream(pipeline: LoadedPipeline, from: string): Set<string> {
-  const result = new Set([from]);
-  for (const id of pipeline.order) if (pipeline.stages.get(id)!.deps.some((d) => result.has(d))) result.add(id);
-  return result;
 }

@@ -24,6 +24,8 @@ export interface TestStageOptions {
   inputStem?: string;
   /** Fingerprint used to key sub-steps; keep it equal across calls to test resume. */
   fingerprint?: string;
+  /** Exports an earlier run of the stage wrote (path → sha256): replacing them needs no backup. */
+  published?: ReadonlyMap<string, string>;
 }
 
 export interface TestStageRun<O> {
@@ -58,6 +60,7 @@ export async function runStageForTest<O extends Record<string, unknown>>(stage: 
     stageId: options.stageId ?? 'stage',
     pluginName: 'test-plugin',
     fingerprint: options.fingerprint ?? 'test-fingerprint',
+    ...(options.published ? { published: options.published } : {}),
     params,
     artifactsDir: join(dir, 'artifacts'),
     signal: options.signal ?? new AbortController().signal,

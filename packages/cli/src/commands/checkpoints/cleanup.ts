@@ -3,7 +3,7 @@ import { deleteRun, displayStoreUrl, liveLease, listRuns, orphanRunDirs, SpxErro
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SpxCommand } from '../../lib/base-command.js';
-import { missingDefaultStore, verifyRun, workDirFlag } from '../../lib/checkpoints.js';
+import { damaged, missingDefaultStore, verifyRun, workDirFlag } from '../../lib/checkpoints.js';
 import { dirSize } from '../../lib/disk.js';
 import { formatBytes, plural } from '../../lib/table.js';
 
@@ -18,7 +18,7 @@ interface Removal {
 
 export default class CheckpointsCleanup extends SpxCommand<typeof CheckpointsCleanup> {
   static override summary = 'Delete old or invalid runs with their sub-steps and artifact directories.';
-  static override description = `Selects runs last updated more than --older-than HOURS ago, and with --invalid also runs whose artifacts no longer verify (missing, resized or edited: every artifact is re-hashed, as in checkpoints validate). Each selected run loses its state, its sub-step checkpoints and its artifact directory <work-dir>/runs/<id>; exported files (subtitles, transcripts) are never touched. Artifact directories that no run in the store owns any more are removed too (by age with --older-than, always with --invalid). Runs held by a live process are skipped.
+  static override description = `Selects runs last updated more than --older-than HOURS ago, and with --invalid also runs whose artifacts no longer verify (missing, resized or edited: every artifact is re-hashed, as in checkpoints validate). Exports are yours: an edited, moved or deleted export never makes a run invalid (the next run writes it again and keeps the changed file as a backup). Each selected run loses its state, its sub-step checkpoints and its artifact directory <work-dir>/runs/<id>; exported files (subtitles, transcripts) are never touched. Artifact directories that no run in the store owns any more are removed too (by age with --older-than, always with --invalid). Runs held by a live process are skipped.
 
 Use --dry-run to see what would go.`;
   static override examples = [
@@ -57,7 +57,7 @@ Use --dry-run to see what would go.`;
       const updated = Date.parse(state.last_updated);
       if (cutoff !== undefined && updated < cutoff) reasons.push(`updated ${((Date.now() - updated) / 3_600_000).toFixed(1)} h ago`);
       if (flags.invalid) {
-        const bad = (await verifyRun(state, true)).filter((a) => !a.ok);
+        const bad = damaged(await verifyRun(state, true));
         if (bad.length) reasons.push(`${plural(bad.length, 'invalid artifact')} (${bad[0]!.stage}: ${bad[0]!.reason})`);
       }
       if (reasons.length === 0) continue;

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { EXIT, findRun, formatError, listRuns, SpxError, type RunState } from '@spx/core';
 import { SpxCommand } from '../../lib/base-command.js';
-import { missingDefaultStore, noStoreError, verifyRun, type ArtifactReport } from '../../lib/checkpoints.js';
+import { damaged, missingDefaultStore, noStoreError, verifyRun, type ArtifactReport } from '../../lib/checkpoints.js';
 import { formatBytes, plural } from '../../lib/table.js';
 
 interface RunValidation {
@@ -12,7 +12,7 @@ interface RunValidation {
 
 export default class CheckpointsValidate extends SpxCommand<typeof CheckpointsValidate> {
   static override summary = 'Re-hash every artifact of a run (or all runs) and report any that changed.';
-  static override description = `Every recorded artifact is read in full and its sha256 compared with the checkpoint (unlike resume, which trusts an unchanged size and mtime). Exits 1 with a per-artifact report when any artifact is missing or changed; the next spx run reruns the stages that own them.`;
+  static override description = `Every recorded artifact is read in full and its sha256 compared with the checkpoint (unlike resume, which trusts an unchanged size and mtime). Exits 1 with a per-artifact report when any artifact is missing or changed; the next spx run reruns the stages that own them. Exports (subtitles, transcripts) are yours to edit, move or delete: a changed export is reported as such but does not make the run invalid — the next run writes it again and keeps your version as a backup.`;
   static override examples = [
     { description: 'Validate one run by id prefix', command: '<%= config.bin %> checkpoints validate c1b8' },
     { description: 'Validate every run in the store', command: '<%= config.bin %> checkpoints validate --all' },
@@ -37,14 +37,16 @@ export default class CheckpointsValidate extends SpxCommand<typeof CheckpointsVa
     const runs: RunValidation[] = [];
     for (const state of states) {
       const artifacts = await verifyRun(state, true);
-      const ok = artifacts.every((a) => a.ok);
+      const bad = damaged(artifacts);
+      const ok = bad.length === 0;
       runs.push({ id: state.id, ok, artifacts });
       const bytes = artifacts.reduce((n, a) => n + a.bytes, 0);
-      if (ok) this.say(`✔ ${state.id}  ${plural(artifacts.length, 'artifact')} verified (${formatBytes(bytes)} re-hashed)`);
-      else {
-        const bad = artifacts.filter((a) => !a.ok);
-        this.say(`✖ ${state.id}  ${bad.length} of ${plural(artifacts.length, 'artifact')} invalid:`);
-        for (const a of artifacts) this.say(`    ${a.ok ? 'ok     ' : 'INVALID'}  ${a.stage.padEnd(12)} ${a.path}${a.ok ? '' : ` — ${a.reason}`}`);
+      const edited = artifacts.filter((a) => !a.ok && a.export);
+      if (ok) this.say(`✔ ${state.id}  ${plural(artifacts.length, 'artifact')} verified (${formatBytes(bytes)} re-hashed)${edited.length ? `; ${plural(edited.length, 'export')} edited since written` : ''}`);
+      else this.say(`✖ ${state.id}  ${bad.length} of ${plural(artifacts.length, 'artifact')} invalid:`);
+      for (const a of ok ? edited : artifacts) {
+        const mark = a.ok ? 'ok     ' : a.export ? 'edited ' : 'INVALID';
+        this.say(`    ${mark}  ${a.stage.padEnd(12)} ${a.path}${a.ok ? '' : ` — ${a.export ? `export ${a.reason === 'missing' ? 'moved or deleted' : 'changed since spx wrote it'} (the next run writes it again, keeping a changed file as a backup)` : a.reason}`}`);
       }
     }
     if (states.length === 0) this.say('No runs to validate.');
