@@ -1,6 +1,6 @@
 // YAML → plain value plus a locator from a value's path to file:line:column.
 import { readFile, stat } from 'node:fs/promises';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { SpxAggregateError, SpxError, type SourceLocation } from '../errors/errors.js';
 import { aliasProblem, MAX_ALIAS_EXPANSION, type AliasProblem } from './aliases.js';
 import type { Locator } from './types.js';
@@ -41,6 +41,10 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     });
     throw aggregate(file, errors);
   }
+  const protoKeys = protoKeyNodes(doc.contents).map(
+    (key) => new SpxError('PIPELINE_SCHEMA', 'The key "__proto__" is reserved and cannot be used in a pipeline.', { loc: position(key.range?.[0] ?? 0), hint: 'Rename the key.' }),
+  );
+  if (protoKeys.length > 0) throw aggregate(file, protoKeys);
   const aliases = aliasProblem(doc);
   if (aliases) throw aliasError(aliases, position);
   const locate: Locator = (path, options = {}) => {
@@ -65,6 +69,13 @@ function aliasError(problem: AliasProblem, position: (offset: number) => SourceL
     loc,
     hint: 'Nested anchors multiply: use fewer levels of aliases, or write the values out.',
   });
+}
+
+/** Every `__proto__` map key: as an own key it would be lost or become a prototype when copied. */
+function protoKeyNodes(node: unknown): YamlNode[] {
+  if (isSeq(node)) return node.items.flatMap(protoKeyNodes);
+  if (!isMap(node)) return [];
+  return node.items.flatMap((pair) => [...(isPair(pair) && isScalar(pair.key) && pair.key.value === '__proto__' ? [pair.key as YamlNode] : []), ...protoKeyNodes(pair.key), ...protoKeyNodes(pair.value)]);
 }
 
 function unshare(value: unknown): unknown {

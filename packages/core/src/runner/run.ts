@@ -16,6 +16,7 @@ import { substituteRefs, findRefs } from '../pipeline/refs.js';
 import type { LoadedPipeline, ResolvedStage } from '../pipeline/types.js';
 import type { FileRef, Json, RunInfo } from '../plugins/types.js';
 import { canonicalJson } from '../util/canonical.js';
+import { own } from '../util/own.js';
 import { createStageContext } from './context.js';
 import type { RunEvent, RunEventListener } from './events.js';
 import { explainChange, fingerprint, outputDigest, type FingerprintParts } from './fingerprint.js';
@@ -84,7 +85,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const inputHashes: Record<string, string> = {};
   let mainInput: string | undefined;
   for (const [name, spec] of Object.entries(specInputs)) {
-    const given = options.inputs[name] ?? spec.default;
+    const given = own(options.inputs, name) ?? spec.default;
     if (given === undefined) throw new SpxError('INPUT_MISSING', `Pipeline input "${name}" was not given.`, { hint: `Pass it on the command line (spx run ${basename(pipeline.file)} <${name}>).` });
     if (spec.type === 'file') {
       const hashed = await hashInputFile(store, name, String(given));
@@ -94,10 +95,10 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     } else inputValues[name] = given;
   }
   for (const name of Object.keys(options.inputs)) {
-    if (!specInputs[name]) throw new SpxError('INPUT_INVALID', `Pipeline "${pipeline.spec.name}" has no input "${name}".`, { hint: `Its inputs are: ${Object.keys(specInputs).join(', ') || '(none)'}.` });
+    if (!own(specInputs, name)) throw new SpxError('INPUT_INVALID', `Pipeline "${pipeline.spec.name}" has no input "${name}".`, { hint: `Its inputs are: ${Object.keys(specInputs).join(', ') || '(none)'}.` });
   }
-  const inputFiles = Object.entries(inputValues).filter(([n]) => specInputs[n]?.type === 'file').map(([, v]) => String(v));
-  const scalarValues = Object.fromEntries(Object.entries(inputValues).filter(([n]) => specInputs[n]?.type !== 'file'));
+  const inputFiles = Object.entries(inputValues).filter(([n]) => own(specInputs, n)?.type === 'file').map(([, v]) => String(v));
+  const scalarValues = Object.fromEntries(Object.entries(inputValues).filter(([n]) => own(specInputs, n)?.type !== 'file'));
   const runId = computeRunId(pipeline.spec.name, inputHashes, scalarValues);
   const workDir = resolve(options.workDir ?? join(process.cwd(), '.spx'));
   const outDir = resolve(options.outDir ?? (mainInput ? dirname(mainInput) : process.cwd()));
