@@ -9,8 +9,8 @@ import { loadPlugin, type PluginLoadOptions } from '../plugins/load.js';
 import type { Plugin, StageDefinition } from '../plugins/types.js';
 import { own } from '../util/own.js';
 import { topologicalOrder } from './dag.js';
-import { layeredLocator, mergePipelines, resolveExtends } from './extends.js';
-import { aggregate, parseYaml, readPipelineFile, type ParsedYaml } from './parse.js';
+import { loadLayers } from './extends.js';
+import { aggregate, type ParsedYaml } from './parse.js';
 import { findRefs } from './refs.js';
 import { isReservedName } from './reserved.js';
 import { closest } from './suggest.js';
@@ -42,16 +42,10 @@ export function stageValidator(definition: StageDefinition): ValidateFunction {
 
 export async function loadPipeline(fileArg: string, options: LoadPipelineOptions = {}): Promise<LoadedPipeline> {
   const file = resolve(fileArg);
-  const parsed = parseYaml(fileArg, await readPipelineFile(file));
-  let value = parsed.value as Record<string, unknown>;
-  let locate: Locator = parsed.locate;
-  if (value && typeof value === 'object' && typeof value.extends === 'string') {
-    const baseFile = resolveExtends(value.extends, file, options.shippedDir);
-    const base = parseYaml(baseFile, await readPipelineFile(baseFile));
-    value = mergePipelines(base.value as Record<string, unknown>, value);
-    locate = layeredLocator(parsed, base);
-  }
-  const errors: SpxError[] = [];
+  const layered = await loadLayers(fileArg, file, options.shippedDir);
+  const value = layered.value as Record<string, unknown>;
+  let locate: Locator = layered.locate;
+  const errors: SpxError[] = [...layered.errors];
   const at = (path: Array<string | number>, code: string, message: string, hint: string, key = false) =>
     errors.push(new SpxError(code, message, { loc: locate(path, { key }), hint }));
 
@@ -80,7 +74,7 @@ export async function loadPipeline(fileArg: string, options: LoadPipelineOptions
   await Promise.all(
     (spec.plugins ?? []).map(async (specifier, i) => {
       try {
-        plugins.push(await loadPlugin(specifier, file, options));
+        plugins.push(await loadPlugin(specifier, layered.pluginFiles[i] ?? file, options));
       } catch (error) {
         if (!(error instanceof SpxError)) throw error;
         errors.push(new SpxError(error.code, error.message, { loc: locate(['plugins', i]), hint: error.hint, cause: error.cause }));
