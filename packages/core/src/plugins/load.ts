@@ -53,10 +53,13 @@ export async function loadPlugin(specifier: string, pipelineFile: string, option
 }
 
 const ESM_ENTRY_HOOK = new URL('./esm-entry-hook.mjs', import.meta.url).href;
+const registered = new Set<string>();
 
 /** Has Node load this local file (and the local files it imports) as ES modules, in any package. */
 function loadAsModule(url: string): void {
-  if (!['.cjs', '.cts', '.json'].includes(extname(fileURLToPath(url)))) register(ESM_ENTRY_HOOK, { data: { url } });
+  if (registered.has(url) || ['.cjs', '.cts', '.json'].includes(extname(fileURLToPath(url)))) return;
+  register(ESM_ENTRY_HOOK, { data: { url } });
+  registered.add(url);
 }
 
 async function importPlugin(specifier: string, url: string): Promise<Plugin> {
