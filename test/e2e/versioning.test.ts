@@ -1,6 +1,7 @@
 // Versioned pipeline configs through the CLI: run v1.0.0, edit one stage's params and bump to
 // v1.1.0, rerun the same input — exactly the changed stage and its dependents run, and the
-// dry-run plan says why. Then a small file that `extends:` the pipeline overrides one value.
+// dry-run plan says why. Then a small file that `extends:` the pipeline, under its own name,
+// overrides one value in a run of its own.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

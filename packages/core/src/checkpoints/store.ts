@@ -5,6 +5,7 @@ import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Keyv from 'keyv';
 import { SpxError, isSpxError } from '../errors/errors.js';
+import { entryTtlMs } from './ttl.js';
 
 export const DEFAULT_TTL_MS = 7 * 24 * 3600 * 1000;
 /** Reconnect attempts to a lost Redis server (about 6 s in all) before its commands fail. */
@@ -13,7 +14,7 @@ const REDIS_RECONNECTS = 10;
 export interface StoreOptions {
   /** `sqlite://path`, a bare path, `redis://…`, `postgres://…`, or `memory://`. */
   url?: string;
-  /** Time-to-live of every entry, in ms (default 7 days). 0 keeps entries forever. */
+  /** Time-to-live of every entry, in ms (default SPX_TTL_HOURS, else 7 days): 0 keeps entries forever, else 1 day to 10 years. */
   ttlMs?: number;
   /** Base directory for the default store (`<cwd>/.spx`). */
   cwd?: string;
@@ -42,7 +43,7 @@ export function displayStoreUrl(url: string): string {
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   // An empty --store / SPX_STORE means the default, as if it were unset.
   const url = options.url || process.env.SPX_STORE || defaultStoreUrl(options.cwd);
-  const ttlMs = options.ttlMs ?? (process.env.SPX_TTL_HOURS ? Number(process.env.SPX_TTL_HOURS) * 3600_000 : DEFAULT_TTL_MS);
+  const ttlMs = entryTtlMs(options.ttlMs);
   const adapter = await createAdapter(url).catch((error: unknown) => {
     throw isSpxError(error) ? error : storeError(url, 'open', error);
   });

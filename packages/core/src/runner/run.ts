@@ -18,6 +18,7 @@ import type { LoadedPipeline, ResolvedStage } from '../pipeline/types.js';
 import { downstreamOf } from '../pipeline/dag.js';
 import type { FileRef, Json, RunInfo } from '../plugins/types.js';
 import { canonicalJson } from '../util/canonical.js';
+import { own } from '../util/own.js';
 import { createStageContext } from './context.js';
 import type { RunEvent, RunEventListener } from './events.js';
 import { explainChange, fingerprint, stableOutputDigest, type FingerprintParts } from './fingerprint.js';
@@ -93,7 +94,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const inputIdentities = new Map<string, { path: string; identity: FileIdentity }>();
   let mainInput: string | undefined;
   for (const [name, spec] of Object.entries(specInputs)) {
-    const given = Object.hasOwn(options.inputs, name) ? options.inputs[name] : spec.default;
+    const given = own(options.inputs, name) ?? spec.default;
     if (given === undefined) throw new SpxError('INPUT_MISSING', `Pipeline input "${name}" was not given.`, { hint: `Pass it on the command line (spx run ${basename(pipeline.file)} <${name}>).` });
     if (spec.type === 'file') {
       const hashed = await hashInputFile(store, name, String(given));
@@ -104,10 +105,10 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     } else inputValues[name] = given;
   }
   for (const name of Object.keys(options.inputs)) {
-    if (!Object.hasOwn(specInputs, name)) throw new SpxError('INPUT_INVALID', `Pipeline "${pipeline.spec.name}" has no input "${name}".`, { hint: `Its inputs are: ${Object.keys(specInputs).join(', ') || '(none)'}.` });
+    if (!own(specInputs, name)) throw new SpxError('INPUT_INVALID', `Pipeline "${pipeline.spec.name}" has no input "${name}".`, { hint: `Its inputs are: ${Object.keys(specInputs).join(', ') || '(none)'}.` });
   }
   const inputFiles = [...inputIdentities.values()].map((i) => i.path);
-  const scalarValues = Object.fromEntries(Object.entries(inputValues).filter(([n]) => specInputs[n]?.type !== 'file'));
+  const scalarValues = Object.fromEntries(Object.entries(inputValues).filter(([n]) => own(specInputs, n)?.type !== 'file'));
   const runId = computeRunId(pipeline.spec.name, inputHashes, scalarValues);
   const workDir = resolve(options.workDir ?? join(process.cwd(), '.spx'));
   const outDir = resolve(options.outDir ?? (mainInput ? dirname(mainInput) : process.cwd()));

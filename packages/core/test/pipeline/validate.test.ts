@@ -99,12 +99,12 @@ describe('pipeline/validate', () => {
   it('merges extends: and points errors at the file that set the value', async () => {
     await mkdir(join(dir, 'ext'), { recursive: true });
     await writeFile(join(dir, 'ext', 'base.yaml'), `${HEAD}stages:\n  a: { uses: text/read, with: { input: x, transform: upper } }\n  b: { uses: text/append, with: { from: "\${{ stages.a.outputs.text }}" } }\n`);
-    await writeFile(join(dir, 'ext', 'child.yaml'), `spx: 1\nname: demo\nversion: 1.1.0\nextends: ./base.yaml\nstages:\n  b:\n    with:\n      suffix: 42\n`);
-    const errors = await errorsOf(`spx: 1\nname: demo\nversion: 1.1.0\nextends: ./base.yaml\nstages:\n  b:\n    with:\n      suffix: 42\n`, 'ext/child.yaml');
+    await writeFile(join(dir, 'ext', 'child.yaml'), `spx: 1\nname: demo-mine\nversion: 1.1.0\nextends: ./base.yaml\nstages:\n  b:\n    with:\n      suffix: 42\n`);
+    const errors = await errorsOf(`spx: 1\nname: demo-mine\nversion: 1.1.0\nextends: ./base.yaml\nstages:\n  b:\n    with:\n      suffix: 42\n`, 'ext/child.yaml');
     expect(errors[0]!.code).to.equal('PARAMS_INVALID');
     expect(errors[0]!.loc!.file).to.contain('child.yaml');
     expect(errors[0]!.loc!.line).to.equal(8);
-    await writeFile(join(dir, 'ext', 'child.yaml'), `spx: 1\nname: demo\nversion: 1.1.0\nextends: ./base.yaml\nstages:\n  b:\n    with:\n      suffix: "?"\n`);
+    await writeFile(join(dir, 'ext', 'child.yaml'), `spx: 1\nname: demo-mine\nversion: 1.1.0\nextends: ./base.yaml\nstages:\n  b:\n    with:\n      suffix: "?"\n`);
     const merged = await loadPipeline(join(dir, 'ext', 'child.yaml'));
     expect(merged.spec.stages.b!.with).to.deep.equal({ from: '${{ stages.a.outputs.text }}', suffix: '?' });
     expect(merged.spec.stages.a!.with!.transform).to.equal('upper');
