@@ -22,6 +22,7 @@ export { createStageContext } from './runner/context.js';
 export { acquireRunLock, leaseIsStale, type Lease } from './checkpoints/lock.js';
 export { checkArtifact, checkArtifacts, type ArtifactCheck } from './checkpoints/verify.js';
 export { listRuns, resolveRunId, findRun, runStepKeys, runArtifacts, runSize, runArtifactDirs, liveLease, deleteRun, orphanRunDirs, exportRun, parseRunExport, importRun, RUN_STATE_SCHEMA_PATH, type RunExport, type DeleteRunResult, type ImportRunResult } from './checkpoints/runs.js';
+export { confine, confinePath, isInside, isRunId, isStageId, isRunArtifactPath, runArtifactsDir, stageArtifactsDir, segmentProblem, RUN_ID_PATTERN, STAGE_ID_PATTERN } from './artifacts/paths.js';
 export { keys as storeKeys } from './checkpoints/keys.js';
 export type { RunState, StageRecord, CheckpointEntry, ArtifactRecord, RunStatus } from './checkpoints/state.js';
 export { fileRefsIn } from './checkpoints/state.js';
