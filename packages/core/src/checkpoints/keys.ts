@@ -7,4 +7,6 @@ export const keys = {
   stepPrefix: (runId: string) => `step:${runId}:`,
   cache: (plugin: string, key: string) => `cache:${plugin}:${key}`,
   fileHash: (path: string) => `hash:${path}`,
+  /** This store's random identity, written once, never expires (run directory markers name it). */
+  storeId: 'meta:store-id',
 };

@@ -23,7 +23,8 @@ export interface Store {
   readonly url: string;
   readonly ttlMs: number;
   get<T>(key: string): Promise<T | undefined>;
-  set(key: string, value: unknown): Promise<void>;
+  /** Writes with the store's time-to-live, or `ttlMs` (0: kept until deleted). */
+  set(key: string, value: unknown, options?: { ttlMs?: number }): Promise<void>;
   delete(key: string): Promise<boolean>;
   /** Every key with the given prefix (uses the adapter's iterator). */
   keys(prefix: string): AsyncGenerator<string>;
@@ -67,7 +68,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     url,
     ttlMs,
     get: <T>(key: string) => wrap('read', () => keyv.get(key) as Promise<T | undefined>),
-    set: (key, value) => wrap('write', async () => void (await keyv.set(key, value))),
+    set: (key, value, options) => wrap('write', async () => void (await keyv.set(key, value, options?.ttlMs))),
     delete: (key) => wrap('delete', () => keyv.delete(key)),
     async *keys(prefix) {
       if (!keyv.iterator) throw new SpxError('STORE_UNREACHABLE', `The store at ${displayStoreUrl(url)} cannot list keys.`, { hint: 'Use sqlite:// or redis:// stores.' });

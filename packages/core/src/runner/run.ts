@@ -9,7 +9,9 @@ import { keys } from '../checkpoints/keys.js';
 import { acquireRunLock } from '../checkpoints/lock.js';
 import type { Store } from '../checkpoints/store.js';
 import { fileRefsIn, type ArtifactRecord, type RunState, type StageRecord } from '../checkpoints/state.js';
-import { checkArtifacts } from '../checkpoints/verify.js';
+import { checkArtifacts, strayRecordedFile } from '../checkpoints/verify.js';
+import { claimRunDir } from '../checkpoints/ownership.js';
+import { stageArtifactsDir } from '../artifacts/paths.js';
 import { sha256 } from '../artifacts/hash.js';
 import { stageValidator } from '../pipeline/load.js';
 import { substituteRefs, findRefs } from '../pipeline/refs.js';
@@ -112,6 +114,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   try {
     const prior = await store.get<RunState>(keys.run(runId));
     const state = freshState(prior, runId, pipeline, mainInput ?? '', inputHashes, outDir);
+    delete state.metadata.imported; // run here now: its pipeline file is the one named to spx run
     const forced = new Set<string>();
     if (options.forceRestart) for (const id of pipeline.order) forced.add(id);
     if (options.fromStage) for (const id of downstream(pipeline, options.fromStage)) forced.add(id);
@@ -148,6 +151,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       return { runId, status: 'planned', plan, ran: [], reused: [], durationMs: Date.now() - started, outputs: [], saved: emptySaved, state: prior ?? state };
     }
 
+    await claimRunDir(store, workDir, runId, pipeline.order);
     emit({ type: 'run-start', runId, pipeline: pipeline.spec.name, version: pipeline.spec.version, input: mainInput ?? '', stages: pipeline.order, resumed: Boolean(prior) });
     const saver = createSaver(store, runId, state);
     state.status = 'in_progress';
@@ -190,7 +194,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
         pluginName: stage.plugin.name,
         fingerprint: decision.fingerprint,
         params: resolved,
-        artifactsDir: join(workDir, 'runs', runId, id),
+        artifactsDir: stageArtifactsDir(workDir, runId, id),
         signal,
         emit,
         protectedPaths: inputFiles,
@@ -361,6 +365,8 @@ function createDecider(args: {
       };
       return run_(explainChange(prevParts, parts).join('; '));
     }
+    const stray = strayRecordedFile(previous, run.id, stage.definition.publishes ? run.outDir : undefined);
+    if (stray) return run_(`artifact ${basename(stray)} is recorded outside its run directory`);
     const checks = await checkArtifacts(previous.artifacts);
     const bad = checks.find((c) => !c.ok);
     if (bad && !bad.ok) return run_(`artifact ${basename(bad.artifact.path)} ${bad.reason}`);
