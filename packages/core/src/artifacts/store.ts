@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { SpxError } from '../errors/errors.js';
 import type { ArtifactStore, FileRef } from '../plugins/types.js';
 import { adoptFile, tempPathFor, verifyFile, writeArtifact } from './atomic.js';
-import { confine, confineExport } from './paths.js';
+import { confine, confineExport, isInside } from './paths.js';
 
 export function createArtifactStore(dir: string, options: { protectedPaths?: readonly string[]; outDir?: string } = {}): ArtifactStore {
   const inside = (name: string): string => confine(dir, ...String(name).split('/'));
@@ -35,7 +35,8 @@ export function createArtifactStore(dir: string, options: { protectedPaths?: rea
       return writeArtifact(path, data, mediaType);
     },
     async verify(ref: FileRef) {
-      return (await verifyFile(ref)).ok;
+      // A stored ref (a sub-step's value) is input: a file outside this stage's directory is never its own.
+      return isInside(dir, ref?.path) && (await verifyFile(ref)).ok;
     },
   };
 }

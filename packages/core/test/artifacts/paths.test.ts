@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { confine, confinePath, isInside, isRunArtifactPath, isRunId, isStageId, stageArtifactsDir } from '../../src/artifacts/paths.js';
+import { sha256 } from '../../src/artifacts/hash.js';
 import { createArtifactStore } from '../../src/artifacts/store.js';
 import { isSpxError } from '../../src/errors/errors.js';
 
@@ -110,6 +111,16 @@ describe('artifacts/paths', () => {
       expect(isSpxError(error) && error.exitCode).to.equal(1);
     }
     expect(await readFile(join(outside, 'secret.txt'), 'utf8')).to.equal('not yours');
+  });
+
+  it('an artifact store verifies only its own files: a stored ref naming another file is not reused', async () => {
+    const stageDir = join(root, 'runs', 'abcdef123456', 'read');
+    const store = createArtifactStore(stageDir);
+    const own = await store.write('chunk.wav', 'audio');
+    expect(await store.verify(own)).to.equal(true);
+    const secret = { kind: 'file' as const, path: join(outside, 'secret.txt'), bytes: 9, sha256: sha256('not yours') };
+    expect(await store.verify(secret)).to.equal(false);
+    expect(await store.verify({ ...own, path: `${stageDir}/../../../../outside/secret.txt` })).to.equal(false);
   });
 
   it('an artifact store refuses to write through a stage directory replaced by a link', async () => {
