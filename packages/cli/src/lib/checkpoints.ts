@@ -1,10 +1,12 @@
 // Views of stored runs shared by the `spx checkpoints` commands: list rows, per-stage detail,
-// the plan a rerun would follow, and artifact verification reports.
-import { existsSync } from 'node:fs';
+// the plan a rerun would follow, and artifact verification reports. The plan loads a pipeline
+// file, and with it plugin code: only a file the user names, a shipped pipeline, or the file of a
+// run this machine made in its own SQLite store (not imported); never one a store or import names.
+import { existsSync, realpathSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { checkArtifacts, defaultStoreUrl, liveLease, SpxError, runArtifacts, runPipeline, runSize, runStepKeys, toSpxError, type Lease, type PlannedStage, type RunState, type Store } from '@spx/core';
-import { openPipeline } from './pipelines.js';
+import { checkArtifacts, defaultStoreUrl, displayStoreUrl, liveLease, printable, SpxError, runArtifacts, runPipeline, runSize, runStepKeys, toSpxError, type Lease, type PlannedStage, type RunState, type Store } from '@spx/core';
+import { openPipeline, resolvePipelineArg, shippedPipelines } from './pipelines.js';
 
 export const runIdArg = Args.string({ description: 'Run id, or a unique prefix of one (like git).', required: true });
 
@@ -103,13 +105,13 @@ export interface RunDetail extends RunRow {
   subSteps: number;
 }
 
-export async function runDetail(store: Store, state: RunState, options: { plan?: boolean } = {}): Promise<RunDetail> {
+export async function runDetail(store: Store, state: RunState, options: { plan?: boolean; pipeline?: string } = {}): Promise<RunDetail> {
   const row = await runRow(store, state);
   const stepKeys = await runStepKeys(store, state.id);
   const order = state.pipeline?.stages?.length ? [...state.pipeline.stages] : Object.keys(state.stages);
   for (const id of Object.keys(state.stages)) if (!order.includes(id)) order.push(id);
   const history = state.metadata?.history ?? [];
-  const { plan, note } = options.plan === false ? { plan: undefined, note: null } : await planFor(store, state);
+  const { plan, note } = options.plan === false ? { plan: undefined, note: null } : await planFor(store, state, options.pipeline);
   const planned = new Map((plan ?? []).map((p) => [p.stage, p]));
   const stageDetails = order.map((id): StageDetail => {
     const record = state.stages[id];
@@ -148,10 +150,40 @@ export async function runDetail(store: Store, state: RunState, options: { plan?:
   };
 }
 
+/**
+ * Why the pipeline file a run records may not be loaded automatically (it names plugin code), or
+ * undefined when it may: a shipped pipeline, or a run made here in a local SQLite store and not
+ * imported. A shared store or an import file can name any file.
+ */
+export function recordedPipelineUnsafe(store: Store, state: RunState, file: string): string | undefined {
+  if (isShipped(file)) return undefined;
+  if (state.metadata?.imported) return 'the run was imported';
+  if (!isLocalSqlite(store.url)) return `the run comes from a shared store (${displayStoreUrl(store.url)})`;
+  return undefined;
+}
+
+function isShipped(file: string): boolean {
+  try {
+    const real = realpathSync(file);
+    return shippedPipelines().some((shipped) => realpathSync(shipped) === real);
+  } catch {
+    return false;
+  }
+}
+
+function isLocalSqlite(url: string): boolean {
+  return url.startsWith('sqlite://') || !/^[a-z]+:\/\//i.test(url);
+}
+
 /** The plan a rerun of this run would follow now, computed with a dry run (nothing runs, nothing is called). */
-async function planFor(store: Store, state: RunState): Promise<{ plan?: PlannedStage[]; note: string | null }> {
-  const file = state.pipeline?.file;
-  if (!file || !existsSync(file)) return { note: `pipeline file ${file || '(unknown)'} no longer exists; showing recorded state only` };
+async function planFor(store: Store, state: RunState, named?: string): Promise<{ plan?: PlannedStage[]; note: string | null }> {
+  const file = named ? resolvePipelineArg(named) : state.pipeline?.file;
+  if (named && !existsSync(file!)) return { note: `pipeline file ${file} (--pipeline) does not exist` };
+  if (!file || !existsSync(file)) return { note: `pipeline file ${printable(file || '(unknown)')} no longer exists; showing recorded state only` };
+  const unsafe = named ? undefined : recordedPipelineUnsafe(store, state, file);
+  if (unsafe) {
+    return { note: `${unsafe}, so its pipeline file ${printable(file)} and the plugins it names are not loaded; pass --pipeline FILE to see what a rerun would do` };
+  }
   try {
     const pipeline = await openPipeline(file);
     const fileInputs = Object.entries(pipeline.spec.inputs ?? {}).filter(([, spec]) => spec.type === 'file');

@@ -13,4 +13,6 @@ export const keys = {
   stageResult: (fingerprint: string) => `result:${fingerprint}`,
   /** Which run's exports a (directory, input stem) pair holds. */
   output: (outDir: string, stem: string) => `out:${createHash('sha256').update(`${outDir}\0${stem}`).digest('hex').slice(0, 32)}`,
+  /** This store's random identity, written once, never expires (run directory markers name it). */
+  storeId: 'meta:store-id',
 };

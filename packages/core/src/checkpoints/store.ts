@@ -24,7 +24,8 @@ export interface Store {
   readonly url: string;
   readonly ttlMs: number;
   get<T>(key: string): Promise<T | undefined>;
-  set(key: string, value: unknown): Promise<void>;
+  /** Writes with the store's time-to-live, or `ttlMs` (0: kept until deleted). */
+  set(key: string, value: unknown, options?: { ttlMs?: number }): Promise<void>;
   delete(key: string): Promise<boolean>;
   /** Every key with the given prefix (uses the adapter's iterator). */
   keys(prefix: string): AsyncGenerator<string>;
@@ -69,9 +70,9 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     url,
     ttlMs,
     get: <T>(key: string) => wrap('read', () => keyv.get(key) as Promise<T | undefined>),
-    set: async (key, value) => {
+    set: async (key, value, options) => {
       stillThere();
-      return wrap('write', async () => void (await keyv.set(key, value)));
+      return wrap('write', async () => void (await keyv.set(key, value, options?.ttlMs)));
     },
     delete: async (key) => {
       stillThere();

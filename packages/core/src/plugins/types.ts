@@ -62,9 +62,9 @@ export interface ArtifactStore {
   write(name: string, data: string | Uint8Array, mediaType?: string): Promise<FileRef>;
   /** Moves an already written temp file into place atomically as `name`, hashing it. */
   adopt(name: string, tmpFile: string, mediaType?: string): Promise<FileRef>;
-  /** Writes atomically to a path outside the stage directory (user-facing exports). */
+  /** Writes a user-facing export atomically; the path must lie inside `run.outDir` (else PATH_UNSAFE). */
   publish(destination: string, data: string | Uint8Array, mediaType?: string): Promise<FileRef>;
-  /** True when the file exists with the recorded size and sha256. */
+  /** True when the file is one of this stage's (inside `dir`, no link) and has the recorded size and sha256. */
   verify(ref: FileRef): Promise<boolean>;
 }
 

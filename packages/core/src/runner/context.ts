@@ -59,7 +59,7 @@ export function createStageContext<P>(options: StageContextOptions<P>): { ctx: S
     params: options.params,
     signal: options.signal,
     logger,
-    artifacts: createArtifactStore(options.artifactsDir, { protectedPaths: options.protectedPaths, published: options.published, warn: logger.warn }),
+    artifacts: createArtifactStore(options.artifactsDir, { protectedPaths: options.protectedPaths, outDir: run.outDir, published: options.published, warn: logger.warn }),
     step: (key, fn, stepOptions) => memo(keys.step(run.id, stageId, options.fingerprint, key), key, fn, stepOptions),
     cache: (key, fn, stepOptions) => memo(keys.cache(options.pluginName, key), key, fn, stepOptions),
     progress: (progress) => emit?.({ type: 'stage-progress', stage: stageId, progress }),

@@ -10,7 +10,9 @@ import { acquireRunLock } from '../checkpoints/lock.js';
 import { fencedStore } from '../checkpoints/fenced-store.js';
 import type { Store } from '../checkpoints/store.js';
 import { fileRefsIn, type ArtifactRecord, type RunState, type StageRecord } from '../checkpoints/state.js';
-import { checkArtifacts } from '../checkpoints/verify.js';
+import { checkArtifacts, strayRecordedFile } from '../checkpoints/verify.js';
+import { claimRunDir } from '../checkpoints/ownership.js';
+import { stageArtifactsDir } from '../artifacts/paths.js';
 import { sha256 } from '../artifacts/hash.js';
 import { stageValidator } from '../pipeline/load.js';
 import { substituteRefs, findRefs } from '../pipeline/refs.js';
@@ -134,6 +136,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     assertSamePipeline(prior, pipeline, runId);
     const inheritedExports = publishing.length ? await assertOutputsFree(store, { runId, outDir, inputStem, input: mainInput ?? '', pipelineFile: pipeline.file }) : new Map<string, string>();
     const state = freshState(prior, runId, pipeline, mainInput ?? '', inputHashes, outDir);
+    delete state.metadata.imported; // run here now: its pipeline file is the one named to spx run
     const forced = new Set<string>();
     if (options.forceRestart) for (const id of pipeline.order) forced.add(id);
     if (options.fromStage) for (const id of downstreamOf(options.fromStage, dependencyMap(pipeline))) forced.add(id);
@@ -159,6 +162,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     // Every write of this run goes through the lease check: a holder that lost the run writes nothing.
     const fenced = fencedStore(store, lock!);
     if (publishing.length) await claimOutputs(fenced, { runId, outDir, inputStem, input: mainInput ?? '', pipelineFile: pipeline.file });
+    await claimRunDir(store, workDir, runId, pipeline.order);
     emit({ type: 'run-start', runId, pipeline: pipeline.spec.name, version: pipeline.spec.version, input: mainInput ?? '', stages: pipeline.order, resumed: Boolean(prior) });
     const saver = createSaver(fenced, runId, state);
     state.status = 'in_progress';
@@ -192,7 +196,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
         const decision = await decide(id, (dep) => done.get(dep)?.outputDigest);
         fingerprintUsed = decision.fingerprint;
         const previous = prior?.stages[id];
-        const stageDir = join(workDir, 'runs', runId, id);
+        const stageDir = stageArtifactsDir(workDir, runId, id);
         const reusable = decision.action === 'reuse' ? (decision.shared ? await adoptShared(decision.shared, id, join(stageDir, decision.fingerprint.slice(0, 12))) : previous) : undefined;
         if (reusable) {
           done.set(id, reusable);
@@ -411,6 +415,8 @@ function createDecider(args: {
       };
       return elsewhere(fp, parts, explainChange(prevParts, parts).join('; '));
     }
+    const stray = strayRecordedFile(previous, run.id, stage.definition.publishes ? run.outDir : undefined);
+    if (stray) return elsewhere(fp, parts, `artifact ${basename(stray)} is recorded outside its run directory`);
     const checks = await checkArtifacts(previous.artifacts);
     const bad = checks.find((c) => !c.ok);
     if (bad && !bad.ok) {
