@@ -11,6 +11,13 @@ import { afterPartialRun, DOC, PIPE, pipelineWith, READ, type BadCase, type Case
 import type { CliResult } from '../cli.js';
 import { redisAvailable, startRedis } from '../redis.js';
 
+/** A stage's file in its checkpoint directory (`<stage dir>/<fingerprint12>/<name>`). */
+async function checkpointFile(stageDir: string, name: string): Promise<string> {
+  const { readdir } = await import('node:fs/promises');
+  const [checkpoint] = (await readdir(stageDir)).filter((n) => /^[0-9a-f]{12}$/.test(n));
+  return join(stageDir, checkpoint ?? '', name);
+}
+
 /** What runCase writes to talk.md. */
 const DOC_TEXT = 'the quick brown fox jumps over the lazy dog\n';
 const OLD = '2000-01-01T00:00:00.000Z';
@@ -239,7 +246,7 @@ export const SECURITY_CASES: BadCase[] = [
       const id = runIdFor();
       await textRun(ctx, bob(ctx, 'bob'));
       const saved = await textRun(ctx, ['--out', 'out']);
-      const bobs = await fileRecord(join(ctx.dir, 'bob', 'runs', id, 'read', 'text.txt'));
+      const bobs = await fileRecord(await checkpointFile(join(ctx.dir, 'bob', 'runs', id, 'read'), 'text.txt'));
       const victims = await fileRecord(join(ctx.victim, 'keep.txt'));
       await editRun(defaultStore(ctx), id, (state) => state.stages.read!.artifacts.push(bobs, victims));
       const result = await ctx.spx(['checkpoints', 'delete', id]);
@@ -255,7 +262,7 @@ export const SECURITY_CASES: BadCase[] = [
       const id = runIdFor();
       await textRun(ctx, bob(ctx, 'bob'));
       const saved = await textRun(ctx, ['--out', 'out']);
-      const bobs = await fileRecord(join(ctx.dir, 'bob', 'runs', id, 'steps', 'steps.txt'));
+      const bobs = await fileRecord(await checkpointFile(join(ctx.dir, 'bob', 'runs', id, 'steps'), 'steps.txt'));
       await editRun(defaultStore(ctx), id, (state) => state.stages.steps!.artifacts.push({ ...bobs, sha256: '0'.repeat(64) }));
       const result = await ctx.spx(['checkpoints', 'cleanup', '--invalid']);
       return { result, repeated: await repeatsOf(ctx, saved, ['run', PIPE, DOC, ...bob(ctx, 'bob')]) };

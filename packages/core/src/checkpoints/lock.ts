@@ -98,6 +98,7 @@ export async function acquireRunLock(store: Store, runId: string, options: LockO
     await abortable(held.released, options.signal);
   }
   heldHere.set(local, { token, released: new Promise<void>((resolve) => (mine = resolve)) });
+  let unconfirmed = 0;
   try {
     for (;;) {
       options.signal?.throwIfAborted();
@@ -108,6 +109,12 @@ export async function acquireRunLock(store: Store, runId: string, options: LockO
         await sleep(30 + Math.random() * 40, options.signal);
         const confirmed = await store.get<Lease>(key);
         if (confirmed?.token === token) return hold(store, key, lease, heartbeatMs, options.onLost, () => release());
+        // Nobody else's lease either: the store loses what is written (entries that expire at once).
+        if (!confirmed && ++unconfirmed >= 20) {
+          throw new SpxError('STORE_UNREACHABLE', `The store at ${store.url.replace(/\/\/[^@/]*@/, '//***@')} does not keep what spx writes (a run lease vanished ${unconfirmed} times before it could be read back).`, {
+            hint: 'Check the store: its entries must live longer than a run (SPX_TTL_HOURS), and it must not evict them.',
+          });
+        }
         continue;
       }
       await wait(holder);

@@ -15,8 +15,9 @@ const RANGE = `0 (keep entries forever) or a number of hours from ${MIN_TTL_HOUR
 /** The entry lifetime in whole ms (0 = forever), from `ttlMs` if given, else SPX_TTL_HOURS, else 7 days. */
 export function entryTtlMs(ttlMs: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
   if (ttlMs !== undefined) {
-    if (ttlMs === 0 || (Number.isFinite(ttlMs) && ttlMs >= MIN_TTL_HOURS * 3600_000 && ttlMs <= MAX_TTL_HOURS * 3600_000)) return Math.round(ttlMs);
-    throw new SpxError('USAGE', `Store entry lifetime ${ttlMs} ms is out of range.`, { hint: `Pass ttlMs as ${RANGE}, in ms.` });
+    // A caller's own choice (tests, tools): any whole, finite lifetime, however short.
+    if (Number.isFinite(ttlMs) && ttlMs >= 0 && ttlMs <= MAX_TTL_HOURS * 3600_000) return ttlMs === 0 ? 0 : Math.max(1, Math.round(ttlMs));
+    throw new SpxError('USAGE', `Store entry lifetime ${ttlMs} ms is out of range.`, { hint: `Pass ttlMs as 0 (forever) or a number of ms up to ${MAX_TTL_HOURS} hours.` });
   }
   const raw = env.SPX_TTL_HOURS?.trim();
   if (!raw) return DEFAULT_TTL_HOURS * 3600_000;

@@ -51,9 +51,12 @@ describe('checkpoints/store: SPX_TTL_HOURS', () => {
     expect(await open('24.0000001')).to.equal(Math.round(24.0000001 * 3600_000));
   });
 
-  it('checks a programmatic ttlMs the same way', async () => {
+  it('takes a programmatic ttlMs as the caller chose it (whole ms), refusing only junk', async () => {
     expect(await open(undefined, 0)).to.equal(0);
-    const error = await open(undefined, 0.36).catch((e: unknown) => e);
-    expect(isSpxError(error) && error.code).to.equal('USAGE');
+    expect(await open(undefined, 0.36), 'short, but never rounded to "forever"').to.equal(1);
+    for (const junk of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const error = await open(undefined, junk).catch((e: unknown) => e);
+      expect(isSpxError(error) && error.code, String(junk)).to.equal('USAGE');
+    }
   });
 });
