@@ -83,6 +83,16 @@ describe('testing/fake-server', () => {
     expect(text).not.to.contain('SECRET');
   });
 
+  it('with echoKey, puts the presented key in full into every error message', async () => {
+    fake = await startFakeOpenAI({ echoKey: true });
+    const refused = (await (await upload({ model: 'whisper-1' }, { key: 'sk-wrong-SECRET-value' })).json()) as { error: { message: string; code: string } };
+    expect(refused.error).to.include({ code: 'invalid_api_key' });
+    expect(refused.error.message).to.contain('Incorrect API key provided: sk-wrong-SECRET-value');
+    const unknown = (await (await upload({ model: 'whisper-9' })).json()) as { error: { message: string; code: string } };
+    expect(unknown.error.code).to.equal('model_not_found');
+    expect(unknown.error.message).to.contain(fake.apiKey);
+  });
+
   it('validates model, file format and model/format combinations', async () => {
     fake = await startFakeOpenAI();
     const unknown = await upload({ model: 'whisper-9' });

@@ -1,8 +1,9 @@
 // A small typed client for the pyannoteAI v1 API (see docs in the package README). Every
 // request goes through core's fetchWithRetry (429 retry-after, 5xx/network backoff) and every
-// refusal through apiError, so the key's variable name is reported and never its value.
+// refusal through apiError; the key is registered with core's redaction, so its variable name
+// is reported and never its value (also when the server echoes it).
 import { openAsBlob } from 'node:fs';
-import { SpxError, apiError, fetchWithRetry, readJson, sleep, type RetryEvent, type RetryPolicy } from '@spx/core';
+import { SpxError, apiError, checkBaseUrl, fetchWithRetry, readJson, registerSecret, sleep, type RetryEvent, type RetryPolicy } from '@spx/core';
 
 export const SERVICE = 'pyannoteAI';
 export const KEY_VARIABLE = 'PYANNOTEAI_API_KEY';
@@ -110,6 +111,8 @@ export class PyannoteClient {
   readonly #options: PyannoteClientOptions;
 
   constructor(options: PyannoteClientOptions) {
+    registerSecret(options.apiKey, KEY_VARIABLE);
+    checkBaseUrl(options.baseURL, BASE_URL_VARIABLE, KEY_VARIABLE);
     this.#apiKey = options.apiKey;
     this.#options = options;
     this.baseURL = (options.baseURL || DEFAULT_BASE_URL).replace(/\/+$/, '');

@@ -31,6 +31,19 @@ describe('fake pyannoteAI server', () => {
     expect(fake.requests.every((r) => !JSON.stringify(r).includes(fake.apiKey))).to.equal(true);
   });
 
+  it('with echoKey, names the presented key in the message of every error answer, in the ApiError shape', async () => {
+    fake = await startFakePyannote({ echoKey: true, script: [{ route: 'POST /v1/diarize', status: 403 }] });
+    const refused = await call('/v1/test', {}, 'pk-wrong-SECRET');
+    expect(refused.status).to.equal(401);
+    const body = (await refused.json()) as { requestId: string; message: string };
+    expect(body).to.have.keys('requestId', 'message');
+    expect(body.message).to.equal('API key pk-wrong-SECRET: Invalid API key');
+    const forbidden = await call('/v1/diarize', { method: 'POST', body: JSON.stringify({ url: 'media://x' }) });
+    expect(forbidden.status).to.equal(403);
+    expect(((await forbidden.json()) as { message: string }).message).to.contain(`API key ${fake.apiKey}`);
+    expect((await (await call('/v1/test')).json()) as object).to.deep.equal({ status: 'OK', message: 'Test connection successful' });
+  });
+
   it('takes an upload through a presigned PUT and moves a job pending → running → succeeded', async () => {
     fake = await startFakePyannote({ jobSteps: 2 });
     const input = await call('/v1/media/input', { method: 'POST', body: JSON.stringify({ url: 'media://t/dialog.wav' }) });

@@ -1,8 +1,9 @@
 // A small typed client for the parts of the Replicate HTTP API spx uses. Every request goes
-// through core's fetchWithRetry (one retry policy for all plugins), readJson and apiError.
+// through core's fetchWithRetry (one retry policy for all plugins), readJson and apiError; the
+// token is registered with core's redaction, so no message shows it, even a server's echo.
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
-import { SpxError, apiError, fetchWithRetry, readJson, type Json, type RetryEvent, type RetryPolicy } from '@spx/core';
+import { SpxError, apiError, checkBaseUrl, fetchWithRetry, readJson, registerSecret, type Json, type RetryEvent, type RetryPolicy } from '@spx/core';
 
 export const SERVICE = 'Replicate';
 export const TOKEN_VARIABLE = 'REPLICATE_API_TOKEN';
@@ -72,6 +73,8 @@ export class ReplicateClient {
   readonly #options: ReplicateClientOptions;
 
   constructor(options: ReplicateClientOptions) {
+    registerSecret(options.token, TOKEN_VARIABLE);
+    checkBaseUrl(options.baseURL, BASE_URL_VARIABLE, TOKEN_VARIABLE);
     this.#options = options;
     this.baseURL = normalizeBaseUrl(options.baseURL ?? DEFAULT_BASE_URL);
   }

@@ -43,6 +43,15 @@ describe('testing/fake-server', () => {
     expect(fake.counts.unauthorized).to.equal(2);
   });
 
+  it('with echoToken, puts the presented token into the detail of every error answer', async () => {
+    fake = await startFakeReplicate({ echoToken: true });
+    const wrong = await call('/v1/predictions', { token: 'r8_wrong_SECRET' });
+    expect(wrong.body).to.deep.equal({ title: 'Unauthenticated', detail: 'You did not pass a valid authentication token (token r8_wrong_SECRET)', status: 401 });
+    const missing = await call('/v1/predictions/nope');
+    expect(missing.status).to.equal(404);
+    expect(missing.body?.detail).to.contain(fake.token);
+  });
+
   it('moves a prediction starting → processing → succeeded over GETs, with output laid over the audio', async () => {
     fake = await startFakeReplicate({ steps: { starting: 2, processing: 2 } });
     const created = await create({ file: wavUri, num_speakers: 2 });

@@ -8,6 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { confinePath, isRunId, isStageId } from '../artifacts/paths.js';
 import { EXIT, SpxAggregateError, SpxError, isSpxError } from '../errors/errors.js';
+import { redactValue } from '../errors/redact.js';
 import type { Json } from '../plugins/types.js';
 import { keys } from './keys.js';
 import { leaseIsStale, type Lease } from './lock.js';
@@ -246,7 +247,8 @@ export async function exportRun(store: Store, runId: string): Promise<RunExport>
     const value = await store.get<Json>(key);
     if (value !== undefined) steps[key.slice(prefix.length)] = value;
   }
-  return { ...state, steps };
+  // A store written by an older spx may hold what is now redacted on the way in.
+  return redactValue({ ...state, steps });
 }
 
 let validator: ValidateFunction | undefined;

@@ -1,11 +1,14 @@
 // The state store: one Keyv instance, from a URL. SQLite in .spx/ by default;
 // redis:// and postgres:// through the official Keyv adapters. Keyv reports
-// adapter failures as events; we always listen and surface them as SpxErrors.
+// adapter failures as events; we always listen and surface them as SpxErrors. Every value is
+// redacted on its way in (a secret that reached a stage output or an error is not persisted),
+// and the URL's credentials are registered so no message can show them.
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Keyv from 'keyv';
 import { SpxError, isSpxError } from '../errors/errors.js';
 import { entryTtlMs } from './ttl.js';
+import { encodeUrlCredentials, redact, redactValue, registerUrlCredentials, urlCredentials } from '../errors/redact.js';
 
 export const DEFAULT_TTL_MS = 7 * 24 * 3600 * 1000;
 /** Reconnect attempts to a lost Redis server (about 6 s in all) before its commands fail. */
@@ -36,14 +39,15 @@ export function defaultStoreUrl(cwd = process.cwd()): string {
   return `sqlite://${resolve(cwd, '.spx', 'state.sqlite')}`;
 }
 
-/** Redacts credentials in a store URL for display. */
+/** The store URL for display: its user:password (however written) becomes ***. */
 export function displayStoreUrl(url: string): string {
-  return url.replace(/\/\/([^/@]*)@/, '//***@');
+  return redact(url);
 }
 
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   // An empty --store / SPX_STORE means the default, as if it were unset.
   const url = options.url || process.env.SPX_STORE || defaultStoreUrl(options.cwd);
+  registerUrlCredentials(url, 'store URL');
   const ttlMs = entryTtlMs(options.ttlMs);
   const adapter = await createAdapter(url).catch((error: unknown) => {
     throw isSpxError(error) ? error : storeError(url, 'open', error);
@@ -72,7 +76,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     get: <T>(key: string) => wrap('read', () => keyv.get(key) as Promise<T | undefined>),
     set: async (key, value, options) => {
       stillThere();
-      return wrap('write', async () => void (await keyv.set(key, value, options?.ttlMs)));
+      return wrap('write', async () => void (await keyv.set(key, redactValue(value), options?.ttlMs)));
     },
     delete: async (key) => {
       stillThere();
@@ -105,7 +109,7 @@ async function createAdapter(url: string): Promise<unknown> {
       ready = false;
       return error;
     };
-    const adapter = new KeyvRedis({ url, socket: { connectTimeout: 3000, reconnectStrategy } } as never, { throwOnConnectError: true, throwOnErrors: true } as never);
+    const adapter = new KeyvRedis({ url: encodeUrlCredentials(url), socket: { connectTimeout: 3000, reconnectStrategy } } as never, { throwOnConnectError: true, throwOnErrors: true } as never);
     (adapter.client as unknown as { on(event: 'ready', listener: () => void): void }).on('ready', () => {
       ready = true;
     });
@@ -113,11 +117,15 @@ async function createAdapter(url: string): Promise<unknown> {
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const { default: KeyvPostgres } = await import('@keyv/postgres');
-    return new KeyvPostgres({ uri: url });
+    return new KeyvPostgres({ uri: encodeUrlCredentials(url) });
   }
   const path = url.startsWith('sqlite://') ? url.slice('sqlite://'.length) : url;
   if (/^[a-z]+:\/\//i.test(path)) {
     throw new SpxError('STORE_UNREACHABLE', `Unsupported store URL scheme in "${displayStoreUrl(url)}".`, { hint: 'Use sqlite://PATH, redis://HOST:PORT or postgres://…' });
+  }
+  // SQLite has no users: a user:password@ would become part of the file path, and of every message naming it.
+  if (url.startsWith('sqlite://') && urlCredentials(url)) {
+    throw new SpxError('STORE_UNREACHABLE', `The store URL ${displayStoreUrl(url)} has a user or password, which SQLite stores do not take.`, { hint: 'Write sqlite://PATH (no user:password@), or use redis:// or postgres:// for a server that needs credentials.' });
   }
   try {
     mkdirSync(dirname(resolve(path)), { recursive: true });

@@ -1,6 +1,8 @@
-// Builds the StageContext a stage's run() receives.
+// Builds the StageContext a stage's run() receives. Log lines and progress messages are
+// redacted before they become events (a plugin that logs a key shows its variable's name).
 import { createArtifactStore } from '../artifacts/store.js';
 import { SpxError } from '../errors/errors.js';
+import { redact } from '../errors/redact.js';
 import type { Store } from '../checkpoints/store.js';
 import { keys } from '../checkpoints/keys.js';
 import type { Json, Logger, RunInfo, StageContext, StepOptions } from '../plugins/types.js';
@@ -34,7 +36,7 @@ export interface StageAccounting {
 export function createStageContext<P>(options: StageContextOptions<P>): { ctx: StageContext<P>; accounting: StageAccounting } {
   const { store, run, stageId, emit } = options;
   const accounting: StageAccounting = { usage: 0, stepsReused: 0, paidStepsReused: 0, paidStepsRun: 0 };
-  const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string) => emit?.({ type: 'stage-log', stage: stageId, level, message });
+  const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string) => emit?.({ type: 'stage-log', stage: stageId, level, message: redact(String(message)) });
   const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 
   const memo = async <T extends Json>(storeKey: string, label: string, fn: () => Promise<T>, stepOptions: StepOptions = {}): Promise<T> => {
@@ -62,7 +64,7 @@ export function createStageContext<P>(options: StageContextOptions<P>): { ctx: S
     artifacts: createArtifactStore(options.artifactsDir, { protectedPaths: options.protectedPaths, outDir: run.outDir, published: options.published, warn: logger.warn }),
     step: (key, fn, stepOptions) => memo(keys.step(run.id, stageId, options.fingerprint, key), key, fn, stepOptions),
     cache: (key, fn, stepOptions) => memo(keys.cache(options.pluginName, key), key, fn, stepOptions),
-    progress: (progress) => emit?.({ type: 'stage-progress', stage: stageId, progress }),
+    progress: (progress) => emit?.({ type: 'stage-progress', stage: stageId, progress: progress.message === undefined ? progress : { ...progress, message: redact(progress.message) } }),
     usage: (units) => {
       accounting.usage += units;
     },

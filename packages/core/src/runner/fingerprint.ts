@@ -2,6 +2,7 @@
 // references symbolic), the digests of the upstream outputs it consumes and the content hashes
 // of the inputs it references. Equal fingerprint + verified artifacts = reuse.
 import { sha256 } from '../artifacts/hash.js';
+import { redact } from '../errors/redact.js';
 import type { Json } from '../plugins/types.js';
 import { canonicalJson } from '../util/canonical.js';
 
@@ -71,6 +72,6 @@ function diffKeys(a: Json | undefined, b: Json | undefined, prefix = ''): string
 
 function short(v: Json | undefined): string {
   if (v === undefined) return 'unset';
-  const s = JSON.stringify(v);
+  const s = redact(JSON.stringify(v));
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }

@@ -9,9 +9,9 @@
 // pipeline-level `prompt` and the chunks run in parallel.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { canonicalJson, defineStage, mapPool, sha256, sha256File, SpxError, type Json, type PreflightContext, type StageContext } from '@spx/core';
+import { canonicalJson, checkBaseUrl, defineStage, mapPool, sha256, sha256File, SpxError, type Json, type PreflightContext, type StageContext } from '@spx/core';
 import { detectSilences, extractSegment, planChunks, probeAudio, type AudioFormat } from '@spx/plugin-ffmpeg';
-import { createClient, KEY_VARIABLE, transcribeUpload, UPLOAD_LIMIT_BYTES } from '../client.js';
+import { BASE_URL_VARIABLE, createClient, KEY_VARIABLE, transcribeUpload, UPLOAD_LIMIT_BYTES } from '../client.js';
 import { DEFAULT_MODEL, KNOWN_MODELS, modelInfo, type ModelInfo, type ResponseFormat } from '../models.js';
 import { round, shiftSegments, stitch, tail, type PieceResult } from '../stitch.js';
 import { groupTurns, readDiarization } from '../turns.js';
@@ -111,6 +111,8 @@ export const transcribeStage = defineStage<TranscribeParams, { transcript: unkno
         stage: ctx.stageId,
       });
     }
+    if (ctx.params.baseURL) checkBaseUrl(ctx.params.baseURL, `baseURL of stage "${ctx.stageId}"`, KEY_VARIABLE, 'PARAMS_INVALID');
+    else checkBaseUrl(ctx.env[BASE_URL_VARIABLE], BASE_URL_VARIABLE, KEY_VARIABLE);
     if (ctx.params.mode === 'turns' && !ctx.params.turns) {
       throw new SpxError('PARAMS_INVALID', `Stage "${ctx.stageId}" uses mode turns but has no \`turns\` file.`, {
         hint: 'Pass `turns: ${{ stages.<diarize>.outputs.diarization }}` or use mode chunks.',

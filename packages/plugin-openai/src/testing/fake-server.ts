@@ -87,6 +87,12 @@ export interface FakeOpenAIOptions {
   transcriptFor?: (info: { sha256: string; duration: number; filename: string; model: string }) => string;
   /** Called after each transcription request is answered (or reset). */
   onRequest?: (entry: FakeRequestLog) => void;
+  /**
+   * Echo the key the request presented, in full, in every error message (a 401 names it
+   * unmasked; other errors add it), as some compatible servers and proxies do. spx must show
+   * the variable's name instead.
+   */
+  echoKey?: boolean;
 }
 
 export interface FakeOpenAI {
@@ -146,12 +152,15 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       if (!res.headersSent) res.writeHead(status, { 'content-type': contentType, ...headers });
       res.end(body);
     };
-    const sendError = (failure: HttpFailure, headers: Record<string, string> = {}) =>
-      send(failure.status, JSON.stringify({ error: { message: failure.message, type: failure.errorType, param: failure.param, code: failure.code } }), 'application/json', headers);
+    const presented = bearer(req);
+    const sendError = (failure: HttpFailure, headers: Record<string, string> = {}) => {
+      const echo = options.echoKey && presented && !failure.message.includes(presented) ? ` (request made with API key ${presented})` : '';
+      send(failure.status, JSON.stringify({ error: { message: `${failure.message}${echo}`, type: failure.errorType, param: failure.param, code: failure.code } }), 'application/json', headers);
+    };
     try {
       if (req.method === 'GET' && url.pathname === '/v1/models') {
         await drain(req);
-        checkAuth(req, apiKey);
+        checkAuth(req, apiKey, options.echoKey);
         return send(200, JSON.stringify({ object: 'list', data: [...models].map((id) => ({ id, object: 'model', owned_by: 'system' })) }), 'application/json');
       }
       if (req.method !== 'POST' || url.pathname !== '/v1/audio/transcriptions') {
@@ -162,7 +171,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       if (body === 'too-large') {
         throw new HttpFailure(413, `Maximum content size limit (${maxBody}) exceeded (${Number(req.headers['content-length'] ?? 0) || maxBody + 1} bytes read)`, 'server_error');
       }
-      checkAuth(req, apiKey);
+      checkAuth(req, apiKey, options.echoKey);
       const form = await parseForm(req, body);
       const file = form.get('file');
       const fields: Record<string, string[]> = {};
@@ -270,12 +279,16 @@ function applyFault(
   }
 }
 
-function checkAuth(req: IncomingMessage, apiKey: string): void {
+function bearer(req: IncomingMessage): string {
   const header = req.headers.authorization ?? '';
-  const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+  return header.startsWith('Bearer ') ? header.slice(7) : '';
+}
+
+function checkAuth(req: IncomingMessage, apiKey: string, echoKey = false): void {
+  const given = bearer(req);
   if (given !== apiKey) {
-    // Like the real service, show only the ends of the key.
-    const shown = given.length > 8 ? `${given.slice(0, 3)}****${given.slice(-4)}` : '****';
+    // Like the real service, show only the ends of the key (unless told to echo it).
+    const shown = echoKey ? given : given.length > 8 ? `${given.slice(0, 3)}****${given.slice(-4)}` : '****';
     throw new HttpFailure(401, `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_request_error', 'invalid_api_key');
   }
 }

@@ -2,7 +2,7 @@
 // retry logging, polling params, speaker-count checks, the audio source (file or public URL).
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
-import { SpxError, sha256, sha256File, type Diarization, type FileRef, type JSONSchema, type Logger, type Pricing, type StageContext } from '@spx/core';
+import { SpxError, checkBaseUrl, sha256, sha256File, type Diarization, type FileRef, type JSONSchema, type Logger, type Pricing, type StageContext } from '@spx/core';
 import { timelineTranscript, toRttm } from '../convert.js';
 import { BASE_URL_VARIABLE, DEFAULT_BASE_URL, KEY_VARIABLE, PyannoteClient, SERVICE, type SpeakerCounts, type WaitOptions } from '../client.js';
 import { uploadOnce, type Memo } from '../jobs.js';
@@ -55,9 +55,10 @@ export function missingKey(): SpxError {
   });
 }
 
-/** Preflight shared by all stages: key present, speaker counts consistent. */
+/** Preflight shared by all stages: key present, base URL without credentials, speaker counts consistent. */
 export function preflightCommon(env: Readonly<Record<string, string | undefined>>, params: Partial<SpeakerCounts>): void {
   if (!readEnv(env).apiKey) throw missingKey();
+  checkBaseUrl(env[BASE_URL_VARIABLE], BASE_URL_VARIABLE, KEY_VARIABLE);
   checkSpeakerCounts(params);
 }
 

@@ -66,6 +66,8 @@ export interface FakePyannoteOptions {
   enforceRateLimit?: boolean;
   /** Longest accepted voiceprint sample, seconds (default: no limit). */
   voiceprintMaxSeconds?: number;
+  /** Echo the bearer token the request presented, in full, in the message of every error answer. */
+  echoKey?: boolean;
 }
 
 export interface FakeCounts {
@@ -157,9 +159,10 @@ export async function startFakePyannote(options: FakePyannoteOptions = {}): Prom
     const authorized = req.headers.authorization === `Bearer ${apiKey}`;
     const record: FakeRequestRecord = { method, path, status: 0, authorized };
     requests.push(record);
+    const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const reply = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       record.status = status;
-      send(res, status, payload, { ...rateHeaders(), ...headers });
+      send(res, status, status >= 400 && options.echoKey && presented ? echoed(payload, presented) : payload, { ...rateHeaders(), ...headers });
     };
 
     // Scripted faults come first, as a gateway in front of the API would answer them.
@@ -550,6 +553,13 @@ function parseJson(body: Buffer): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** An ApiError / ValidationErrorResponse body whose message names the key it was asked with. */
+function echoed(payload: unknown, key: string): unknown {
+  const body = payload && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : {};
+  const message = typeof body.message === 'string' ? body.message : 'Request failed';
+  return { ...body, message: `API key ${key}: ${message}` };
 }
 
 function send(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {

@@ -2,9 +2,9 @@
 // paid sub-step), poll it with backoff until it ends, and map the output through a named adapter.
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { SpxError, sha256File, sleep, type FileRef, type Json, type StageContext, type StageDefinition } from '@spx/core';
+import { SpxError, checkBaseUrl, excerpt, sha256File, sleep, type FileRef, type Json, type StageContext, type StageDefinition } from '@spx/core';
 import { audioDuration, audioMediaType } from '../audio.js';
-import { ReplicateClient, SERVICE, TERMINAL_STATUSES, TOKEN_VARIABLE, baseUrlFromEnv, type Prediction } from '../client.js';
+import { BASE_URL_VARIABLE, ReplicateClient, SERVICE, TERMINAL_STATUSES, TOKEN_VARIABLE, baseUrlFromEnv, type Prediction } from '../client.js';
 import { builtinAdapters } from '../adapters/index.js';
 import type { AdapterOptions, ReplicateAdapter } from '../adapters/types.js';
 
@@ -104,6 +104,7 @@ export function createPredictStage(options: PredictStageOptions = {}): StageDefi
     },
     preflight(ctx) {
       if (!ctx.env[TOKEN_VARIABLE]) throw missingToken(TOKEN_VARIABLE, ctx.stageId);
+      checkBaseUrl(ctx.env[BASE_URL_VARIABLE], BASE_URL_VARIABLE, TOKEN_VARIABLE);
       const adapter = adapters[ctx.params.adapter ?? defaultAdapter];
       for (const variable of adapter?.requiredEnv?.(adapterOptions(ctx.params)) ?? []) {
         if (!ctx.env[variable]) throw missingToken(variable, ctx.stageId, `the ${adapter!.name} adapter needs it with these params`);
@@ -295,7 +296,7 @@ function predictSeconds(prediction: Prediction): number {
 }
 
 function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().slice(0, 300);
+  return excerpt(text, 300);
 }
 
 export const predictStage = createPredictStage();

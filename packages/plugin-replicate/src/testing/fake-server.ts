@@ -78,6 +78,8 @@ export interface FakeReplicateOptions {
   maxUploadBytes?: number;
   /** Called after each answer is sent. */
   onRequest?: (request: FakeRequest, fake: FakeReplicate) => void;
+  /** Echo the token the request presented, in full, in the `detail` of every error answer. */
+  echoToken?: boolean;
 }
 
 export interface FakePredictionState {
@@ -172,10 +174,17 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
     },
   };
 
+  /** The token each request presented, for `echoToken`. */
+  const presented = new WeakMap<ServerResponse, string>();
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     if (status === 204) {
       res.writeHead(204, headers).end();
       return;
+    }
+    const token = presented.get(res);
+    if (status >= 400 && live.echoToken && token && body && typeof body === 'object' && !Array.isArray(body)) {
+      const fields = body as Record<string, unknown>;
+      body = { ...fields, detail: `${typeof fields.detail === 'string' ? fields.detail : 'Request failed'} (token ${token})` };
     }
     res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
   };
@@ -430,6 +439,8 @@ export async function startFakeReplicate(options: FakeReplicateOptions = {}): Pr
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     const raw = await readBody(req);
     counts.requests++;
+    const given = /^(?:Bearer|Token)\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (given) presented.set(res, given);
 
     const fault = takeFault(method, path);
     if (fault) {
