@@ -14,10 +14,13 @@ register();
 const { redact, redactWrites } = await import('@spx/core/redact');
 redactWrites(process.stdout);
 redactWrites(process.stderr);
-// Node prints an uncaught error itself, past process.stderr: print it redacted instead.
+// Node prints an uncaught error itself, past process.stderr: print it redacted instead — unless a
+// run's fault guard is listening too, which turns it into a failed stage and a saved state.
+const exit = process.exit.bind(process);
 process.on('uncaughtException', (error) => {
+  if (process.listenerCount('uncaughtException') > 1) return;
   process.stderr.write(`${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
-  process.exit(1);
+  exit(1);
 });
 const { execute, Plugin } = await import('@oclif/core');
 const root = dirname(dirname(fileURLToPath(import.meta.url)));

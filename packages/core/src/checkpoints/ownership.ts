@@ -12,6 +12,7 @@ import { SpxError, isSpxError } from '../errors/errors.js';
 import { sleep } from '../util/sleep.js';
 import { keys } from './keys.js';
 import type { Store } from './store.js';
+import { urlCredentials } from '../errors/redact.js';
 
 export const RUN_MARKER = '.spx-run.json';
 const MARKER_SCHEMA = 'spx-run-dir';
@@ -42,11 +43,14 @@ export interface StoreIdentity {
 export function storeLocation(url: string): string {
   if (url === 'memory://' || url === 'memory') return 'memory://';
   if (/^[a-z]+:\/\//i.test(url) && !url.startsWith('sqlite://')) {
+    // The userinfo ends at the last `@`: a raw `@` or `/` in a password must not become the host.
+    const credentials = urlCredentials(url);
+    const bare = credentials ? `${url.slice(0, url.indexOf('://') + 3)}${url.slice(credentials.at + 1)}` : url;
     try {
-      const parsed = new URL(url);
+      const parsed = new URL(bare);
       return `${parsed.protocol}//${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname === '/' ? '' : parsed.pathname}`;
     } catch {
-      return url.replace(/\/\/[^/@]*@/, '//').replace(/[?#].*$/, '');
+      return bare.replace(/[?#].*$/, '');
     }
   }
   return `sqlite://${resolve(url.startsWith('sqlite://') ? url.slice('sqlite://'.length) : url)}`;
