@@ -2,6 +2,7 @@
 export * from './errors/index.js';
 export * from './plugins/types.js';
 export { definePlugin, defineStage } from './plugins/define.js';
+export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export { sha256, sha256File } from './artifacts/hash.js';
 export { writeFileAtomic, writeArtifact, adoptFile, verifyFile, isFileRef, tempPathFor } from './artifacts/atomic.js';
 export { openStore, defaultStoreUrl, displayStoreUrl, DEFAULT_TTL_MS, type Store, type StoreOptions } from './checkpoints/store.js';

@@ -5,11 +5,11 @@
 // resubmitted on rerun (the earlier run already reported its reason); one that fails in this
 // process is reported as API_JOB_FAILED.
 import { extname } from 'node:path';
-import { SpxError, type Json, type Logger, type StepOptions } from '@spx/core';
+import { SpxError, type Json, type Logger, type Memo } from '@spx/core';
 import { SERVICE, type JobEnd, type PyannoteClient, type WaitOptions } from './client.js';
 
 /** ctx.step or ctx.cache: a memoized sub-step. */
-export type Memo = <T extends Json>(key: string, fn: () => Promise<T>, options?: StepOptions) => Promise<T>;
+export type { Memo } from '@spx/core';
 
 /** The API keeps uploads "at least 24 hours"; reuse ours for a safe part of that. */
 export const MEDIA_REUSE_MS = 20 * 3600 * 1000;

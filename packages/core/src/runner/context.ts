@@ -5,7 +5,7 @@ import { SpxError } from '../errors/errors.js';
 import { redact } from '../errors/redact.js';
 import type { Store } from '../checkpoints/store.js';
 import { keys } from '../checkpoints/keys.js';
-import type { Json, Logger, RunInfo, StageContext, StepOptions } from '../plugins/types.js';
+import type { Logger, RunInfo, StageContext, StepOptions } from '../plugins/types.js';
 import type { RunEventListener } from './events.js';
 
 export interface StageContextOptions<P> {
@@ -24,6 +24,8 @@ export interface StageContextOptions<P> {
   published?: ReadonlyMap<string, string>;
   /** Throws when this process no longer holds the run; checked before a paid sub-step runs. */
   fence?: () => Promise<void>;
+  /** The run's environment (default: process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface StageAccounting {
@@ -39,7 +41,7 @@ export function createStageContext<P>(options: StageContextOptions<P>): { ctx: S
   const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string) => emit?.({ type: 'stage-log', stage: stageId, level, message: redact(String(message)) });
   const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 
-  const memo = async <T extends Json>(storeKey: string, label: string, fn: () => Promise<T>, stepOptions: StepOptions = {}): Promise<T> => {
+  const memo = async <T>(storeKey: string, label: string, fn: () => Promise<T>, stepOptions: StepOptions<T> = {}): Promise<T> => {
     options.signal.throwIfAborted();
     const stored = await store.get<{ value: T }>(storeKey);
     if (stored && (!stepOptions.reuseIf || (await stepOptions.reuseIf(stored.value)))) {
@@ -60,10 +62,11 @@ export function createStageContext<P>(options: StageContextOptions<P>): { ctx: S
     stageId,
     params: options.params,
     signal: options.signal,
+    env: options.env ?? process.env,
     logger,
     artifacts: createArtifactStore(options.artifactsDir, { protectedPaths: options.protectedPaths, outDir: run.outDir, published: options.published, warn: logger.warn }),
-    step: (key, fn, stepOptions) => memo(keys.step(run.id, stageId, options.fingerprint, key), key, fn, stepOptions),
-    cache: (key, fn, stepOptions) => memo(keys.cache(options.pluginName, key), key, fn, stepOptions),
+    step: <T>(key: string, fn: () => Promise<T>, stepOptions?: StepOptions<T>) => memo(keys.step(run.id, stageId, options.fingerprint, key), key, fn, stepOptions),
+    cache: <T>(key: string, fn: () => Promise<T>, stepOptions?: StepOptions<T>) => memo(keys.cache(options.pluginName, key), key, fn, stepOptions),
     progress: (progress) => emit?.({ type: 'stage-progress', stage: stageId, progress: progress.message === undefined ? progress : { ...progress, message: redact(progress.message) } }),
     usage: (units) => {
       accounting.usage += units;

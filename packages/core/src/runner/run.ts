@@ -228,6 +228,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
           protectedPaths: inputFiles,
           published: new Map([...inheritedExports, ...publishedBy(previous)]),
           fence: () => lock!.assertHeld(),
+          env: options.env ?? process.env,
         });
         signal.throwIfAborted();
         const result = await unlessFault(runInStageScope(id, async () => stage.definition.run(ctx)), signal);

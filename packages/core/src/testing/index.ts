@@ -26,6 +26,8 @@ export interface TestStageOptions {
   fingerprint?: string;
   /** Exports an earlier run of the stage wrote (path → sha256): replacing them needs no backup. */
   published?: ReadonlyMap<string, string>;
+  /** The stage's environment (ctx.env); default an empty one, so tests never depend on the shell's. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface TestStageRun<O> {
@@ -61,6 +63,7 @@ export async function runStageForTest<O extends Record<string, unknown>>(stage: 
     pluginName: 'test-plugin',
     fingerprint: options.fingerprint ?? 'test-fingerprint',
     ...(options.published ? { published: options.published } : {}),
+    env: options.env ?? {},
     params,
     artifactsDir: join(dir, 'artifacts'),
     signal: options.signal ?? new AbortController().signal,
