@@ -19,7 +19,7 @@ const SAMPLE = join(SAMPLES, 'meeting.wav');
 const readJson = async <T>(ref: unknown): Promise<T> => JSON.parse(await readFile((ref as FileRef).path, 'utf8')) as T;
 
 describe('@spx/plugin-local', () => {
-  pluginConformanceTests(it, plugin);
+  pluginConformanceTests(it, plugin, { stages: { 'local/vad': { params: { audio: SAMPLE } }, 'local/transcribe': { params: { audio: SAMPLE } }, 'local/diarize': { params: { audio: SAMPLE } } } });
 });
 
 describe('local stages on samples/meeting.wav', () => {

@@ -71,18 +71,38 @@ export async function loadPipeline(fileArg: string, options: LoadPipelineOptions
   const spec = value as unknown as PipelineSpec;
 
   const plugins: Plugin[] = [...(options.builtins ?? [])];
-  await Promise.all(
+  // Loaded in parallel, registered in the order the file lists them (built-ins first).
+  const loaded = await Promise.all(
     (spec.plugins ?? []).map(async (specifier, i) => {
       try {
-        plugins.push(await loadPlugin(specifier, layered.pluginFiles[i] ?? file, options));
+        return await loadPlugin(specifier, layered.pluginFiles[i] ?? file, options);
       } catch (error) {
         if (!(error instanceof SpxError)) throw error;
         errors.push(new SpxError(error.code, error.message, { loc: locate(['plugins', i]), hint: error.hint, cause: error.cause }));
+        return undefined;
       }
     }),
   );
   const registry = new Map<string, Plugin>();
-  for (const plugin of plugins) for (const id of Object.keys(plugin.stages)) registry.set(id, plugin);
+  const listedAt = new Map<Plugin, number>();
+  loaded.forEach((plugin, i) => plugin && listedAt.set(plugin, i));
+  for (const plugin of [...plugins, ...loaded.filter((p): p is Plugin => p !== undefined)]) {
+    if (!plugins.includes(plugin)) plugins.push(plugin);
+    for (const id of Object.keys(plugin.stages)) {
+      const other = registry.get(id);
+      if (other && other !== plugin) {
+        const at = listedAt.get(plugin);
+        errors.push(
+          new SpxError('PLUGIN_INVALID', `Stage id "${id}" is provided by both ${other.name}${listedAt.has(other) ? '' : ' (built in)'} and ${plugin.name}; a pipeline cannot tell which one it means.`, {
+            loc: locate(at === undefined ? ['plugins'] : ['plugins', at]),
+            hint: `Give the stage another id in ${plugin.name} (ids are namespaced, e.g. "myplugin/merge"), or list only one of the two plugins.`,
+          }),
+        );
+        continue;
+      }
+      registry.set(id, plugin);
+    }
+  }
 
   const stageIds = Object.keys(spec.stages);
   const inputs = spec.inputs ?? {};
