@@ -15,6 +15,7 @@ import { findRefs } from './refs.js';
 import { isReservedName } from './reserved.js';
 import { closest } from './suggest.js';
 import type { LoadedPipeline, Locator, PipelineSpec, ResolvedStage } from './types.js';
+import { SPX_VERSION } from '../version.js';
 
 export const PIPELINE_SCHEMA_PATH = new URL('../../schema/pipeline.schema.json', import.meta.url);
 
@@ -63,6 +64,13 @@ export async function loadPipeline(fileArg: string, options: LoadPipelineOptions
     };
   }
 
+  // A format this spx does not read is its own problem, reported before the schema's details.
+  if (typeof value.spx === 'number' && value.spx !== 1) {
+    throw new SpxError('PIPELINE_VERSION', `${fileArg} is pipeline format ${value.spx} (spx: ${value.spx}); this spx ${SPX_VERSION} reads format 1.`, {
+      loc: locate(['spx']),
+      hint: value.spx > 1 ? 'Upgrade spx to run it, or use a pipeline written for format 1 (spx: 1).' : 'Set spx: 1 (docs/pipeline-yaml.md).',
+    });
+  }
   pipelineValidator ??= ajv.compile(JSON.parse(readFileSync(PIPELINE_SCHEMA_PATH, 'utf8')) as object);
   if (!pipelineValidator(value)) {
     for (const e of pipelineValidator.errors ?? []) if (e.keyword !== 'propertyNames') errors.push(schemaError(e, [], locate, 'PIPELINE_SCHEMA'));
