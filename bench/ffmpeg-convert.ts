@@ -74,7 +74,7 @@ if (only) cases.splice(0, cases.length, ...cases.filter((c) => c.ext === only));
 
 const dir = mkdtempSync(join(tmpdir(), 'spx-bench-convert-'));
 try {
-  let start = process.hrtime.bigint();
+  const start = process.hrtime.bigint();
   const source = makeSource(dir);
   console.log(`source: ${minutes} min, 44.1 kHz stereo MP3 128k, ${(statSync(source).size / 1e6).toFixed(1)} MB (made in ${(ms(start) / 1000).toFixed(1)} s)`);
   console.log(`ffmpeg: ${ffmpeg}; runs per side: ${runs}; node ${process.version}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);

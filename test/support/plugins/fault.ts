@@ -59,11 +59,9 @@ export default definePlugin({
           case 'never-settles':
             return new Promise(() => undefined);
           case 'exit-0':
-            process.exit(0);
-          // falls through (process.exit does not return)
+            return process.exit(0);
           case 'exit-3':
-            process.exit(3);
-          // falls through
+            return process.exit(3);
           case 'exit-in-timer':
             setTimeout(() => process.exit(0), 5);
             return new Promise(() => undefined);

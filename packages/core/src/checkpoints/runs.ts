@@ -424,7 +424,7 @@ function lineColumn(text: string, offset: number, file: string): { file: string;
   return { file, line, column };
 }
 
-function isObject(value: unknown): value is Record<string, any> {
+function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -131,7 +131,7 @@ export interface StageResult<O = Record<string, unknown>> {
   metadata?: Record<string, Json>;
 }
 
-export interface StageDefinition<P = any, O extends Record<string, unknown> = Record<string, unknown>> {
+export interface StageDefinition<P = Record<string, unknown>, O extends Record<string, unknown> = Record<string, unknown>> {
   description: string;
   /**
    * JSON Schema of `with:`; defaults are applied; validated before anything runs. Declare it with

@@ -55,7 +55,7 @@ export interface RunProgress {
 }
 
 export function createStageExecutor(scope: RunScope, progress: RunProgress): (id: string) => Promise<void> {
-  const { pipeline, options, run, signal, state, saver } = scope;
+  const { pipeline, run, signal, state, saver } = scope;
   return async (id) => {
     const stage = pipeline.stages.get(id)!;
     const startedAt = new Date();

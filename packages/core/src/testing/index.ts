@@ -52,7 +52,7 @@ export function prepareParams(stage: StageDefinition, params: Record<string, unk
   return copy;
 }
 
-export async function runStageForTest<O extends Record<string, unknown>>(stage: StageDefinition<any, O>, options: TestStageOptions = {}): Promise<TestStageRun<O>> {
+export async function runStageForTest<P, O extends Record<string, unknown>>(stage: StageDefinition<P, O>, options: TestStageOptions = {}): Promise<TestStageRun<O>> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'spx-stage-')));
   const store = options.store ?? (await openStore({ url: 'memory://' }));
   const events: RunEvent[] = [];
@@ -65,7 +65,8 @@ export async function runStageForTest<O extends Record<string, unknown>>(stage: 
     fingerprint: options.fingerprint ?? 'test-fingerprint',
     ...(options.published ? { published: options.published } : {}),
     env: options.env ?? {},
-    params,
+    // Validated against the stage's own schema (defaults applied), so these are its params.
+    params: params as P,
     artifactsDir: join(dir, 'artifacts'),
     signal: options.signal ?? new AbortController().signal,
     emit: (event) => events.push(event),

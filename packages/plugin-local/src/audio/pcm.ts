@@ -73,8 +73,10 @@ export async function* streamPcm(options: PcmStreamOptions): AsyncGenerator<Floa
   } finally {
     if (!finished) child.kill();
     const result = await child;
+    // biome-ignore lint/correctness/noUnsafeFinally: an abort or a decode failure is the error to report, whatever ended the loop
     if (signal?.aborted || result.isCanceled) throw aborted(signal, input);
     if (finished && result.failed) {
+      // biome-ignore lint/correctness/noUnsafeFinally: as above
       throw new SpxError('AUDIO_INVALID', `Cannot decode audio from "${input}": ${summarizeStderr(stderr, input)}.`, {
         hint: 'Check that the file is a complete audio or video file ffmpeg can play (`ffprobe <file>`).',
         cause: result as unknown as Error,
