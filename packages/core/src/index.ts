@@ -24,6 +24,7 @@ export { guardPluginFaults, type FaultGuard } from './runner/fault-guard.js';
 export { acquireRunLock, leaseIsStale, type Lease } from './checkpoints/lock.js';
 export { checkArtifact, checkArtifacts, strayRecordedFile, type ArtifactCheck } from './checkpoints/verify.js';
 export { listRuns, scanRuns, runStateProblem, invalidEntry, resolveRunId, findRun, runStepKeys, runArtifacts, runSize, liveLease, deleteRun, orphanRunDirs, exportRun, parseRunExport, importRun, RUN_STATE_SCHEMA_PATH, type RunExport, type DeleteRunResult, type ImportRunResult, type InvalidRunEntry, type LeftAlone, type OrphanSweep } from './checkpoints/runs.js';
+export { readSavedEdits, saveEdits, withEdits, editsProblem, type SavedEdits } from './checkpoints/edits.js';
 export { claimRunDir, readRunMarker, runDirOwnership, storeIdentity, storeLocation, printable, RUN_MARKER, type RunMarker, type RunDirOwnership, type StoreIdentity } from './checkpoints/ownership.js';
 export { confine, confinePath, isInside, isRunId, isStageId, isRunArtifactPath, runArtifactsDir, stageArtifactsDir, segmentProblem, RUN_ID_PATTERN, STAGE_ID_PATTERN } from './artifacts/paths.js';
 export { keys as storeKeys } from './checkpoints/keys.js';

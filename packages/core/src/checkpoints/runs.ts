@@ -10,6 +10,8 @@ import { confinePath, isRunId, isStageId } from '../artifacts/paths.js';
 import { EXIT, SpxAggregateError, SpxError, isSpxError } from '../errors/errors.js';
 import { redactValue } from '../errors/redact.js';
 import type { Json } from '../plugins/types.js';
+import type { TranscriptEdits } from '../stages/edits.js';
+import { editsProblem, readSavedEdits } from './edits.js';
 import { keys } from './keys.js';
 import { leaseIsStale, type Lease } from './lock.js';
 import { adoptRunDir, printable, runDirOwnership, storeIdentity } from './ownership.js';
@@ -23,6 +25,8 @@ export const RUN_STATE_SCHEMA_PATH = new URL('../../schema/run-state.schema.json
 export interface RunExport extends RunState {
   /** Sub-step values by key after `step:<id>:` (`<stage>:<fingerprint16>:<key>`). */
   steps?: Record<string, Json>;
+  /** The run's saved transcript edits. */
+  edits?: TranscriptEdits;
 }
 
 /** A `run:` entry that is not a run state spx could have written, with the reason. */
@@ -173,6 +177,7 @@ export async function deleteRun(store: Store, runId: string, options: { workDir?
   const state = await store.get<unknown>(keys.run(runId));
   const valid = state !== undefined && !runStateProblem(keys.run(runId), state);
   const stepKeys = await runStepKeys(store, runId);
+  const hasEdits = (await store.get(keys.edits(runId))) !== undefined;
   const dirs: string[] = [];
   const left: LeftAlone[] = [];
   if (options.workDir) {
@@ -180,9 +185,10 @@ export async function deleteRun(store: Store, runId: string, options: { workDir?
     if (ownership.owner === 'this store') dirs.push(ownership.dir);
     else if (ownership.owner === 'other') left.push({ dir: ownership.dir, reason: ownership.reason });
   }
-  const result = { id: runId, keys: (state !== undefined ? 1 : 0) + stepKeys.length, dirs, left, bytes: valid ? runSize(state as RunState) : 0 };
+  const result = { id: runId, keys: (state !== undefined ? 1 : 0) + stepKeys.length + (hasEdits ? 1 : 0), dirs, left, bytes: valid ? runSize(state as RunState) : 0 };
   if (options.dryRun) return result;
   for (const key of stepKeys) await store.delete(key);
+  await store.delete(keys.edits(runId));
   await store.delete(keys.lock(runId));
   await store.delete(keys.run(runId));
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
@@ -247,8 +253,9 @@ export async function exportRun(store: Store, runId: string): Promise<RunExport>
     const value = await store.get<Json>(key);
     if (value !== undefined) steps[key.slice(prefix.length)] = value;
   }
+  const saved = await readSavedEdits(store, runId);
   // A store written by an older spx may hold what is now redacted on the way in.
-  return redactValue({ ...state, steps });
+  return redactValue({ ...state, steps, ...(saved ? { edits: saved.edits } : {}) });
 }
 
 let validator: ValidateFunction | undefined;
@@ -332,7 +339,9 @@ export async function importRun(store: Store, data: RunExport, options: { force?
   const label = options.file ? basename(options.file) : 'the import';
   const problem = runStateProblem(keys.run(String(data.id)), data);
   if (problem) throw new SpxError('IMPORT_INVALID', `${label}: ${problem}.`, { hint: 'Pass a file written by `spx checkpoints export`; do not edit its structure.' });
-  const { steps = {}, ...exported } = data;
+  const { steps = {}, edits, ...exported } = data;
+  const editsWrong = edits === undefined ? undefined : editsProblem(edits);
+  if (editsWrong) throw new SpxError('IMPORT_INVALID', `${label}: its edits are not transcript edits: ${editsWrong}.`, { hint: 'Pass a file written by `spx checkpoints export`; do not edit its structure.' });
   const state = structuredClone(exported) as RunState;
   const republish = Object.keys(state.stages).filter((id) => state.stages[id]!.destination !== undefined);
   for (const id of republish) delete state.stages[id];
@@ -386,6 +395,8 @@ export async function importRun(store: Store, data: RunExport, options: { force?
   }
   if (existing) for (const key of await runStepKeys(store, state.id)) await store.delete(key);
   for (const [suffix, value] of Object.entries(steps)) await store.set(`${keys.stepPrefix(state.id)}${suffix}`, value);
+  if (edits) await store.set(keys.edits(state.id), { schema: 'spx-edits', schemaVersion: 1, runId: state.id, updatedAt: new Date().toISOString(), edits });
+  else if (existing) await store.delete(keys.edits(state.id));
   await store.set(keys.run(state.id), state);
   if (artifacts.length > 0) await adoptRunDir(store, options.workDir, state.id);
   return { id: state.id, steps: Object.keys(steps).length, artifacts: artifacts.length, replaced: Boolean(existing), republish };

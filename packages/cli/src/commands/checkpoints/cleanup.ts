@@ -3,7 +3,8 @@ import { deleteRun, displayStoreUrl, liveLease, orphanRunDirs, printable, scanRu
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SpxCommand } from '../../lib/base-command.js';
-import { damaged, missingDefaultStore, shortPath, verifyRun, workDirFlag } from '../../lib/checkpoints.js';
+import { damaged, verifyRun } from '@spx/core/views';
+import { missingDefaultStore, shortPath, workDirFlag } from '../../lib/checkpoints.js';
 import { dirSize } from '../../lib/disk.js';
 import { formatBytes, plural } from '../../lib/table.js';
 

@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { findRun, formatError, invalidEntry, printable, scanRuns, SpxError, type InvalidRunEntry, type RunState } from '@spx/core';
 import { SpxCommand } from '../../lib/base-command.js';
-import { damaged, missingDefaultStore, noStoreError, verifyRun, type ArtifactReport } from '../../lib/checkpoints.js';
+import { damaged, verifyRun, type ArtifactReport } from '@spx/core/views';
+import { missingDefaultStore, noStoreError } from '../../lib/checkpoints.js';
 import { formatBytes, plural } from '../../lib/table.js';
 
 interface RunValidation {
