@@ -63,12 +63,19 @@ export function runStateProblem(key: string, value: unknown): string | undefined
 export async function scanRuns(store: Store): Promise<{ runs: RunState[]; invalid: InvalidRunEntry[] }> {
   const runs: RunState[] = [];
   const invalid: InvalidRunEntry[] = [];
-  for await (const key of store.keys(keys.runPrefix)) {
-    const value = await store.get<unknown>(key);
-    if (value === undefined) continue;
-    const reason = runStateProblem(key, value);
-    if (reason) invalid.push({ key, reason });
-    else runs.push(value as RunState);
+  const found: string[] = [];
+  for await (const key of store.keys(keys.runPrefix)) found.push(key);
+  // Read in batches: one round trip per few hundred runs, not one per run.
+  for (let i = 0; i < found.length; i += 500) {
+    const batch = found.slice(i, i + 500);
+    const values = await store.getMany<unknown>(batch);
+    batch.forEach((key, k) => {
+      const value = values[k];
+      if (value === undefined) return;
+      const reason = runStateProblem(key, value);
+      if (reason) invalid.push({ key, reason });
+      else runs.push(value as RunState);
+    });
   }
   runs.sort((a, b) => String(b.last_updated).localeCompare(String(a.last_updated)) || a.id.localeCompare(b.id));
   return { runs, invalid };

@@ -1,0 +1,33 @@
+// Everything the UI takes from the engine, in one place: when core's engine functions move to
+// their own subpath, this file is the one to change.
+export {
+  applyEdits,
+  combineEdits,
+  deleteRun,
+  exportRun,
+  findRun,
+  isRunArtifactPath,
+  isRunId,
+  leaseIsStale,
+  liveLease,
+  readSavedEdits,
+  redact,
+  redactValue,
+  resolveRunId,
+  runArtifacts,
+  saveEdits,
+  scanRuns,
+  sha256File,
+  storeKeys,
+  SpxError,
+  toSpxError,
+  utteranceKey,
+  type ArtifactRecord,
+  type Lease,
+  type MergedTranscript,
+  type RunState,
+  type Store,
+  type TranscriptEdits,
+  type UtteranceEdit,
+} from '@spx/core';
+export { editsSummary, recordedPipelineUnsafe, rerunPlan, runDetail, runRow, runTranscript, verifyRun, type PipelineOpener, type RunDetail, type RunRow } from '@spx/core/views';
