@@ -10,11 +10,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { openStore, type RunState } from '@spx/core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser.js';
 import { REPO, spx, startSpx } from '../support/cli.js';
 import { sqliteUrl, standardArgs, startFakes, type Fakes } from '../support/standard.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'];
 const SHOTS = join(REPO, 'test-output', 'ui');
 
 describe('e2e: spx ui in chromium', function () {
