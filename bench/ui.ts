@@ -146,7 +146,7 @@ console.log(`  page load to first utterances (median of 3) ${ms(median(loads))}`
 console.log(`  rows in the DOM (virtualised)               ${await page.locator('.utt').count()} of ${utterances.length}`);
 
 /** Frame intervals while `action` runs in the page for `seconds` (a string: no bundler helpers in the page). */
-const FRAMES = `async ({ action, seconds }) => {
+const FRAMES = `async ({ action, seconds, pxPerSecond }) => {
   const list = document.querySelector('.vlist');
   const gaps = [];
   let last = performance.now();
@@ -155,7 +155,7 @@ const FRAMES = `async ({ action, seconds }) => {
     function step(now) {
       gaps.push(now - last);
       last = now;
-      if (action === 'scroll') list.scrollTop += list.scrollHeight / (seconds * 60);
+      if (action === 'scroll') list.scrollTop += (pxPerSecond || list.scrollHeight / seconds) / 60;
       if (now < end) requestAnimationFrame(step);
       else resolve();
     }
@@ -165,15 +165,18 @@ const FRAMES = `async ({ action, seconds }) => {
   return { p50: gaps[Math.floor(gaps.length / 2)], p95: gaps[Math.floor(gaps.length * 0.95)], max: gaps[gaps.length - 1], long: gaps.filter((g) => g > 50).length, n: gaps.length };
 }`;
 type Frames = { p50: number; p95: number; max: number; long: number; n: number };
-const frames = (p: Page, action: string, seconds: number): Promise<Frames> => p.evaluate(`(${FRAMES})(${JSON.stringify({ action, seconds })})`) as Promise<Frames>;
-const scroll = await frames(page, 'scroll', 4);
-console.log(`  scrolling the whole list in 4 s: frame p50 ${ms(scroll.p50)}, p95 ${ms(scroll.p95)}, max ${ms(scroll.max)}, ${scroll.long} of ${scroll.n} frames over 50 ms`);
+const frames = (p: Page, action: string, seconds: number, pxPerSecond = 0): Promise<Frames> => p.evaluate(`(${FRAMES})(${JSON.stringify({ action, seconds, pxPerSecond })})`) as Promise<Frames>;
+const frameLine = (f: Frames) => `frame p50 ${ms(f.p50)}, p95 ${ms(f.p95)}, max ${ms(f.max)}, ${f.long} of ${f.n} frames over 50 ms`;
+const flick = await frames(page, 'scroll', 4, 3000);
+console.log(`  scrolling at 3,000 px/s for 4 s:             ${frameLine(flick)}`);
+const sweep = await frames(page, 'scroll', 4);
+console.log(`  scrolling the whole list in 4 s:             ${frameLine(sweep)}`);
 await page.evaluate('(() => { const a = document.querySelector("audio"); a.currentTime = 5400; return a.play(); })()');
 await page.waitForFunction(() => document.querySelector('.w.now') !== null, undefined, { timeout: 20_000 });
 const first = await page.evaluate(() => document.querySelector('.w.now')?.getAttribute('data-w'));
 const play = await frames(page, 'play', 4);
 const then = (await page.evaluate('({ w: document.querySelector(".w.now")?.getAttribute("data-w"), t: document.querySelector("audio").currentTime })')) as { w: string; t: number };
-console.log(`  playing at 1:30:00 with the highlight following: frame p50 ${ms(play.p50)}, p95 ${ms(play.p95)}, max ${ms(play.max)}, ${play.long} of ${play.n} frames over 50 ms; highlight ${first} → ${then.w} at ${then.t.toFixed(1)} s`);
+console.log(`  playing from 1:30:00, highlight following:   ${frameLine(play)}; highlight ${first} → ${then.w} at ${then.t.toFixed(1)} s`);
 await browser.close();
 await server.close();
 await store.close();

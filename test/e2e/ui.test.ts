@@ -95,7 +95,7 @@ describe('e2e: spx ui in chromium', function () {
     await page.evaluate(() => document.querySelector('audio')!.pause());
   });
 
-  it('renames a speaker; re-export reruns only export and the SRT and VTT show the new name', async () => {
+  it('renames a speaker, fixes a line and reassigns one; re-export reruns only export and the SRT and VTT show them', async () => {
     const uploads = fakes.openai.successCount();
     const diarizations = fakes.pyannote.counts.diarizations;
     await page.fill('input[data-speaker="SPEAKER_00"]', 'Anna Berg');
@@ -103,6 +103,13 @@ describe('e2e: spx ui in chromium', function () {
     await page.getByText('Saved edits are not in the exports yet.').waitFor();
     expect(await page.locator('.utt select.speaker').first().inputValue()).to.equal('SPEAKER_00');
     expect(await page.locator('.utt').first().textContent()).to.contain('Anna Berg');
+
+    await page.locator('.utt[data-utt="2"] button[aria-label="Edit text"]').click();
+    await page.fill('.utt[data-utt="2"] textarea', 'Papa echo kilo, fixed by hand.');
+    await page.locator('.utt[data-utt="2"]').getByRole('button', { name: 'Save' }).click();
+    await page.locator('.utt[data-utt="2"].edited').waitFor();
+    await page.locator('.utt[data-utt="1"] select.speaker').selectOption('SPEAKER_00');
+    await page.locator('.utt[data-utt="1"].edited').waitFor();
 
     await page.getByRole('button', { name: 'Re-export…' }).click();
     await page.locator('.plan-box li[data-stage="export"]').waitFor();
@@ -117,6 +124,10 @@ describe('e2e: spx ui in chromium', function () {
     const vtt = await readFile(join(dir, 'out', 'meeting.vtt'), 'utf8');
     expect(srt).to.contain('Anna Berg:').and.not.to.contain('SPEAKER_00');
     expect(vtt).to.contain('<v Anna Berg>').and.not.to.contain('SPEAKER_00');
+    expect(srt).to.contain('fixed by hand.');
+    const json = JSON.parse(await readFile(join(dir, 'out', 'meeting.json'), 'utf8')) as { utterances: Array<{ speaker: string; name: string; text: string }> };
+    expect(json.utterances[1]).to.include({ speaker: 'SPEAKER_00', name: 'Anna Berg' });
+    expect(json.utterances[2]!.text).to.equal('Papa echo kilo, fixed by hand.');
     const store = await openStore({ url: sqliteUrl(dir) });
     try {
       const state = (await store.get<RunState>(`run:${runId}`))!;

@@ -3,6 +3,7 @@
 // seeks too. Speakers are renamed everywhere, an utterance is given to another speaker or its
 // text fixed: each change is saved as the run's edits (the paid transcript stays as it is), and
 // Re-export reruns only the export stage to write them into every file.
+import { Component } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { fileUrl, get, on, post } from './api.js';
 import { clock, colorOf } from './format.js';
@@ -86,30 +87,8 @@ export function TranscriptView({ id }) {
   const exports = run.stageDetails.flatMap((s) => s.artifacts.filter((a) => a.kind === 'export' && a.id));
   const words = data.utterances.reduce((n, u) => n + u[4].length, 0);
 
-  const renderRow = (i) => {
-    const [speaker, start, end, text, ws, edited, original] = data.utterances[i];
-    const current = now.u === i;
-    return html`<div class=${`utt${current ? ' speaking' : ''}${edited ? ' edited' : ''}`} data-utt=${i}>
-      <div class="who">
-        <span class="chip" style=${`background:${colorOf(lanes.get(speaker) ?? 0)}`}></span>
-        <select class="speaker" value=${speaker} aria-label="Speaker" onChange=${(e) => {
-          let label = e.currentTarget.value;
-          if (label === '+') label = prompt('Label of the new speaker', `SPEAKER_${String(data.speakers.length).padStart(2, '0')}`) ?? '';
-          if (label) save({ utterance: { index: i, assign: label } });
-        }}>${data.speakers.map((s) => html`<option value=${s.id}>${s.name}</option>`)}<option value="+">+ new speaker…</option></select>
-        <button class="time link" onClick=${() => seek(start)} title=${`${clock(start)}–${clock(end)}`}>${clock(start)}</button>
-        ${edited ? html`<span class="muted" title=${`was ${original}`}>edited</span>` : ''}
-        <button class="link" aria-label="Edit text" onClick=${() => setEditing({ index: i, text })}>✎</button>
-      </div>
-      ${editing?.index === i
-        ? html`<form class="edit" onSubmit=${(e) => (e.preventDefault(), save({ utterance: { index: i, text: editing.text } }).then(() => setEditing(null)))}>
-            <textarea value=${editing.text} onInput=${(e) => setEditing({ index: i, text: e.currentTarget.value })} rows="3"></textarea>
-            <button class="primary">Save</button> <button type="button" onClick=${() => setEditing(null)}>Cancel</button></form>`
-        : html`<p class="text">${ws.length
-            ? ws.map((w, k) => html`<span key=${k} data-w=${`${i}:${k}`} class=${`w${current && now.w === k ? ' now' : ''}${markLow && w[3] !== null && w[3] < LOW_CONFIDENCE ? ' low' : ''}`} onClick=${() => seek(w[1])}>${w[0]}</span> `)
-            : html`<span class="w" onClick=${() => seek(start)}>${text}</span>`}</p>`}
-    </div>`;
-  };
+  const renderRow = (i) =>
+    html`<${Utterance} u=${data.utterances[i]} i=${i} now=${now.u === i ? now.w : -2} markLow=${markLow} editing=${editing?.index === i ? editing.text : null} speakers=${data.speakers} lane=${lanes.get(data.utterances[i][0]) ?? 0} seek=${seek} save=${save} setEditing=${setEditing} />`;
 
   return html`<section class="transcript">
     <div class="player">
@@ -136,6 +115,41 @@ export function TranscriptView({ id }) {
       <${VirtualList} className="utterances" count=${data.utterances.length} estimate=${(i) => 56 + Math.ceil(data.utterances[i][3].length / 90) * 22} renderRow=${renderRow} api=${list} />
     </div>
   </section>`;
+}
+
+/**
+ * One utterance. It redraws only when what it shows changes (its data, the spoken word in it, the
+ * low-confidence marks, its editor), not on every frame of playback elsewhere in the list.
+ */
+class Utterance extends Component {
+  shouldComponentUpdate(next) {
+    const p = this.props;
+    return next.u !== p.u || next.now !== p.now || next.markLow !== p.markLow || next.editing !== p.editing || next.speakers !== p.speakers || next.lane !== p.lane;
+  }
+
+  render({ u, i, now, markLow, editing, speakers, lane, seek, save, setEditing }) {
+    const [speaker, start, end, text, ws, edited, original] = u;
+    return html`<div class=${`utt${now !== -2 ? ' speaking' : ''}${edited ? ' edited' : ''}`} data-utt=${i}>
+      <div class="who">
+        <span class="chip" style=${`background:${colorOf(lane)}`}></span>
+        <select class="speaker" value=${speaker} aria-label="Speaker" onChange=${(e) => {
+          let label = e.currentTarget.value;
+          if (label === '+') label = prompt('Label of the new speaker', `SPEAKER_${String(speakers.length).padStart(2, '0')}`) ?? '';
+          if (label) save({ utterance: { index: i, assign: label } });
+        }}>${speakers.map((s) => html`<option value=${s.id}>${s.name}</option>`)}<option value="+">+ new speaker…</option></select>
+        <button class="time link" onClick=${() => seek(start)} title=${`${clock(start)}–${clock(end)}`}>${clock(start)}</button>
+        ${edited ? html`<span class="muted" title=${`was ${original}`}>edited</span>` : ''}
+        <button class="link" aria-label="Edit text" onClick=${() => setEditing({ index: i, text })}>✎</button>
+      </div>
+      ${editing !== null
+        ? html`<form class="edit" onSubmit=${(e) => (e.preventDefault(), save({ utterance: { index: i, text: editing } }).then(() => setEditing(null)))}>
+            <textarea value=${editing} onInput=${(e) => setEditing({ index: i, text: e.currentTarget.value })} rows="3"></textarea>
+            <button class="primary">Save</button> <button type="button" onClick=${() => setEditing(null)}>Cancel</button></form>`
+        : html`<p class="text">${ws.length
+            ? ws.map((w, k) => html`<span key=${k} data-w=${`${i}:${k}`} class=${`w${now === k ? ' now' : ''}${markLow && w[3] !== null && w[3] < LOW_CONFIDENCE ? ' low' : ''}`} onClick=${() => seek(w[1])}>${w[0]}</span> `)
+            : html`<span class="w" onClick=${() => seek(start)}>${text}</span>`}</p>`}
+    </div>`;
+  }
 }
 
 function SpeakerName({ speaker, color, onSave }) {

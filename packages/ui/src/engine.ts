@@ -2,6 +2,7 @@
 // their own subpath, this file is the one to change.
 export {
   applyEdits,
+  canonicalJson,
   combineEdits,
   deleteRun,
   exportRun,

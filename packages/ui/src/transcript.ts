@@ -1,7 +1,7 @@
 // The transcript page's data and its edits. The page shows the merged transcript with the saved
 // edits applied (what the next export writes) and names utterances by their index in the merged
 // file; a change from the page becomes an edit keyed by that utterance's speaker label and span.
-import { applyEdits, combineEdits, runTranscript, SpxError, utteranceKey, type MergedTranscript, type RunState, type TranscriptEdits, type UtteranceEdit } from './engine.js';
+import { applyEdits, canonicalJson, combineEdits, runTranscript, SpxError, utteranceKey, type MergedTranscript, type RunState, type TranscriptEdits, type UtteranceEdit } from './engine.js';
 
 export interface TranscriptView {
   duration: number;
@@ -33,7 +33,8 @@ export async function transcriptView(state: RunState, edits: TranscriptEdits): P
       utterances,
       dropped: outcome.dropped,
       edits,
-      exported: exportedWith !== undefined && JSON.stringify(combineEdits(undefined, exportedWith as TranscriptEdits)) === JSON.stringify(combineEdits(undefined, edits)),
+      // The record keeps params as canonical JSON (keys sorted): compare in that form.
+      exported: exportedWith !== undefined && canonicalJson(combineEdits(undefined, exportedWith as TranscriptEdits)) === canonicalJson(combineEdits(undefined, edits)),
     },
   };
 }

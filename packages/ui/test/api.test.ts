@@ -8,9 +8,9 @@ import { acquireRunLock, openStore, registerSecret, storeKeys, type RunState, ty
 import { runDetail } from '@spx/core/views';
 import { SCRIPT_TEXT, scriptPipeline } from '../../core/test/fixtures/script-pipeline.js';
 import { spx, SPX_BIN, tempDir, type TempDir } from '../../cli/test/helpers.js';
+import { pipelineOpener } from '../../cli/src/lib/checkpoints.js';
 import { startUiServer, type UiServer } from '../src/index.js';
 
-const opener = { open: () => Promise.reject(new Error('not used')), isShipped: () => false };
 
 describe('ui: HTTP API', function () {
   this.timeout(60_000);
@@ -20,6 +20,7 @@ describe('ui: HTTP API', function () {
   let base: string;
   let runId: string;
   let state: RunState;
+  let ledger: string;
 
   const auth = (extra: Record<string, string> = {}) => ({ Authorization: `Bearer ${server.token}`, ...extra });
   const call = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { redirect: 'manual', ...init });
@@ -34,7 +35,9 @@ describe('ui: HTTP API', function () {
     store = await openStore({ url: `sqlite://${join(t.dir, '.spx', 'state.sqlite')}` });
     runId = (await store.keys('run:').next()).value!.slice('run:'.length);
     state = (await store.get<RunState>(storeKeys.run(runId)))!;
-    server = await startUiServer({ store, storeUrl: store.url, workDir: join(t.dir, '.spx'), port: 0, opener, spx: { command: process.execPath, args: [SPX_BIN] }, pollMs: 200 });
+    ledger = join(t.dir, 'ledger.txt');
+    await writeFile(ledger, '');
+    server = await startUiServer({ store, storeUrl: store.url, workDir: join(t.dir, '.spx'), port: 0, opener: pipelineOpener, spx: { command: process.execPath, args: [SPX_BIN] }, pollMs: 200, env: { ...process.env, SPX_TEST_LEDGER: ledger } });
     base = new URL(server.url).origin;
   });
   after(async () => {
@@ -135,6 +138,45 @@ describe('ui: HTTP API', function () {
     expect(view.speakers[0]).to.deep.equal({ id: 'SPEAKER_00', name: 'Anna Berg' });
     expect(view.exported, 'the exports do not have the new name yet').to.equal(false);
     expect((await runDetail(store, state)).edits?.speakers).to.deep.equal({ SPEAKER_00: 'Anna Berg' });
+  });
+
+  it('reruns from a stage in the background after showing the dry-run plan; no paid step repeats', async () => {
+    const plan = (await (await call(`/api/runs/${runId}/plan?from=merge`, { headers: auth() })).json()) as { plan: Array<{ stage: string; action: string; reason: string }> };
+    expect(plan.plan.map((p) => `${p.stage}:${p.action}`)).to.deep.equal(['transcribe:reuse', 'merge:run', 'export:run']);
+    expect(plan.plan[1]!.reason).to.equal('forced (--from-stage merge)');
+    const started = await postJson(`/api/runs/${runId}/rerun`, { from: 'merge' }, auth());
+    expect(started.status, await started.clone().text()).to.equal(200);
+    let job: { status: string; ran: string[]; reused: string[] } = ((await started.json()) as { job: typeof job }).job;
+    for (let i = 0; i < 200 && job.status === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = ((await (await call(`/api/runs/${runId}`, { headers: auth() })).json()) as { job: typeof job }).job;
+    }
+    expect(job).to.deep.include({ status: 'completed', ran: ['merge', 'export'], reused: ['transcribe'] });
+    expect((await readFile(ledger, 'utf8')).trim(), 'no paid sub-step ran again').to.equal('');
+    expect((await postJson(`/api/runs/${runId}/rerun`, { from: '../x' }, auth())).status).to.equal(400);
+  });
+
+  it('streams a run that another process starts on the same store', async () => {
+    const events = await call('/api/events', { headers: auth() });
+    const reader = events.body!.getReader();
+    const seen = (async () => {
+      let text = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return text;
+        text += Buffer.from(value).toString();
+        if (/event: runs\ndata: \{"ids":\["[0-9a-f]{12}"/.test(text) && !text.includes(`"${runId}"]`)) return text;
+      }
+    })();
+    await t.write('second.txt', 'SPEAKER_00 0 Another meeting entirely.\n');
+    const other = await spx(['run', 'pipeline.yaml', 'second.txt', '--out', 'out2'], t.dir);
+    expect(other.code, other.stderr).to.equal(0);
+    const text = await seen;
+    await reader.cancel();
+    const id = /event: runs\ndata: \{"ids":\["([0-9a-f]{12})"/.exec(text.slice(text.lastIndexOf('event: runs')))![1]!;
+    const list = (await (await call('/api/runs?q=second', { headers: auth() })).json()) as { runs: Array<{ id: string; status: string; input: string }> };
+    expect(list.runs.map((r) => r.id)).to.deep.equal([id]);
+    expect(list.runs[0]!.status).to.equal('completed');
   });
 
   it('refuses to delete a run a live process holds (RUN_LOCKED), and deletes it once free', async () => {
