@@ -7,7 +7,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { accessControl, problem } from './auth.js';
-import { deleteRun, editsSummary, exportRun, findRun, isRunId, readSavedEdits, recordedPipelineUnsafe, redactValue, rerunPlan, runDetail, saveEdits, SpxError, toSpxError, verifyRun, type PipelineOpener, type RunState, type Store } from './engine.js';
+import { deleteRun, editsSummary, exportRun, findRun, isRunId, liveLease, readSavedEdits, recordedPipelineUnsafe, redactValue, rerunPlan, runDetail, runTranscript, saveEdits, SpxError, toSpxError, verifyRun, type PipelineOpener, type RunState, type Store } from './engine.js';
 import { audioOf, FileVerifier, notFound, runFiles, sendFile } from './files.js';
 import { Jobs, type Job, type SpxCommand } from './jobs.js';
 import { RunIndex, type RunQuery } from './run-index.js';
@@ -140,9 +140,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     if (from !== undefined && !state.pipeline.stages.includes(from)) throw new SpxError('USAGE', `"${from}" is not a stage of this run.`, { hint: 'Pick a stage of the run.' });
     const unsafe = recordedPipelineUnsafe(store, state, state.pipeline.file, opener);
     if (unsafe) throw new SpxError('USAGE', `Not rerun from here: ${unsafe}.`, { hint: 'Rerun it with spx run, naming the pipeline file yourself.' });
-    if (jobs.running(state.id) || (index.get(state.id)?.status === 'running' && (await index.reread([state.id]), index.get(state.id)?.status === 'running'))) {
-      throw new SpxError('RUN_LOCKED', `Run ${state.id} is in progress.`, { hint: 'Wait for it to finish.' });
-    }
+    const holder = jobs.running(state.id) ? { pid: 'this page' } : await liveLease(store, state.id);
+    if (holder) throw new SpxError('RUN_LOCKED', `Run ${state.id} is in progress (pid ${holder.pid}).`, { hint: 'Wait for it to finish.' });
     const job = jobs.start(state, workDirOf(state, options.workDir), { ...(body.force === true ? { forceRestart: true } : from ? { fromStage: from } : {}) });
     return json(c, { job });
   });
@@ -182,7 +181,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     const state = await runOf(c);
     const change = await bodyOf<EditChange>(c);
     const saved = await readSavedEdits(store, state.id);
-    const { merged } = await transcriptView(state, {});
+    const { merged } = await runTranscript(state);
     await saveEdits(store, state.id, changedEdits(saved?.edits ?? {}, change, merged));
     return json(c, { edits: await editsSummary(store, state.id) });
   });
