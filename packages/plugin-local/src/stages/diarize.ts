@@ -20,8 +20,8 @@ export interface LocalDiarizeOutputs extends Record<string, unknown> {
 const D = DIARIZE_DEFAULTS;
 
 export const diarizeStage = defineStage<LocalDiarizeParams, LocalDiarizeOutputs>({
-  description: 'Diarizes offline: MFCCs over speech, ΔBIC speaker-change detection and agglomerative clustering per window, speakers linked across windows.',
-  version: '1',
+  description: 'Diarizes offline: MFCCs over speech, ΔBIC speaker-change detection and agglomerative clustering per window, speakers linked across windows; speakers that differ no more than each varies within itself are one speaker.',
+  version: '2',
   params: {
     type: 'object',
     additionalProperties: false,
