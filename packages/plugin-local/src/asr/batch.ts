@@ -52,7 +52,8 @@ export async function decodeBatch(files: readonly string[], options: BatchOption
   if (options.fsg) {
     const fsgctl = join(dir, `${name}.fsgctl`);
     await writeFile(fsgctl, `${options.fsg.join('\n')}\n`);
-    args.push('-fsgctl', fsgctl);
+    // A grammar given up front keeps the decoder from loading the language model it will not use.
+    args.push('-fsg', options.fsg[0]!, '-fsgctl', fsgctl);
   }
   await runPocketsphinx(binary, [...args, ...(options.args ?? [])], files[0]!, options.signal, log);
   return parseHypseg(await readFile(hypseg, 'utf8'), ids);
