@@ -1,8 +1,12 @@
 // The pieces that let the acoustic model choose between two recognitions: aligning them into
 // agreeing words and choices, the grammar that holds both, reading a decoded path back, and
-// pocketsphinx_batch's segmentation output.
+// pocketsphinx_batch's segmentation output, and finding pocketsphinx_batch.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
-import { alignVersions, choiceGrammar, parseHypseg, readPath } from '../src/index.js';
+import { SpxError } from '@spx/core';
+import { alignVersions, choiceGrammar, decodeBatch, findPocketsphinxBatch, parseHypseg, readPath } from '../src/index.js';
 
 describe('choice between two recognitions', () => {
   const chunks = ['she', 'had', 'an', 'awkward', 'thing'];
@@ -51,5 +55,39 @@ describe('parseHypseg', () => {
       { text: 'meters', start: 1.53, end: 2.12 },
     ]);
     expect(second).to.deep.equal([]);
+  });
+});
+
+describe('findPocketsphinxBatch', () => {
+  it('takes POCKETSPHINX_BATCH_PATH, then the directory of POCKETSPHINX_PATH, then PATH', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'spx-ps-'));
+    try {
+      const continuous = join(dir, 'pocketsphinx_continuous');
+      const batch = join(dir, 'pocketsphinx_batch');
+      for (const f of [continuous, batch]) await writeFile(f, '#!/bin/sh\n', { mode: 0o755 });
+      expect(findPocketsphinxBatch({ POCKETSPHINX_BATCH_PATH: batch })).to.equal(batch);
+      expect(findPocketsphinxBatch({ POCKETSPHINX_PATH: continuous, PATH: '' })).to.equal(batch);
+      expect(findPocketsphinxBatch({ PATH: dir })).to.equal(batch);
+      expect(() => findPocketsphinxBatch({ POCKETSPHINX_BATCH_PATH: join(dir, 'missing') })).to.throw(SpxError).with.property('code', 'BINARY_NOT_FOUND');
+      expect(() => findPocketsphinxBatch({ PATH: join(dir, 'nowhere') })).to.throw(/pocketsphinx_batch was not found/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('decodeBatch', () => {
+  it('reports a failing decoder as STAGE_FAILED with the error from its log', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'spx-psb-'));
+    try {
+      const fake = join(dir, 'pocketsphinx_batch');
+      await writeFile(fake, '#!/bin/sh\nwhile [ $# -gt 0 ]; do [ "$1" = -logfn ] && echo \'ERROR: "acmod.c", line 83: Folder does not contain acoustic model\' > "$2"; shift; done\nexit 1\n', { mode: 0o755 });
+      const error = await decodeBatch([join(dir, 'c0.wav')], { dir, name: 'chunks', env: { POCKETSPHINX_BATCH_PATH: fake } }).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(SpxError).with.property('code', 'STAGE_FAILED');
+      expect((error as SpxError).message).to.match(/does not contain acoustic model/);
+      expect((error as SpxError).hint).to.match(/pocketsphinx-en-us/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
