@@ -1,5 +1,5 @@
 // Helpers for plugin authors' tests: run one stage in isolation with a real
-// artifact directory and an in-memory (or given) checkpoint store.
+// artifact directory and an in-memory (or given) checkpoint store; build a fake HTTP API.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ import type { RunEvent } from '../runner/events.js';
 import { createStageContext, type StageAccounting } from '../runner/context.js';
 import type { Plugin, StageContext, StageDefinition, StageResult } from '../plugins/types.js';
 import { SpxError } from '../errors/errors.js';
+
+export * from './fake-http/index.js';
 
 export interface TestStageOptions {
   /** Raw params as they would appear under `with:`; schema defaults are applied. */
