@@ -31,6 +31,12 @@ describe('fake pyannoteAI server', () => {
     expect(fake.requests.every((r) => !JSON.stringify(r).includes(fake.apiKey))).to.equal(true);
   });
 
+  it('keeps every request as it arrived in received, the key included', async () => {
+    fake = await startFakePyannote();
+    await call('/v1/media/input', { method: 'POST', body: JSON.stringify({ url: 'media://a.wav' }) }, 'pk-SECRET');
+    expect(fake.received.map((r) => [r.method, r.path, r.status, r.headers.authorization, r.json])).to.deep.equal([['POST', '/v1/media/input', 401, 'Bearer pk-SECRET', { url: 'media://a.wav' }]]);
+  });
+
   it('with echoKey, names the presented key in the message of every error answer, in the ApiError shape', async () => {
     fake = await startFakePyannote({ echoKey: true, script: [{ route: 'POST /v1/diarize', status: 403 }] });
     const refused = await call('/v1/test', {}, 'pk-wrong-SECRET');
