@@ -62,7 +62,7 @@ async function measure(name: string): Promise<Row> {
     const exportTurns = parseRttm(readFileSync(join(dir, 'out', `${name}.rttm`), 'utf8'));
     const hypTurns = parseRttm(findArtifact(dir, 'diarization.rttm'));
     const speech = JSON.parse(findArtifact(dir, 'segments.json')) as SpeechSegments;
-    const whole = (await recognizeFile(input)).flatMap((u) => u.words.map((w) => w.text)).join(' ');
+    const whole = (await recognizeFile(input, { env: process.env })).flatMap((u) => u.words.map((w) => w.text)).join(' ');
     const one = (turns: Array<{ start: number; end: number }>): SpeakerTurn[] => turns.map((t) => ({ speaker: 'ONE', start: t.start, end: t.end }));
     const refSpeakers = new Set(refTurns.map((t) => t.speaker)).size;
     const hypSpeakers = new Set(hypTurns.map((t) => t.speaker)).size;

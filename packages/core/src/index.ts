@@ -2,7 +2,9 @@
 export * from './errors/index.js';
 export * from './plugins/types.js';
 export { definePlugin, defineStage } from './plugins/define.js';
+export { Enum } from './plugins/params.js';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
+export { readTranscript, readDiarization, readDocument, checkDocument, TRANSCRIPT, DIARIZATION, type DocumentKind } from './transcript/read.js';
 export { sha256, sha256File } from './artifacts/hash.js';
 export { writeFileAtomic, writeArtifact, adoptFile, verifyFile, isFileRef, tempPathFor } from './artifacts/atomic.js';
 export { openStore, defaultStoreUrl, displayStoreUrl, DEFAULT_TTL_MS, type Store, type StoreOptions } from './checkpoints/store.js';
@@ -32,4 +34,5 @@ export { fileRefsIn } from './checkpoints/state.js';
 export { SPX_VERSION } from './version.js';
 export * from './stages/index.js';
 export * from './metrics/index.js';
+export * from './formats/index.js';
 export { processAlive } from './util/process.js';

@@ -58,6 +58,10 @@ describe('spx plugins', function () {
     const core = plugins[0]!;
     expect(core.builtin).to.equal(true);
     expect(core.stages.map((s) => s.id)).to.include.members(['core/merge', 'core/export']);
+    // TypeBox schemas list defaulted params as required; users never have to give them.
+    const merge = core.stages.find((s) => s.id === 'core/merge')!;
+    expect(merge.params.find((p) => p.name === 'tolerance')).to.deep.include({ required: false });
+    expect(merge.params.find((p) => p.name === 'transcript')).to.deep.include({ required: true });
     const convert = plugins.find((p) => p.name === '@spx/plugin-ffmpeg')!.stages.find((s) => s.id === 'ffmpeg/convert')!;
     expect(convert.params.find((p) => p.name === 'input')).to.deep.include({ required: true });
     expect(convert.params.find((p) => p.name === 'sampleRate')).to.deep.include({ required: false, default: 16000 });
