@@ -309,7 +309,10 @@ export const PAID_CASES: BadCase[] = [
       const original = await readFile(join(ctx.dir, DOC), 'utf8');
       const env = { SPX_TEST_LEDGER: join(ctx.dir, 'ledger.txt') };
       const running = startSpx(['run', PIPE, DOC], { cwd: ctx.dir, env });
-      await new Promise((r) => setTimeout(r, 1200));
+      // The read stage sleeps 1.5 s before it reads: edit as soon as it has started.
+      let printed = '';
+      running.child.stdout!.on('data', (d: Buffer) => (printed += d.toString()));
+      await until(async () => /read: running/.test(printed));
       await writeFile(join(ctx.dir, DOC), 'an edit made while the run reads the file\n');
       await until(async () => (await ctx.ledger()).includes('read:read'));
       await writeFile(join(ctx.dir, DOC), original);
