@@ -18,9 +18,9 @@ export interface Prediction {
   model?: string;
   version?: string;
   status: PredictionStatus;
-  input?: Record<string, unknown>;
-  output?: unknown;
-  error?: unknown;
+  input?: Record<string, Json>;
+  output?: Json;
+  error?: Json;
   logs?: string | null;
   data_removed?: boolean;
   created_at?: string;
@@ -59,8 +59,8 @@ export interface ReplicateClientOptions {
   onRetry?: (event: RetryEvent) => void;
 }
 
-/** REPLICATE_BASE_URL, or the public API; a trailing slash or `/v1` is dropped. */
-export function baseUrlFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): string {
+/** REPLICATE_BASE_URL of the run's environment, or the public API; a trailing slash or `/v1` is dropped. */
+export function baseUrlFromEnv(env: Readonly<Record<string, string | undefined>>): string {
   return normalizeBaseUrl(env[BASE_URL_VARIABLE] || DEFAULT_BASE_URL);
 }
 
