@@ -4,7 +4,7 @@
 // is reported and never its value (also when the server echoes it). Waiting for a job is the
 // remote-job kit's business (jobs.ts), not the client's.
 import { openAsBlob } from 'node:fs';
-import { SpxError, apiError, checkBaseUrl, fetchWithRetry, readJson, registerSecret, type RetryEvent, type RetryPolicy } from '@spx/core';
+import { SpxError, apiError, checkBaseUrl, fetchWithRetry, readJson, registerSecret, type FetchWithRetryOptions } from '@spx/core';
 
 export const SERVICE = 'pyannoteAI';
 export const KEY_VARIABLE = 'PYANNOTEAI_API_KEY';
@@ -82,13 +82,11 @@ export interface VoiceprintRequest {
   model?: 'precision-2';
 }
 
-export interface PyannoteClientOptions {
+/** The key and server, plus core's retry options (signal, policy, onRetry) for every request. */
+export interface PyannoteClientOptions extends Omit<FetchWithRetryOptions, 'service'> {
   apiKey: string;
   /** Server root; `/v1/...` is appended. Default https://api.pyannote.ai. */
   baseURL?: string;
-  signal?: AbortSignal;
-  policy?: Partial<RetryPolicy>;
-  onRetry?: (event: RetryEvent) => void;
 }
 
 export class PyannoteClient {
@@ -188,8 +186,9 @@ export class PyannoteClient {
     return fetchWithRetry(`${this.baseURL}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }, this.#retryOptions());
   }
 
-  #retryOptions() {
-    return { service: SERVICE, signal: this.#options.signal, policy: this.#options.policy, onRetry: this.#options.onRetry };
+  #retryOptions(): FetchWithRetryOptions {
+    const { signal, policy, onRetry } = this.#options;
+    return { service: SERVICE, signal, policy, onRetry };
   }
 
   /** apiError, plus the field list of a 400 ValidationErrorResponse. */

@@ -5,18 +5,10 @@ import { diarizeStage } from './stages/diarize.js';
 import { identifyStage } from './stages/identify.js';
 import { voiceprintStage } from './stages/voiceprint.js';
 
-const pkg = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
+const { name, version } = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
+const stages = { 'pyannote/diarize': diarizeStage, 'pyannote/voiceprint': voiceprintStage, 'pyannote/identify': identifyStage };
 
-export default definePlugin({
-  name: pkg.name,
-  version: pkg.version,
-  apiVersion: 1,
-  stages: {
-    'pyannote/diarize': diarizeStage,
-    'pyannote/voiceprint': voiceprintStage,
-    'pyannote/identify': identifyStage,
-  },
-});
+export default definePlugin({ name, version, apiVersion: 1, stages });
 
 export { diarizeStage, identifyStage, voiceprintStage };
 export type { DiarizeParams, DiarizeOutputs } from './stages/diarize.js';

@@ -2,7 +2,7 @@
 // logging, the polling params and schedule, speaker-count checks, the audio source (file or URL).
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
-import { SpxError, Type, checkBaseUrl, defaultRetryPolicy, sha256, sha256File, type Diarization, type FileRef, type Logger, type Memo, type PollSchedule, type Pricing, type StageContext } from '@spx/core';
+import { SpxError, Type, checkBaseUrl, defaultRetryPolicy, sha256, sha256File, type Diarization, type FileRef, type Logger, type Memo, type OutputSpec, type PollSchedule, type Pricing, type StageContext } from '@spx/core';
 import { timelineTranscript, toRttm } from '../convert.js';
 import { BASE_URL_VARIABLE, DEFAULT_BASE_URL, KEY_VARIABLE, PyannoteClient, SERVICE, type SpeakerCounts } from '../client.js';
 import { uploadMedia } from '../jobs.js';
@@ -175,6 +175,16 @@ export interface DiarizationFiles {
   rttm: FileRef;
   timeline: FileRef;
   raw: FileRef;
+}
+
+/** Declares the file outputs of writeDiarizationFiles; the stages word three of them their own way. */
+export function diarizationOutputs(descriptions: { diarization: string; rttm: string; raw: string }): Record<keyof DiarizationFiles, OutputSpec> {
+  return {
+    diarization: { kind: 'file', description: descriptions.diarization },
+    rttm: { kind: 'file', description: descriptions.rttm },
+    timeline: { kind: 'file', description: 'Speaker-only spx Transcript (one placeholder segment per turn) for core/merge + core/export when there is no transcription.' },
+    raw: { kind: 'file', description: descriptions.raw },
+  };
 }
 
 /** Writes the file outputs diarize and identify share: canonical JSON, RTTM, speaker timeline, raw API output. */

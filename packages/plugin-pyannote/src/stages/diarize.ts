@@ -12,6 +12,7 @@ import {
   audioSourceRequired,
   checkSpeakerCounts,
   clientFor,
+  diarizationOutputs,
   enumOf,
   logWarning,
   pollParams,
@@ -52,10 +53,11 @@ export const diarizeStage = defineStage<typeof DiarizeParamsSchema, DiarizeOutpu
   executionParams: POLL_PARAMS,
   params: DiarizeParamsSchema,
   outputs: {
-    diarization: { kind: 'file', description: 'Canonical spx Diarization JSON (turns and exclusiveTurns).' },
-    rttm: { kind: 'file', description: 'RTTM of the regular (possibly overlapping) turns.' },
-    timeline: { kind: 'file', description: 'Speaker-only spx Transcript (one placeholder segment per turn) for core/merge + core/export when there is no transcription.' },
-    raw: { kind: 'file', description: 'The job output exactly as the API returned it.' },
+    ...diarizationOutputs({
+      diarization: 'Canonical spx Diarization JSON (turns and exclusiveTurns).',
+      rttm: 'RTTM of the regular (possibly overlapping) turns.',
+      raw: 'The job output exactly as the API returned it.',
+    }),
     speakers: { kind: 'json', description: 'Speaker labels in order of first appearance.' },
     jobId: { kind: 'json', description: 'pyannoteAI job id.' },
   },

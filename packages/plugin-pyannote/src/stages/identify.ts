@@ -14,6 +14,7 @@ import {
   audioSourceRequired,
   checkSpeakerCounts,
   clientFor,
+  diarizationOutputs,
   enumOf,
   logWarning,
   pollParams,
@@ -61,10 +62,11 @@ export const identifyStage = defineStage<typeof IdentifyParamsSchema, IdentifyOu
   executionParams: POLL_PARAMS,
   params: IdentifyParamsSchema,
   outputs: {
-    diarization: { kind: 'file', description: 'Canonical spx Diarization: turns labelled with matched names (anonymous SPEAKER_xx otherwise) and `names`.' },
-    rttm: { kind: 'file', description: 'RTTM of the regular turns, labelled with names where matched.' },
-    timeline: { kind: 'file', description: 'Speaker-only spx Transcript (one placeholder segment per turn) for core/merge + core/export when there is no transcription.' },
-    raw: { kind: 'file', description: 'The identify job output exactly as the API returned it.' },
+    ...diarizationOutputs({
+      diarization: 'Canonical spx Diarization: turns labelled with matched names (anonymous SPEAKER_xx otherwise) and `names`.',
+      rttm: 'RTTM of the regular turns, labelled with names where matched.',
+      raw: 'The identify job output exactly as the API returned it.',
+    }),
     matches: { kind: 'json', description: 'Per diarization speaker: matched name or null, and the confidence (0..1).' },
     speakers: { kind: 'json', description: 'Speaker labels (names or SPEAKER_xx) in order of first appearance.' },
     jobId: { kind: 'json', description: 'pyannoteAI identify job id.' },
