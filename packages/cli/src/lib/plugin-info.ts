@@ -83,7 +83,8 @@ function describeParams(schema: JSONSchema): ParamInfo[] {
     const type = Array.isArray(prop.type) ? prop.type.join('|') : typeof prop.type === 'string' ? prop.type : Array.isArray(prop.enum) ? 'enum' : prop.oneOf || prop.anyOf ? 'union' : undefined;
     return {
       name,
-      required: required.has(name),
+      // A TypeBox param with a default is in `required` (the default fills it first): a pipeline may leave it out.
+      required: required.has(name) && prop.default === undefined,
       ...(type ? { type } : {}),
       ...(prop.default !== undefined ? { default: prop.default } : {}),
       ...(Array.isArray(prop.enum) ? { enum: prop.enum } : {}),
