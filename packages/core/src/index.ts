@@ -9,6 +9,7 @@ export { sha256, sha256File } from './artifacts/hash.js';
 export { writeFileAtomic, writeArtifact, adoptFile, verifyFile, isFileRef, tempPathFor } from './artifacts/atomic.js';
 export { openStore, defaultStoreUrl, displayStoreUrl, DEFAULT_TTL_MS, type Store, type StoreOptions } from './checkpoints/store.js';
 export { fetchWithRetry, readJson, apiError, checkBaseUrl, backoffDelay, parseRetryAfter, retryDelayFromHeaders, defaultRetryPolicy, type RetryPolicy, type RetryEvent, type FetchWithRetryOptions } from './http/retry.js';
+export * from './remote/index.js';
 export { mapPool } from './util/pool.js';
 export { sleep } from './util/sleep.js';
 export { canonicalJson } from './util/canonical.js';

@@ -1,8 +1,8 @@
-// Small audio facts the stage needs without a dependency: media type by extension and duration
-// (WAV header, else ffprobe when it is installed).
-import { execFile } from 'node:child_process';
+// Small audio facts the stage needs: media type by extension and duration (WAV header, else
+// @spx/plugin-ffmpeg's probe, which finds ffprobe through FFPROBE_PATH or PATH of the run's env).
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { probeAudio } from '@spx/plugin-ffmpeg';
 
 const MEDIA_TYPES: Record<string, string> = {
   '.wav': 'audio/wav',
@@ -46,8 +46,14 @@ export function wavDuration(bytes: Uint8Array, totalSize = bytes.length): number
   return undefined;
 }
 
-/** Duration in seconds: WAV header first, else ffprobe (FFPROBE_PATH or PATH); undefined if neither works. */
-export async function audioDuration(path: string, signal?: AbortSignal): Promise<number | undefined> {
+export interface DurationOptions {
+  signal?: AbortSignal;
+  /** Where ffprobe is looked for (FFPROBE_PATH, PATH): the stage's ctx.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Duration in seconds: WAV header first, else ffprobe; undefined when neither can tell. */
+export async function audioDuration(path: string, options: DurationOptions = {}): Promise<number | undefined> {
   const handle = await open(path, 'r');
   try {
     const head = Buffer.alloc(4096);
@@ -61,16 +67,12 @@ export async function audioDuration(path: string, signal?: AbortSignal): Promise
   } finally {
     await handle.close();
   }
-  return ffprobeDuration(path, signal);
-}
-
-function ffprobeDuration(path: string, signal?: AbortSignal): Promise<number | undefined> {
-  const binary = process.env.FFPROBE_PATH || 'ffprobe';
-  return new Promise((resolve) => {
-    execFile(binary, ['-v', 'error', '-show_entries', 'format=duration', '-of', 'default=nw=1:nk=1', path], { signal, timeout: 30_000 }, (error, stdout) => {
-      if (error) return resolve(undefined);
-      const value = Number(String(stdout).trim());
-      resolve(Number.isFinite(value) && value > 0 ? Math.round(value * 1000) / 1000 : undefined);
-    });
-  });
+  try {
+    const { duration } = await probeAudio(path, options);
+    return duration > 0 ? Math.round(duration * 1000) / 1000 : undefined;
+  } catch {
+    // The duration only enriches the transcript; a file ffprobe cannot read is the model's to judge.
+    if (options.signal?.aborted) throw options.signal.reason;
+    return undefined;
+  }
 }
