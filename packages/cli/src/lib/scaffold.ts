@@ -211,7 +211,15 @@ import plugin, { countWords } from '../src/index.js';
 const stage = plugin.stages['${stageId}']!;
 
 describe('${packageName}', () => {
-  describe('conformance', () => pluginConformanceTests(it, plugin));
+  describe('conformance', () => {
+    // The suite runs every stage for real: give it sample params with a real input file.
+    const sample = { params: { input: '' } };
+    before(async () => {
+      sample.params.input = join(await mkdtemp(join(tmpdir(), 'word-count-conformance-')), 'input.txt');
+      await writeFile(sample.params.input, 'one two two');
+    });
+    pluginConformanceTests(it, plugin, { stages: { '${stageId}': sample } });
+  });
 
   describe('countWords', () => {
     it('counts words case-insensitively and ranks the most frequent', () => {
