@@ -23,4 +23,4 @@ export {
   type ReplicateClientOptions,
 } from './client.js';
 export * from './adapters/index.js';
-export { audioDuration, audioMediaType, wavDuration } from './audio.js';
+export { audioDuration, audioMediaType } from './audio.js';

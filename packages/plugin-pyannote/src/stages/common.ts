@@ -2,11 +2,10 @@
 // logging, the polling params and schedule, speaker-count checks, the audio source (file or URL).
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
-import { SpxError, Type, checkBaseUrl, defaultRetryPolicy, sha256, sha256File, type Diarization, type FileRef, type Logger, type Memo, type OutputSpec, type PollSchedule, type Pricing, type StageContext } from '@spx/core';
-import { timelineTranscript, toRttm } from '../convert.js';
+import { SpxError, Type, checkBaseUrl, defaultRetryPolicy, sha256, sha256File, type Diarization, type FileRef, type Logger, type Memo, type OutputSpec, type PollSchedule, type Pricing, type StageContext, readWavInfo, writeRttm } from '@spx/core';
+import { timelineTranscript } from '../convert.js';
 import { BASE_URL_VARIABLE, DEFAULT_BASE_URL, KEY_VARIABLE, PyannoteClient, SERVICE, type SpeakerCounts } from '../client.js';
 import { uploadMedia } from '../jobs.js';
-import { wavDuration } from '../wav.js';
 
 /**
  * An estimate, not a quote: the API contract gives no prices. pyannoteAI bills processed
@@ -133,7 +132,7 @@ export async function localAudio(path: string, what: string, pipelineFile?: stri
     throw new SpxError('INPUT_MISSING', `${what} "${path}" does not exist or is not a file.`, { hint: 'Check the path (relative paths are resolved from the working directory, then from the pipeline file).' });
   }
   if (bytes === 0) throw new SpxError('INPUT_INVALID', `${what} "${path}" is empty.`, { hint: 'Point it at a non-empty audio file.' });
-  const duration = await wavDuration(full).catch(() => undefined);
+  const duration = (await readWavInfo(full).catch(() => undefined))?.duration;
   return { path: full, sha256: await sha256File(full), bytes, ...(duration === undefined ? {} : { duration }) };
 }
 
@@ -192,7 +191,7 @@ export async function writeDiarizationFiles(ctx: StageContext<unknown>, diarizat
   const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
   return {
     diarization: await ctx.artifacts.write('diarization.json', json(diarization), 'application/json'),
-    rttm: await ctx.artifacts.write('diarization.rttm', toRttm(diarization.turns, uri), 'text/plain'),
+    rttm: await ctx.artifacts.write('diarization.rttm', writeRttm(diarization.turns, uri), 'text/plain'),
     timeline: await ctx.artifacts.write('timeline.json', json(timelineTranscript(diarization)), 'application/json'),
     raw: await ctx.artifacts.write('pyannote-output.json', json(raw), 'application/json'),
   };
