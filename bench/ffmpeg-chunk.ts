@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '../packages/core/src/index.js';
+import { openStore } from '../packages/core/src/engine.js';
 import { runStageForTest } from '../packages/core/src/testing/index.js';
 import plugin, { findBinaries } from '../packages/plugin-ffmpeg/src/index.js';
 

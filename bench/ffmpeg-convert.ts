@@ -12,7 +12,7 @@ import { loadavg } from 'node:os';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '../packages/core/src/index.js';
+import { openStore } from '../packages/core/src/engine.js';
 import { runStageForTest } from '../packages/core/src/testing/index.js';
 import plugin, { convertAudio, findBinaries } from '../packages/plugin-ffmpeg/src/index.js';
 

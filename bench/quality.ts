@@ -15,7 +15,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { diarizationErrorRate, parseRttm, wordErrorRate, type SpeakerTurn } from '@spx/core';
+import { type SpeakerTurn } from '@spx/core';
+import { parseRttm } from '@spx/core/formats';
+import { diarizationErrorRate, wordErrorRate } from '@spx/core/metrics';
 import { recognizeFile, type SpeechSegments } from '@spx/plugin-local';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -2,7 +2,8 @@
 // the requested format to a temp file next to the output, renamed into place only on success.
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { AUDIO_FORMATS, SpxError, sha256File, tempPathFor, type AudioFormat } from '@spx/core';
+import { SpxError, sha256File, tempPathFor } from '@spx/core';
+import { AUDIO_FORMATS, type AudioFormat } from '@spx/core/formats';
 import { findBinaries, type Env } from './binaries.js';
 import { assertReadableFile, audioInvalid } from './errors.js';
 import { ffPath, progressParser, runTool } from './exec.js';

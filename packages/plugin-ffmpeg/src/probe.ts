@@ -1,5 +1,5 @@
 // ffprobe wrapper: duration, streams and codecs of a file as plain JSON.
-import { readWavInfo } from '@spx/core';
+import { readWavInfo } from '@spx/core/formats';
 import { findBinaries, type Env } from './binaries.js';
 import { assertReadableFile, audioInvalid } from './errors.js';
 import { ffPath, progressParser, runTool } from './exec.js';

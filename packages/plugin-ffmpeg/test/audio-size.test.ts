@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { encodedBytesPerSecond, type AudioFormat } from '@spx/core';
+import { encodedBytesPerSecond, type AudioFormat } from '@spx/core/formats';
 import { convertAudioMeasured } from '../src/index.js';
 import { env, removeDir, tempDir } from './helpers.js';
 

@@ -4,7 +4,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { corePlugin, loadPipeline, openStore, runPipeline, type FileRef, type Store, type Transcript } from '@spx/core';
+import { type FileRef, type Transcript } from '@spx/core';
+import { corePlugin, loadPipeline, openStore, runPipeline, type Store } from '@spx/core/engine';
 import { startFakeOpenAI, type FakeOpenAI } from '@spx/plugin-openai/testing';
 import { longSpeech, tempDir } from './helpers.js';
 

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { readWavInfo, writeRttm } from '@spx/core';
+import { readWavInfo, writeRttm } from '@spx/core/formats';
 import { diarizationFromOutput, identifiedDiarization } from '../src/index.js';
 import { timelineTranscript } from '../src/convert.js';
 import { removeDir } from './helpers.js';

@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, sleep, type Store } from '@spx/core';
+import { sleep } from '@spx/core';
+import { openStore, type Store } from '@spx/core/engine';
 import type { FakePyannote } from '../src/testing/index.js';
 
 export interface Voices {

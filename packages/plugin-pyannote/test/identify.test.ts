@@ -1,7 +1,8 @@
 import { mkdir, readFile, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { SpxError, type Diarization, type Store } from '@spx/core';
+import { SpxError, type Diarization } from '@spx/core';
+import { type Store } from '@spx/core/engine';
 import { runStageForTest } from '@spx/core/testing';
 import { identifyStage, voiceprintStage, type SpeakerMatch } from '../src/index.js';
 import { startFakePyannote, type FakePyannote } from '../src/testing/index.js';

@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { corePlugin, loadPipeline, runPipeline, SpxError, type Store } from '@spx/core';
+import { SpxError } from '@spx/core';
+import { corePlugin, loadPipeline, runPipeline, type Store } from '@spx/core/engine';
 import { startFakePyannote, type FakePyannote } from '../src/testing/index.js';
 import { removeDir, sqliteStore, tempDir, until, fakeEnv, type Env } from './helpers.js';
 

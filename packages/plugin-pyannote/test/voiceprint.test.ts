@@ -1,7 +1,7 @@
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import type { Store } from '@spx/core';
+import type { Store } from '@spx/core/engine';
 import { runStageForTest } from '@spx/core/testing';
 import { voiceprintStage, type VoiceprintFile } from '../src/index.js';
 import { startFakePyannote, type FakePyannote } from '../src/testing/index.js';

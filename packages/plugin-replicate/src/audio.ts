@@ -1,7 +1,7 @@
 // Small audio facts the stage needs: media type by extension and duration (WAV header, else
 // @spx/plugin-ffmpeg's probe, which finds ffprobe through FFPROBE_PATH or PATH of the run's env).
 import { extname } from 'node:path';
-import { readWavInfo } from '@spx/core';
+import { readWavInfo } from '@spx/core/formats';
 import { probeAudio } from '@spx/plugin-ffmpeg';
 
 const MEDIA_TYPES: Record<string, string> = {

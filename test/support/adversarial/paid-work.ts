@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listRuns, openStore, storeKeys, type Lease, type RunState } from '@spx/core';
+import { listRuns, openStore, storeKeys, type Lease, type RunState } from '@spx/core/engine';
 import { textPipeline } from '../../../packages/core/test/helpers.js';
 import { DOC, FAULT_PLUGIN, PIPE, type BadCase, type CaseContext, type CaseOutcome } from '../bad-inputs.js';
 import { startSpx, type CliResult } from '../cli.js';

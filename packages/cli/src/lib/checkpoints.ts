@@ -5,7 +5,8 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { checkArtifacts, defaultStoreUrl, displayStoreUrl, liveLease, printable, SpxError, runArtifacts, runPipeline, runSize, runStepKeys, toSpxError, type Lease, type PlannedStage, type RunState, type Store } from '@spx/core';
+import { SpxError, toSpxError } from '@spx/core';
+import { checkArtifacts, defaultStoreUrl, displayStoreUrl, liveLease, printable, runArtifacts, runPipeline, runSize, runStepKeys, type Lease, type PlannedStage, type RunState, type Store } from '@spx/core/engine';
 import { openPipeline, resolvePipelineArg, shippedPipelines } from './pipelines.js';
 
 export const runIdArg = Args.string({ description: 'Run id, or a unique prefix of one (like git).', required: true });

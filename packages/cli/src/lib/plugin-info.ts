@@ -1,6 +1,7 @@
 // Loads the plugins the CLI ships (or a pipeline's) and describes their stages for `spx plugins list`.
 import { readFileSync } from 'node:fs';
-import { corePlugin, loadPlugin, toSpxError, type JSONSchema, type Plugin, type SpxError } from '@spx/core';
+import { toSpxError, type JSONSchema, type Plugin, type SpxError } from '@spx/core';
+import { corePlugin, loadPlugin } from '@spx/core/engine';
 import { CLI_PACKAGE_JSON } from './pipelines.js';
 
 export interface ParamInfo {

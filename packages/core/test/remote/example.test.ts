@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { SpxError, corePlugin, loadPipeline, openStore, runPipeline, type Store } from '../../src/index.js';
+import { SpxError } from '../../src/index.js';
+import { corePlugin, loadPipeline, openStore, runPipeline, type Store } from '../../src/engine.js';
 import { startFakeShout, type FakeShout } from './fake-shout.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../../docs/examples/shout-plugin.ts', import.meta.url));

@@ -1,7 +1,8 @@
 // uploadOnce: a stored upload is reused while the service still keeps it (with a margin), and
 // uploaded again once it is about to expire, has expired, or its record cannot be read.
 import { expect } from 'chai';
-import { Type, defineStage, openStore, uploadOnce, type StageContext, type Store } from '../../src/index.js';
+import { Type, defineStage, uploadOnce, type StageContext } from '../../src/index.js';
+import { openStore, type Store } from '../../src/engine.js';
 import { runStageForTest } from '../../src/testing/index.js';
 
 const idle = defineStage({ description: 'Gives the test a stage context.', params: Type.Object({}), outputs: { none: { kind: 'json', description: '-' } }, run: async () => ({ outputs: { none: null } }) });

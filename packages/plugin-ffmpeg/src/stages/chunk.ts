@@ -2,7 +2,8 @@
 // silence near each limit. Probe, silence detection and every chunk are checkpointed sub-steps;
 // a chunk is reused on resume only if its file still verifies (size + sha256), else it is re-cut.
 import { join } from 'node:path';
-import { defineStage, encodedBytesPerSecond, mapPool, SpxError, Type, type AudioFormat, type FileRef, type Static } from '@spx/core';
+import { defineStage, mapPool, SpxError, Type, type FileRef, type Static } from '@spx/core';
+import { encodedBytesPerSecond, type AudioFormat } from '@spx/core/formats';
 import { DEFAULT_BITRATES, encoderArgs, extractSegmentMeasured, MEDIA_TYPES } from '../convert.js';
 import { chunkLimit, planChunks } from '../plan.js';
 import { audioDurationKnown, probeAudio, type AudioInfo } from '../probe.js';

@@ -1,6 +1,7 @@
 // Pieces the three stages share: param schemas, input resolution, progress.
 import { resolve } from 'node:path';
-import { AUDIO_FORMATS, Enum, Type, type StageContext } from '@spx/core';
+import { Enum, Type, type StageContext } from '@spx/core';
+import { AUDIO_FORMATS } from '@spx/core/formats';
 import { findBinaries, type Env } from '../binaries.js';
 import { abortError } from '../exec.js';
 

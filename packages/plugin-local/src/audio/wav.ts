@@ -1,7 +1,7 @@
 // Writes the chunks handed to the recogniser (16-bit PCM WAV, encoded by core) and evens out
 // their loudness first.
 import { writeFile } from 'node:fs/promises';
-import { encodeWav } from '@spx/core';
+import { encodeWav } from '@spx/core/formats';
 
 export async function writeWav(path: string, samples: Float32Array, sampleRate: number): Promise<void> {
   await writeFile(path, encodeWav(samples, sampleRate));

@@ -1,6 +1,7 @@
 // local/diarize: MFCC + ΔBIC change detection and clustering, windowed, speakers linked across windows.
 import { basename, extname, resolve } from 'node:path';
-import { defineStage, Enum, Type, writeRttm, type FileRef, type Static } from '@spx/core';
+import { defineStage, Enum, Type, type FileRef, type Static } from '@spx/core';
+import { writeRttm } from '@spx/core/formats';
 import { DIARIZE_DEFAULTS, diarizeSpeech } from '../diarize/diarize.js';
 import { audioParam, hooksOf, preflightFfmpeg, segmentsParam, speechFor } from './common.js';
 

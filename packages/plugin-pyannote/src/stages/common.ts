@@ -2,7 +2,8 @@
 // logging, the polling params and schedule, speaker-count checks, the audio source (file or URL).
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
-import { SpxError, Type, checkBaseUrl, defaultRetryPolicy, sha256, sha256File, type Diarization, type FileRef, type Logger, type Memo, type OutputSpec, type PollSchedule, type Pricing, type StageContext, readWavInfo, writeRttm } from '@spx/core';
+import { SpxError, Type, checkBaseUrl, defaultRetryPolicy, sha256, sha256File, type Diarization, type FileRef, type Logger, type Memo, type OutputSpec, type PollSchedule, type Pricing, type StageContext } from '@spx/core';
+import { readWavInfo, writeRttm } from '@spx/core/formats';
 import { timelineTranscript } from '../convert.js';
 import { BASE_URL_VARIABLE, DEFAULT_BASE_URL, KEY_VARIABLE, PyannoteClient, SERVICE, type SpeakerCounts } from '../client.js';
 import { uploadMedia } from '../jobs.js';

@@ -2,7 +2,7 @@
 // analysed (speech regions by energy, speakers by pitch), other media get a fixed rhythm of
 // turns; voiceprints carry the clip's pitch and identification matches by pitch similarity.
 import { createHash } from 'node:crypto';
-import { parseWav } from '@spx/core';
+import { parseWav } from '@spx/core/formats';
 import { clusterByPitch, decodePcm16, medianPitch, pitchSimilarity, speechRegions, type Region } from './voice.js';
 
 export type FakeJobType = 'diarize' | 'voiceprint' | 'identify';

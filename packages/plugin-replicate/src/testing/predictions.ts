@@ -4,7 +4,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { problemAnswer, type Answer } from '@spx/core/testing';
-import { parseWav } from '@spx/core';
+import { parseWav } from '@spx/core/formats';
 import { audioDuration } from '../audio.js';
 import { fakeId, type ReplicateContext } from './context.js';
 import { fakeWhisperDiarizationOutput, fakeWhisperxOutput } from './outputs.js';
