@@ -29,15 +29,7 @@ export type { Chunk, ChunkParams } from './stages/chunk.js';
 export type { ConvertParams } from './stages/convert.js';
 export type { ProbeParams } from './stages/probe.js';
 
-const pkg = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
+const { name, version } = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
+const stages = { 'ffmpeg/convert': convertStage, 'ffmpeg/probe': probeStage, 'ffmpeg/chunk': chunkStage };
 
-export default definePlugin({
-  name: pkg.name,
-  version: pkg.version,
-  apiVersion: 1,
-  stages: {
-    'ffmpeg/convert': convertStage,
-    'ffmpeg/probe': probeStage,
-    'ffmpeg/chunk': chunkStage,
-  },
-});
+export default definePlugin({ name, version, apiVersion: 1, stages });

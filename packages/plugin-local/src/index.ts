@@ -23,15 +23,7 @@ export type { LocalVadParams } from './stages/vad.js';
 export type { LocalTranscribeParams } from './stages/transcribe.js';
 export type { LocalDiarizeParams } from './stages/diarize.js';
 
-const pkg = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
+const { name, version } = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
+const stages = { 'local/vad': vadStage, 'local/transcribe': transcribeStage, 'local/diarize': diarizeStage };
 
-export default definePlugin({
-  name: pkg.name,
-  version: pkg.version,
-  apiVersion: 1,
-  stages: {
-    'local/vad': vadStage,
-    'local/transcribe': transcribeStage,
-    'local/diarize': diarizeStage,
-  },
-});
+export default definePlugin({ name, version, apiVersion: 1, stages });
