@@ -13,7 +13,8 @@ export { openStore, defaultStoreUrl, displayStoreUrl, type Store, type StoreOpti
 export { keys as storeKeys } from './checkpoints/keys.js';
 export type { Lease } from './checkpoints/lock.js';
 export { checkArtifacts, type ArtifactCheck } from './checkpoints/verify.js';
-export { listRuns, scanRuns, invalidEntry, resolveRunId, findRun, runStepKeys, runArtifacts, runSize, liveLease, deleteRun, orphanRunDirs, exportRun, parseRunExport, importRun, type RunExport, type DeleteRunResult, type ImportRunResult, type InvalidRunEntry, type LeftAlone, type OrphanSweep } from './checkpoints/runs.js';
+export { listRuns, scanRuns, invalidEntry, resolveRunId, findRun, runStepKeys, runArtifacts, runSize, liveLease, deleteRun, orphanRunDirs, type RunExport, type DeleteRunResult, type InvalidRunEntry, type LeftAlone, type OrphanSweep } from './checkpoints/runs.js';
+export { exportRun, parseRunExport, importRun, type ImportRunResult } from './checkpoints/transfer.js';
 export { storeIdentity, printable, RUN_MARKER, type RunMarker, type RunDirOwnership, type StoreIdentity } from './checkpoints/ownership.js';
 export type { RunState, StageRecord, CheckpointEntry, ArtifactRecord, RunStatus } from './checkpoints/state.js';
 export { writeFileAtomic } from './artifacts/atomic.js';
