@@ -6,7 +6,10 @@
 // paid calls to count). Each of its runs takes tens of seconds: use a few trials.
 // The kill moment is uniform over [0, window]; the window defaults to the reference run's wall
 // time (pass --window MS when the machine's load differs from the reference run's).
-// Run: node --import tsx bench/fault-kill9.ts [--trials 200] [--parallel 2] [--kills 3] [--store redis] [--pipeline local] [--window MS]
+// With --pause MS, each killed run is first paused (SIGSTOP) for MS, with the lease stale timeout set
+// to a third of it, while a second `spx run` of the same input starts; it must refuse (the paused
+// holder lives) or find the work done, and then the holder continues (SIGCONT) until its kill.
+// Run: node --import tsx bench/fault-kill9.ts [--trials 200] [--parallel 2] [--kills 3] [--store redis] [--pipeline local] [--window MS] [--pause MS]
 // Target: every trial identical, 0 duplicate paid calls, 0 corrupt states.
 import { mapPool } from '@spx/core';
 import { killTrial, referenceRun, type CampaignPipeline } from '../test/support/kill9.js';
@@ -22,6 +25,7 @@ const parallel = Number(flag('parallel', '2'));
 const maxKills = Number(flag('kills', '3'));
 const backend = flag('store', 'sqlite');
 const pipeline = flag('pipeline', 'standard') as CampaignPipeline;
+const pauseMs = Number(flag('pause', '0'));
 
 const started = Date.now();
 const reference = await referenceRun(pipeline);
@@ -35,16 +39,17 @@ if (backend === 'redis') {
 }
 
 let done = 0;
-const totals = { identical: 0, kills: 0, runs: 0, duplicatePaid: 0, corrupt: 0, failures: 0 };
+const totals = { identical: 0, kills: 0, runs: 0, pauses: 0, duplicatePaid: 0, corrupt: 0, failures: 0 };
 const notes: string[] = [];
 try {
   await mapPool(Array.from({ length: trials }, (_, i) => i), redis ? 1 : parallel, async (i) => {
     redis?.flush();
-    const r = await killTrial({ pipeline, reference: reference.outputs, windowMs, maxKills, ...(redis ? { storeUrl: redis.url } : {}) });
+    const r = await killTrial({ pipeline, reference: reference.outputs, windowMs, maxKills, ...(pauseMs ? { pauseMs } : {}), ...(redis ? { storeUrl: redis.url } : {}) });
     done++;
     totals.identical += r.identical ? 1 : 0;
     totals.kills += r.kills;
     totals.runs += r.runs;
+    totals.pauses += r.pauses;
     totals.duplicatePaid += r.duplicatePaid;
     totals.corrupt += r.corrupt.length;
     totals.failures += r.failures.length;
@@ -61,6 +66,7 @@ try {
 console.log('');
 console.log(`trials:               ${trials}`);
 console.log(`kills:                ${totals.kills} (${totals.runs} runs)`);
+if (pauseMs) console.log(`pauses:               ${totals.pauses} of ${pauseMs} ms, each with a second run meanwhile`);
 console.log(`identical outputs:    ${totals.identical}/${trials}`);
 console.log(`duplicate paid calls: ${totals.duplicatePaid}`);
 console.log(`corrupt states found: ${totals.corrupt}`);

@@ -23,7 +23,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { diarizationErrorRate, parseRttm, wordErrorRate, type DerResult, type SpeakerTurn, type WerResult } from '@spx/core';
+import type { SpeakerTurn } from '@spx/core';
+import { parseRttm } from '@spx/core/formats';
+import { diarizationErrorRate, wordErrorRate, type DerResult, type WerResult } from '@spx/core/metrics';
 import { recognizeFile, type SpeechSegments } from '@spx/plugin-local';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -134,7 +136,7 @@ async function measure(rec: Recording): Promise<Row> {
     const exportTurns = parseRttm(readFileSync(join(dir, 'out', `${stem}.rttm`), 'utf8'));
     const diarizeTurns = parseRttm(findArtifact(dir, 'diarization.rttm'));
     const speech = JSON.parse(findArtifact(dir, 'segments.json')) as SpeechSegments;
-    const raw = (await recognizeFile(rec.audio)).flatMap((u) => u.words.map((w) => w.text)).join(' ');
+    const raw = (await recognizeFile(rec.audio, { env: process.env })).flatMap((u) => u.words.map((w) => w.text)).join(' ');
     const refTurns: SpeakerTurn[] = rec.rttm ? parseRttm(readFileSync(rec.rttm, 'utf8')) : speech.speech.map((r) => ({ speaker: 'ONE', start: r.start, end: r.end }));
     return {
       rec,

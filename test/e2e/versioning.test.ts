@@ -1,6 +1,7 @@
 // Versioned pipeline configs through the CLI: run v1.0.0, edit one stage's params and bump to
 // v1.1.0, rerun the same input — exactly the changed stage and its dependents run, and the
-// dry-run plan says why. Then a small file that `extends:` the pipeline overrides one value.
+// dry-run plan says why. Then a small file that `extends:` the pipeline, under its own name,
+// overrides one value in a run of its own.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,15 +54,23 @@ describe('e2e: versioned pipelines', function () {
     expect(result.runId).to.equal(summaryOf(v1.stdout).results[0]!.runId);
   });
 
-  it('runs a small file that extends the pipeline, reusing all but the overridden stage', async () => {
-    await writeFile(join(dir, 'mine.yaml'), 'spx: 1\nname: text\nversion: 1.1.1\nextends: ./pipeline.yaml\nstages:\n  exclaim:\n    with: { suffix: "." }\n');
-    const run = await spx(['run', 'mine.yaml', 'notes.md', '--json'], { cwd: dir });
+  it('runs a small file that extends the pipeline, reusing the base run\'s work for all but the overridden stage', async () => {
+    const baseRun = summaryOf((await spx(['run', 'pipeline.yaml', 'notes.md', '--json'], { cwd: dir })).stdout).results[0]!;
+    await writeFile(join(dir, 'mine.yaml'), 'spx: 1\nname: text-mine\nversion: 1.1.1\nextends: ./pipeline.yaml\nstages:\n  exclaim:\n    with: { suffix: "." }\n');
+    // Its own run (its own name) with its own exports: the base run's work is reused by copy.
+    const run = await spx(['run', 'mine.yaml', 'notes.md', '--json', '--out', 'mine'], { cwd: dir });
     expect(run.code, run.stderr).to.equal(0);
     const result = summaryOf(run.stdout).results[0]!;
     expect(result.ran).to.deep.equal(['exclaim', 'publish']);
-    expect(await readFile(join(dir, 'notes.txt'), 'utf8')).to.equal('MINUTES OF THE MEETING\n.');
+    expect(result.reused).to.have.members(['read', 'steps']);
+    expect(result.runId).to.not.equal(baseRun.runId);
+    expect(await readFile(join(dir, 'mine', 'notes.txt'), 'utf8')).to.equal('MINUTES OF THE MEETING\n.');
+    expect(await readFile(join(dir, 'notes.txt'), 'utf8'), 'the base run\'s export is untouched').to.equal('MINUTES OF THE MEETING\n?!');
+    // Running the base again reruns nothing: the two pipelines no longer share (and flip) one run.
+    const base = await spx(['run', 'pipeline.yaml', 'notes.md', '--json'], { cwd: dir });
+    expect(summaryOf(base.stdout).results[0]!.ran).to.deep.equal([]);
 
-    await writeFile(join(dir, 'bad.yaml'), 'spx: 1\nname: text\nversion: 1.1.2\nextends: ./pipeline.yaml\nstages:\n  exclaim:\n    with: { suffix: 3 }\n');
+    await writeFile(join(dir, 'bad.yaml'), 'spx: 1\nname: text-bad\nversion: 1.1.2\nextends: ./pipeline.yaml\nstages:\n  exclaim:\n    with: { suffix: 3 }\n');
     const bad = await spx(['run', 'bad.yaml', 'notes.md'], { cwd: dir });
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.match(/bad\.yaml:7:\d+ error PARAMS_INVALID/);

@@ -22,12 +22,19 @@ export interface KillTrialOptions {
   pipeline?: CampaignPipeline;
   /** Fake server latency per transcription, ms (default 80). */
   latencyMs?: number;
+  /**
+   * Pause each killed run (SIGSTOP) at a random moment before its kill for this long — set the
+   * stale timeout below it — while a second `spx run` of the same input is started; then SIGCONT.
+   */
+  pauseMs?: number;
   random?: () => number;
 }
 
 export interface KillTrialResult {
   kills: number;
   runs: number;
+  /** Pauses, and second runs started meanwhile that did not refuse (exit 4) or finish (exit 0). */
+  pauses: number;
   identical: boolean;
   differing: string[];
   /** Paid requests answered again after their checkpoint was saved. */
@@ -76,8 +83,8 @@ export async function killTrial(options: KillTrialOptions): Promise<KillTrialRes
   const dir = await mkdtemp(join(tmpdir(), 'spx-kill-std-'));
   const fakes: Fakes = await startFakes({ openai: { latencyMs: options.latencyMs ?? LATENCY_MS } });
   const storeUrl = options.storeUrl ?? sqliteUrl(dir);
-  const env = { ...fakes.env, SPX_STORE: storeUrl };
-  const result: KillTrialResult = { kills: 0, runs: 0, identical: false, differing: [], duplicatePaid: 0, corrupt: [], failures: [], last: '' };
+  const env = { ...fakes.env, SPX_STORE: storeUrl, ...(options.pauseMs ? { SPX_LEASE_STALE_MS: String(Math.max(100, Math.floor(options.pauseMs / 3))) } : {}) };
+  const result: KillTrialResult = { kills: 0, runs: 0, pauses: 0, identical: false, differing: [], duplicatePaid: 0, corrupt: [], failures: [], last: '' };
   try {
     const maxKills = options.maxKills ?? 3;
     for (let attempt = 0; ; attempt++) {
@@ -85,10 +92,29 @@ export async function killTrial(options: KillTrialOptions): Promise<KillTrialRes
       const saved = await paidState(storeUrl);
       const requestsBefore = fakes.openai.requests.length;
       const jobsBefore = fakes.pyannote.jobs().length;
-      const { child, done } = startSpx(argsFor(options.pipeline ?? 'standard'), { cwd: dir, env });
-      const timer = killing ? setTimeout(() => child.kill('SIGKILL'), Math.floor(random() * options.windowMs)) : undefined;
+      const args = argsFor(options.pipeline ?? 'standard');
+      const { child, done } = startSpx(args, { cwd: dir, env });
+      const killAt = Math.floor(random() * options.windowMs);
+      let pausing: Promise<void> | undefined;
+      const pauseTimer =
+        killing && options.pauseMs
+          ? setTimeout(() => {
+              if (child.exitCode !== null || child.signalCode !== null) return;
+              child.kill('SIGSTOP');
+              result.pauses++;
+              pausing = (async () => {
+                await new Promise((r) => setTimeout(r, options.pauseMs));
+                const contender = await startSpx(args, { cwd: dir, env }).done;
+                child.kill('SIGCONT');
+                if (contender.code !== 4 && contender.code !== 0) result.failures.push(`a second run during a pause exited ${contender.code ?? contender.signal}: ${(contender.stderr || contender.stdout).split('\n')[0]}`);
+              })();
+            }, Math.floor(random() * killAt))
+          : undefined;
+      const timer = killing ? setTimeout(() => void (pausing ?? Promise.resolve()).then(() => child.kill('SIGKILL')), killAt) : undefined;
       const run = await done;
       clearTimeout(timer);
+      clearTimeout(pauseTimer);
+      await pausing;
       result.runs++;
       result.last = `exit ${run.code ?? run.signal}: ${(run.stdout + run.stderr).trim().split('\n').slice(-6).join(' | ')}`;
       // Duplicates: answers for chunks already checkpointed; new jobs while a job id was saved.

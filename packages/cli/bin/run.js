@@ -3,12 +3,25 @@
 // oclif imports every command to learn their flags unless it finds oclif.manifest.json; we keep
 // that manifest next to the sources and regenerate it whenever a command or shared flag file is
 // newer, so start-up only loads the command being run and the manifest can never go stale.
+// Before anything can print, stdout and stderr are routed through core's redaction: no secret
+// reaches the terminal, whoever writes it (spx, oclif, a plugin, a stack trace).
 import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
 
 register();
+const { redact, redactWrites } = await import('@spx/core/redact');
+redactWrites(process.stdout);
+redactWrites(process.stderr);
+// Node prints an uncaught error itself, past process.stderr: print it redacted instead — unless a
+// run's fault guard is listening too, which turns it into a failed stage and a saved state.
+const exit = process.exit.bind(process);
+process.on('uncaughtException', (error) => {
+  if (process.listenerCount('uncaughtException') > 1) return;
+  process.stderr.write(`${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
+  exit(1);
+});
 const { execute, Plugin } = await import('@oclif/core');
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 await ensureManifest(root);

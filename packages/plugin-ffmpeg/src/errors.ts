@@ -1,6 +1,6 @@
 // Turns ffmpeg's stderr and file-system state into one-line SpxErrors that name the file.
 import { stat } from 'node:fs/promises';
-import { SpxError } from '@spx/core';
+import { SpxError, redact } from '@spx/core';
 
 /** Lines that add nothing to a summary (ffmpeg's generic closing remarks). */
 const NOISE = [
@@ -39,7 +39,8 @@ export function summarizeStderr(lines: readonly string[], path?: string): string
   }
   if (cleaned.length === 0) return 'ffmpeg gave no reason';
   // The first real complaint is usually the cause; later lines are consequences.
-  const summary = cleaned.slice(0, 2).join('; ');
+  // Redacted before it is cut, so a cut cannot leave part of a secret (a credential in a URL input).
+  const summary = redact(cleaned.slice(0, 2).join('; '));
   return summary.length > 200 ? `${summary.slice(0, 197)}...` : summary;
 }
 

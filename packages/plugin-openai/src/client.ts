@@ -2,20 +2,27 @@
 // core's fetchWithRetry as its `fetch` and the client's own retries off (maxRetries 0),
 // so there is exactly one retry layer: 429 honours retry-after, 5xx and network errors back
 // off with jitter, each attempt has its own timeout, and the AbortSignal cancels it all.
-// Errors come out as SpxErrors that say what to fix and never contain the key.
+// Errors come out as SpxErrors that say what to fix; the key is registered with core's
+// redaction, so it never appears in them (nor in a server's echo of it).
 import OpenAI, { toFile } from 'openai';
-import { defaultRetryPolicy, fetchWithRetry, isSpxError, SpxError, type RetryEvent, type RetryPolicy, type Word } from '@spx/core';
+import { checkBaseUrl, defaultRetryPolicy, excerpt, fetchWithRetry, isSpxError, registerSecret, SpxError, type RetryEvent, type RetryPolicy, type Word } from '@spx/core';
 import type { ModelInfo } from './models.js';
 
 export const KEY_VARIABLE = 'OPENAI_API_KEY';
+export const BASE_URL_VARIABLE = 'OPENAI_BASE_URL';
 export const SERVICE = 'OpenAI';
 /** The service refuses bodies over 25 MiB. */
 export const UPLOAD_LIMIT_BYTES = 26_214_400;
 
+/** Where the service is when neither baseURL nor OPENAI_BASE_URL says otherwise. */
+export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
 export interface ClientOptions {
   apiKey: string;
-  /** Defaults to OPENAI_BASE_URL, then https://api.openai.com/v1 (the client's own rule). */
+  /** Defaults to OPENAI_BASE_URL in `env`, then https://api.openai.com/v1 (the client's own rule). */
   baseURL?: string;
+  /** The stage's environment (ctx.env): OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID are read from it, never from the process's. */
+  env: Readonly<Record<string, string | undefined>>;
   policy?: Partial<RetryPolicy>;
   onRetry?: (event: RetryEvent) => void;
 }
@@ -23,31 +30,30 @@ export interface ClientOptions {
 export interface TranscriptionClient {
   readonly openai: OpenAI;
   readonly host: string;
-  /** Scrubs the key out of any text before it is shown or stored. */
-  redact(text: string): string;
 }
 
 export function createClient(options: ClientOptions): TranscriptionClient {
-  const policy: RetryPolicy = { ...defaultRetryPolicy(), ...options.policy };
+  registerSecret(options.apiKey, KEY_VARIABLE);
+  const baseURL = options.baseURL ?? options.env[BASE_URL_VARIABLE];
+  checkBaseUrl(baseURL, options.baseURL ? 'baseURL' : BASE_URL_VARIABLE, KEY_VARIABLE);
+  const policy: RetryPolicy = { ...defaultRetryPolicy(options.env), ...options.policy };
   const retryingFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' || input instanceof URL ? input : input.url;
     const { signal, ...rest } = init ?? {};
     return fetchWithRetry(url, rest, { service: SERVICE, signal: signal ?? undefined, policy, onRetry: options.onRetry });
   };
+  // Every setting the client would otherwise look up in the process's environment is given explicitly.
   const openai = new OpenAI({
     apiKey: options.apiKey,
-    ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+    baseURL: baseURL?.trim() || DEFAULT_BASE_URL,
+    organization: options.env.OPENAI_ORG_ID?.trim() || null,
+    project: options.env.OPENAI_PROJECT_ID?.trim() || null,
     maxRetries: 0,
     // Per-attempt timeouts are fetchWithRetry's; the client's own timer only bounds the whole call.
     timeout: 24 * 3600 * 1000,
     fetch: retryingFetch,
   });
-  const key = options.apiKey;
-  return {
-    openai,
-    host: safeHost(openai.baseURL),
-    redact: (text) => (key ? text.split(key).join('***') : text),
-  };
+  return { openai, host: safeHost(openai.baseURL) };
 }
 
 export interface UploadRequest {
@@ -177,7 +183,7 @@ function toSpxError(error: unknown, client: TranscriptionClient, request: Upload
       retryable: true,
     });
   }
-  const message = client.redact(error instanceof Error ? error.message : String(error));
+  const message = error instanceof Error ? error.message : String(error);
   return new SpxError('API_UNREACHABLE', `${SERVICE} at ${client.host} failed for ${request.label}: ${message}`, {
     hint: 'Check the network and baseURL / OPENAI_BASE_URL, then run the same command again to resume.',
     retryable: true,
@@ -187,12 +193,12 @@ function toSpxError(error: unknown, client: TranscriptionClient, request: Upload
 function statusError(error: InstanceType<typeof OpenAI.APIError>, client: TranscriptionClient, request: UploadRequest): SpxError {
   const inner = error.error as { message?: unknown } | undefined;
   const raw = typeof inner?.message === 'string' ? inner.message : '';
-  const detail = client.redact(raw).replace(/\s+/g, ' ').trim().slice(0, 240).replace(/[.\s]+$/, '');
+  const detail = excerpt(raw, 240).replace(/[.\s]+$/, '');
   const suffix = detail ? `: ${detail}` : '';
   const model = request.model.id;
   switch (error.status) {
     case 401:
-      return new SpxError('API_KEY_REJECTED', `${KEY_VARIABLE} was rejected by ${SERVICE} at ${client.host} (HTTP 401).`, {
+      return new SpxError('API_KEY_REJECTED', `${KEY_VARIABLE} was rejected by ${SERVICE} at ${client.host} (HTTP 401)${suffix}.`, {
         hint: `Set ${KEY_VARIABLE} to a valid key (or point baseURL at the server the key belongs to) and run the same command again.`,
       });
     case 403:

@@ -83,6 +83,16 @@ describe('testing/fake-server', () => {
     expect(text).not.to.contain('SECRET');
   });
 
+  it('with echoKey, puts the presented key in full into every error message', async () => {
+    fake = await startFakeOpenAI({ echoKey: true });
+    const refused = (await (await upload({ model: 'whisper-1' }, { key: 'sk-wrong-SECRET-value' })).json()) as { error: { message: string; code: string } };
+    expect(refused.error).to.include({ code: 'invalid_api_key' });
+    expect(refused.error.message).to.contain('Incorrect API key provided: sk-wrong-SECRET-value');
+    const unknown = (await (await upload({ model: 'whisper-9' })).json()) as { error: { message: string; code: string } };
+    expect(unknown.error.code).to.equal('model_not_found');
+    expect(unknown.error.message).to.contain(fake.apiKey);
+  });
+
   it('validates model, file format and model/format combinations', async () => {
     fake = await startFakeOpenAI();
     const unknown = await upload({ model: 'whisper-9' });
@@ -122,6 +132,13 @@ describe('testing/fake-server', () => {
     expect(fake.requests.map((r) => r.status)).to.deep.equal([429, 502, 503, 429, 200, 0, 200]);
     // The malformed answer is not a success.
     expect(fake.successCount()).to.equal(1);
+  });
+
+  it('keeps every request as it arrived in received, the key included', async () => {
+    fake = await startFakeOpenAI();
+    await upload({ model: 'whisper-1' }, { key: 'sk-wrong-SECRET-value' });
+    expect(fake.received.map((r) => [r.method, r.path, r.status, r.headers.authorization])).to.deep.equal([['POST', '/v1/audio/transcriptions', 401, 'Bearer sk-wrong-SECRET-value']]);
+    expect(fake.received[0]!.bodyBytes).to.be.greaterThan(readFileSync(wav).length);
   });
 
   it('works with the official client and its multipart encoding', async () => {

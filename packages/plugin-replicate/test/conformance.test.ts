@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import { pluginConformanceTests } from '@spx/core/testing';
 import plugin, { createPredictStage, defineAdapter, whisperDiarization } from '../src/index.js';
+import { fileURLToPath } from 'node:url';
 
 describe('plugin-replicate conformance', () => {
-  pluginConformanceTests(it, plugin);
+  const audio = fileURLToPath(new URL('../../../samples/meeting.wav', import.meta.url));
+  pluginConformanceTests(it, plugin, { stages: { 'replicate/predict': { params: { audio }, env: { REPLICATE_API_TOKEN: 'r8_conformance' } } } });
 
   it('exposes replicate/predict with pricing per prediction second', () => {
     expect(Object.keys(plugin.stages)).to.deep.equal(['replicate/predict']);

@@ -43,6 +43,21 @@ describe('testing/fake-server', () => {
     expect(fake.counts.unauthorized).to.equal(2);
   });
 
+  it('keeps every request as it arrived in received, the token included', async () => {
+    fake = await startFakeReplicate();
+    await call('/v1/predictions', { method: 'POST', token: 'r8_SECRET', headers: { 'content-type': 'application/json' }, body: '{"input":{}}' });
+    expect(fake.received.map((r) => [r.method, r.path, r.status, r.headers.authorization, r.json])).to.deep.equal([['POST', '/v1/predictions', 401, 'Bearer r8_SECRET', { input: {} }]]);
+  });
+
+  it('with echoToken, puts the presented token into the detail of every error answer', async () => {
+    fake = await startFakeReplicate({ echoToken: true });
+    const wrong = await call('/v1/predictions', { token: 'r8_wrong_SECRET' });
+    expect(wrong.body).to.deep.equal({ title: 'Unauthenticated', detail: 'You did not pass a valid authentication token (token r8_wrong_SECRET)', status: 401 });
+    const missing = await call('/v1/predictions/nope');
+    expect(missing.status).to.equal(404);
+    expect(missing.body?.detail).to.contain(fake.token);
+  });
+
   it('moves a prediction starting → processing → succeeded over GETs, with output laid over the audio', async () => {
     fake = await startFakeReplicate({ steps: { starting: 2, processing: 2 } });
     const created = await create({ file: wavUri, num_speakers: 2 });

@@ -1,5 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { EXIT, SpxError, displayStoreUrl, mapPool, runPipeline, toSpxError, type RunSummary } from '@spx/core';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { EXIT, SpxError, mapPool, toSpxError } from '@spx/core';
+import { displayStoreUrl, guardPluginFaults, runPipeline, type RunSummary } from '@spx/core/engine';
 import { SpxCommand } from '../lib/base-command.js';
 import { expandInputs } from '../lib/inputs.js';
 import { openPipeline } from '../lib/pipelines.js';
@@ -44,61 +46,73 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
     const { flags } = this;
     const inputs = expandInputs(this.positionals.slice(1));
     if (inputs.length === 0) throw new SpxError('USAGE', 'No input file given.', { hint: 'spx run <pipeline.yaml> <input...>' });
-    const pipeline = await openPipeline(this.args.pipeline, flags.set);
-    const store = await this.store();
-    const json = this.jsonEnabled();
-    const mode = json ? 'json' : process.stdout.isTTY && !flags['dry-run'] ? 'tty' : 'plain';
-    const renderer = createRenderer(mode, (text) => process.stdout.write(text), { debug: this.debugMode, dryRun: flags['dry-run'] });
+    assertDistinctExports(inputs, flags.out);
     const controller = new AbortController();
+    let active = 0;
+    // A plugin fault outside its stage's promise (or process.exit) fails the run instead of killing spx.
+    const guard = guardPluginFaults((error) => controller.abort(error), () => active > 0);
     let signalName: NodeJS.Signals | undefined;
     const onSignal = (name: NodeJS.Signals) => {
-      if (signalName) process.exit(name === 'SIGINT' ? EXIT.INTERRUPTED : EXIT.TERMINATED);
+      const exitCode = name === 'SIGINT' ? EXIT.INTERRUPTED : EXIT.TERMINATED;
+      if (signalName) guard.exit(exitCode);
       signalName = name;
       process.stderr.write(`\n${name === 'SIGINT' ? 'Interrupted' : 'Terminated'}: saving state… (again to force quit)\n`);
-      controller.abort(new SpxError('ABORTED', `Run interrupted by ${name}.`));
+      controller.abort(new SpxError('ABORTED', `Run interrupted by ${name}.`, { exitCode, hint: 'Run the same command again to resume.' }));
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const batch = inputs.length > 1;
     try {
-      const results = await mapPool(inputs, flags.concurrency, async (input): Promise<InputResult> => {
-        try {
-          const summary = await runPipeline({
-            pipeline,
-            inputs: { [mainInputName(pipeline.spec.inputs)]: input },
-            store,
-            workDir: flags['work-dir'],
-            outDir: flags.out,
-            forceRestart: flags['force-restart'],
-            fromStage: flags['from-stage'],
-            dryRun: flags['dry-run'],
-            concurrency: flags['stage-concurrency'],
-            signal: controller.signal,
-            lockWaitMs: flags.wait * 1000,
-            onEvent: (event) => renderer.event(event, batch ? input : undefined),
-          });
-          return { input, summary, ...(summary.error ? { error: summary.error } : {}) };
-        } catch (error) {
-          if (!batch) throw error;
-          return { input, error: toSpxError(error) };
+      const pipeline = await openPipeline(this.args.pipeline, flags.set);
+      const store = await this.store();
+      const json = this.jsonEnabled();
+      const mode = json ? 'json' : process.stdout.isTTY && !flags['dry-run'] ? 'tty' : 'plain';
+      const renderer = createRenderer(mode, (text) => process.stdout.write(text), { debug: this.debugMode, dryRun: flags['dry-run'] });
+      const batch = inputs.length > 1;
+      try {
+        const results = await mapPool(inputs, flags.concurrency, async (input): Promise<InputResult> => {
+          active++;
+          try {
+            const summary = await runPipeline({
+              pipeline,
+              inputs: { [mainInputName(pipeline.spec.inputs)]: input },
+              store,
+              workDir: flags['work-dir'],
+              outDir: flags.out,
+              forceRestart: flags['force-restart'],
+              fromStage: flags['from-stage'],
+              dryRun: flags['dry-run'],
+              concurrency: flags['stage-concurrency'],
+              signal: controller.signal,
+              lockWaitMs: flags.wait * 1000,
+              onEvent: (event) => renderer.event(event, batch ? input : undefined),
+            });
+            return { input, summary, ...(summary.error ? { error: summary.error } : {}) };
+          } catch (error) {
+            if (!batch) throw error;
+            return { input, error: toSpxError(error) };
+          } finally {
+            active--;
+          }
+        });
+        renderer.stop();
+        if (!json) this.report(results, Boolean(flags['dry-run']), displayStoreUrl(store.url));
+        const exitCode = this.exitCodeFor(results, signalName);
+        // With --json, stdout is JSON lines: the run events, then one summary object.
+        const payload = { type: 'summary', results: results.map((r) => summarize(r)) };
+        if (json) process.stdout.write(`${JSON.stringify(payload)}\n`);
+        if (exitCode !== 0) {
+          const single = results.length === 1 ? results[0]!.error : undefined;
+          if (single && !json) process.stderr.write(`${single.code}: ${single.message}\n${single.hint ? `  hint: ${single.hint}\n` : ''}`);
+          this.exit(exitCode);
         }
-      });
-      renderer.stop();
-      if (!json) this.report(results, Boolean(flags['dry-run']), displayStoreUrl(store.url));
-      const exitCode = this.exitCodeFor(results, signalName);
-      // With --json, stdout is JSON lines: the run events, then one summary object.
-      const payload = { type: 'summary', results: results.map((r) => summarize(r)) };
-      if (json) process.stdout.write(`${JSON.stringify(payload)}\n`);
-      if (exitCode !== 0) {
-        const single = results.length === 1 ? results[0]!.error : undefined;
-        if (single && !json) process.stderr.write(`${single.code}: ${single.message}\n${single.hint ? `  hint: ${single.hint}\n` : ''}`);
-        this.exit(exitCode);
+        return undefined;
+      } finally {
+        renderer.stop();
       }
-      return undefined;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      renderer.stop();
+      guard.restore();
     }
   }
 
@@ -137,6 +151,25 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
       const failed = results.filter((r) => r.error).length;
       this.log(`${results.length - failed} of ${results.length} inputs succeeded.`);
     }
+  }
+}
+
+/**
+ * Two inputs of one batch that would write the same exports (the same name in one directory, or
+ * the same name anywhere with --out) are refused before any work: one would overwrite the other.
+ */
+function assertDistinctExports(inputs: string[], out: string | undefined): void {
+  const seen = new Map<string, string>();
+  for (const input of inputs) {
+    const key = `${resolve(out ?? dirname(resolve(input)))}\0${basename(input, extname(input))}`;
+    const other = seen.get(key);
+    if (other !== undefined && resolve(other) !== resolve(input)) {
+      const stem = basename(input, extname(input));
+      throw new SpxError('OUTPUT_COLLISION', `Inputs ${other} and ${input} would both export to ${resolve(out ?? dirname(resolve(input)), stem)}.* and overwrite each other.`, {
+        hint: 'Rename one of them, or run them separately with different --out directories.',
+      });
+    }
+    seen.set(key, input);
   }
 }
 

@@ -1,7 +1,11 @@
 // Shared behaviour of every spx command: --store/--debug flags, --json, and errors printed as one
 // clear message with a hint (stack traces only with --debug or DEBUG=spx*), mapped to exit codes.
+// stdout and stderr pass through core's redaction (bin/run.js sets it up; init() again for
+// commands run in-process), so nothing a command prints can hold a secret.
 import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
-import { EXIT, SpxAggregateError, formatError, isSpxError, openStore, toSpxError, SpxError, type Store } from '@spx/core';
+import { EXIT, SpxAggregateError, isSpxError, toSpxError, SpxError } from '@spx/core';
+import { redactWrites } from '@spx/core/redact';
+import { formatError, openStore, type Store } from '@spx/core/engine';
 
 export type SpxFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SpxCommand)['baseFlags'] & T['flags']>;
 export type SpxArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
@@ -20,6 +24,8 @@ export abstract class SpxCommand<T extends typeof Command> extends Command {
   private stores: Store[] = [];
 
   public override async init(): Promise<void> {
+    redactWrites(process.stdout);
+    redactWrites(process.stderr);
     await super.init();
     const { args, flags, argv } = await this.parse({ flags: this.ctor.flags, baseFlags: (super.ctor as typeof SpxCommand).baseFlags, args: this.ctor.args, strict: this.ctor.strict, enableJsonFlag: this.ctor.enableJsonFlag });
     this.flags = flags as SpxFlags<T>;

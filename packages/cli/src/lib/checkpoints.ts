@@ -1,10 +1,13 @@
 // Views of stored runs shared by the `spx checkpoints` commands: list rows, per-stage detail,
-// the plan a rerun would follow, and artifact verification reports.
-import { existsSync } from 'node:fs';
+// the plan a rerun would follow, and artifact verification reports. The plan loads a pipeline
+// file, and with it plugin code: only a file the user names, a shipped pipeline, or the file of a
+// run this machine made in its own SQLite store (not imported); never one a store or import names.
+import { existsSync, realpathSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { checkArtifacts, defaultStoreUrl, liveLease, SpxError, runArtifacts, runPipeline, runSize, runStepKeys, toSpxError, type Lease, type PlannedStage, type RunState, type Store } from '@spx/core';
-import { openPipeline } from './pipelines.js';
+import { SpxError, toSpxError } from '@spx/core';
+import { checkArtifacts, defaultStoreUrl, displayStoreUrl, liveLease, printable, runArtifacts, runPipeline, runSize, runStepKeys, type Lease, type PlannedStage, type RunState, type Store } from '@spx/core/engine';
+import { openPipeline, resolvePipelineArg, shippedPipelines } from './pipelines.js';
 
 export const runIdArg = Args.string({ description: 'Run id, or a unique prefix of one (like git).', required: true });
 
@@ -103,13 +106,13 @@ export interface RunDetail extends RunRow {
   subSteps: number;
 }
 
-export async function runDetail(store: Store, state: RunState, options: { plan?: boolean } = {}): Promise<RunDetail> {
+export async function runDetail(store: Store, state: RunState, options: { plan?: boolean; pipeline?: string } = {}): Promise<RunDetail> {
   const row = await runRow(store, state);
   const stepKeys = await runStepKeys(store, state.id);
   const order = state.pipeline?.stages?.length ? [...state.pipeline.stages] : Object.keys(state.stages);
   for (const id of Object.keys(state.stages)) if (!order.includes(id)) order.push(id);
   const history = state.metadata?.history ?? [];
-  const { plan, note } = options.plan === false ? { plan: undefined, note: null } : await planFor(store, state);
+  const { plan, note } = options.plan === false ? { plan: undefined, note: null } : await planFor(store, state, options.pipeline);
   const planned = new Map((plan ?? []).map((p) => [p.stage, p]));
   const stageDetails = order.map((id): StageDetail => {
     const record = state.stages[id];
@@ -148,10 +151,40 @@ export async function runDetail(store: Store, state: RunState, options: { plan?:
   };
 }
 
+/**
+ * Why the pipeline file a run records may not be loaded automatically (it names plugin code), or
+ * undefined when it may: a shipped pipeline, or a run made here in a local SQLite store and not
+ * imported. A shared store or an import file can name any file.
+ */
+export function recordedPipelineUnsafe(store: Store, state: RunState, file: string): string | undefined {
+  if (isShipped(file)) return undefined;
+  if (state.metadata?.imported) return 'the run was imported';
+  if (!isLocalSqlite(store.url)) return `the run comes from a shared store (${displayStoreUrl(store.url)})`;
+  return undefined;
+}
+
+function isShipped(file: string): boolean {
+  try {
+    const real = realpathSync(file);
+    return shippedPipelines().some((shipped) => realpathSync(shipped) === real);
+  } catch {
+    return false;
+  }
+}
+
+function isLocalSqlite(url: string): boolean {
+  return url.startsWith('sqlite://') || !/^[a-z]+:\/\//i.test(url);
+}
+
 /** The plan a rerun of this run would follow now, computed with a dry run (nothing runs, nothing is called). */
-async function planFor(store: Store, state: RunState): Promise<{ plan?: PlannedStage[]; note: string | null }> {
-  const file = state.pipeline?.file;
-  if (!file || !existsSync(file)) return { note: `pipeline file ${file || '(unknown)'} no longer exists; showing recorded state only` };
+async function planFor(store: Store, state: RunState, named?: string): Promise<{ plan?: PlannedStage[]; note: string | null }> {
+  const file = named ? resolvePipelineArg(named) : state.pipeline?.file;
+  if (named && !existsSync(file!)) return { note: `pipeline file ${file} (--pipeline) does not exist` };
+  if (!file || !existsSync(file)) return { note: `pipeline file ${printable(file || '(unknown)')} no longer exists; showing recorded state only` };
+  const unsafe = named ? undefined : recordedPipelineUnsafe(store, state, file);
+  if (unsafe) {
+    return { note: `${unsafe}, so its pipeline file ${printable(file)} and the plugins it names are not loaded; pass --pipeline FILE to see what a rerun would do` };
+  }
   try {
     const pipeline = await openPipeline(file);
     const fileInputs = Object.entries(pipeline.spec.inputs ?? {}).filter(([, spec]) => spec.type === 'file');
@@ -173,13 +206,28 @@ export interface ArtifactReport {
   bytes: number;
   ok: boolean;
   reason?: string;
+  /** A user-facing export: changing, moving or deleting it is the user's right, not damage. */
+  export?: boolean;
 }
 
-/** Re-hashes every recorded artifact of a run (`full`) or checks size+mtime first (quick). */
+/**
+ * Re-hashes every recorded artifact of a run (`full`) or checks size+mtime first (quick). Exports
+ * are reported with `export: true`; a changed export never makes a run invalid (the next run
+ * writes it again and keeps the changed file as a backup).
+ */
 export async function verifyRun(state: RunState, full: boolean): Promise<ArtifactReport[]> {
   const artifacts = runArtifacts(state);
   const checks = await checkArtifacts(artifacts, full);
-  return checks.map((c, i) => ({ stage: artifacts[i]!.stage, path: c.artifact.path, bytes: c.artifact.bytes, ok: c.ok, ...(c.ok ? {} : { reason: c.reason }) }));
+  return checks.map((c, i) => {
+    const artifact = artifacts[i]!;
+    const exported = artifact.export === true || Boolean(state.stages[artifact.stage]?.destination);
+    return { stage: artifact.stage, path: c.artifact.path, bytes: c.artifact.bytes, ok: c.ok, ...(c.ok ? {} : { reason: c.reason }), ...(exported ? { export: true } : {}) };
+  });
+}
+
+/** Artifacts whose loss or change means the run's own checkpoints are damaged (exports excluded). */
+export function damaged(reports: ArtifactReport[]): ArtifactReport[] {
+  return reports.filter((a) => !a.ok && !a.export);
 }
 
 /** A path shown relative to the working directory when it lies inside it. */

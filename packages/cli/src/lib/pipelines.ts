@@ -1,11 +1,12 @@
 // Where shipped pipelines live and how a pipeline argument resolves: a path, or a shipped name.
 import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { join, resolve } from 'node:path';
-import { corePlugin, loadPipeline, type LoadedPipeline } from '@spx/core';
+import { dirname, join, resolve } from 'node:path';
+import { corePlugin, loadPipeline, type LoadedPipeline } from '@spx/core/engine';
 
-/** The repository's pipelines/ directory (shipped pipelines). */
-export const SHIPPED_DIR = fileURLToPath(new URL('../../../../pipelines/', import.meta.url));
+/** Where the shipped pipelines are: the @spx/pipelines package, a dependency of this one. */
+export const SHIPPED_DIR = dirname(createRequire(import.meta.url).resolve('@spx/pipelines/package.json'));
 /** The CLI's package.json: plugins it depends on resolve from here when a pipeline does not install them. */
 export const CLI_PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url));
 

@@ -1,6 +1,6 @@
 // Renders run events: a live stage table on a TTY, one plain line per event otherwise,
 // or one JSON object per line with --json.
-import type { RunEvent, StageState } from '@spx/core';
+import type { RunEvent, StageState } from '@spx/core/engine';
 
 export interface Renderer {
   event(event: RunEvent, input?: string): void;
@@ -32,6 +32,9 @@ function plainRenderer(write: (text: string) => void, debug: boolean): Renderer 
       switch (e.type) {
         case 'run-start':
           write(`${prefix} run ${e.runId} ${e.pipeline}@${e.version}${e.resumed ? ' (resuming)' : ''}\n`);
+          break;
+        case 'run-log':
+          write(`${prefix} ${e.level}: ${e.message}\n`);
           break;
         case 'stage-plan':
           write(`${prefix} plan ${e.stage}: ${e.action === 'reuse' ? 'reuse' : 'run'} — ${e.reason}\n`);
@@ -117,6 +120,9 @@ function ttyRenderer(write: (text: string) => void, debug: boolean): Renderer {
         }
         case 'stage-log':
           if (e.level === 'warn' || e.level === 'error' || debug) logs.push(`  ${e.stage}: ${e.level}: ${e.message}`);
+          break;
+        case 'run-log':
+          logs.push(`  ${e.level}: ${e.message}`);
           break;
         case 'stage-reused':
           rows.set(e.stage, { state: 'reused', note: 'from checkpoint' });

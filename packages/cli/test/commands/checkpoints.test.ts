@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat, utimes, writeFile, rm } from 'node:fs/promises';
+import { cp, mkdir, readFile, stat, utimes, writeFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { openStore } from '@spx/core';
+import { openStore, RUN_MARKER, storeIdentity } from '@spx/core/engine';
 import { json, spx, tempDir, textPipeline, type CliResult, type TempDir } from '../helpers.js';
 
 interface Row {
@@ -121,9 +121,15 @@ describe('spx checkpoints', function () {
 
     const wrongShape = { ...data, status: 'done', stages: { ...data.stages, read: { ...data.stages.read, fingerprint: undefined } } };
     const missingArtifact = structuredClone(data);
-    missingArtifact.stages.exclaim.artifacts[0].path = join(t.dir, 'gone', 'text.txt');
-    const twin = { ...data, id: `${a.id.slice(0, 6)}${a.id.slice(6) === '000000' ? '111111' : '000000'}` };
-    twinId = twin.id;
+    const gone = join(t.dir, '.spx', 'runs', a.id, 'exclaim', 'gone.txt');
+    missingArtifact.stages.exclaim.artifacts[0].path = gone;
+    missingArtifact.stages.exclaim.outputs.text.path = gone;
+    // A twin of a under another id: its directory copied to runs/<twin id> (without a's ownership
+    // marker, so the import hands it to this store) and every recorded path rewritten to it.
+    twinId = `${a.id.slice(0, 6)}${a.id.slice(6) === '000000' ? '111111' : '000000'}`;
+    await cp(join(t.dir, '.spx', 'runs', a.id), join(t.dir, '.spx', 'runs', twinId), { recursive: true });
+    await rm(join(t.dir, '.spx', 'runs', twinId, RUN_MARKER));
+    const twin = JSON.parse(JSON.stringify({ ...data, id: twinId }).replaceAll(`/runs/${a.id}/`, `/runs/${twinId}/`));
     await t.write('shape.json', JSON.stringify(wrongShape));
     await t.write('missing-artifact.json', JSON.stringify(missingArtifact));
     await t.write('broken.json', '{\n  "id": "abc",\n  "status": }\n');
@@ -140,7 +146,8 @@ describe('spx checkpoints', function () {
       run(['checkpoints', 'import', 'twin.json']),
     ]);
     expect(intoOther.code, intoOther.stderr).to.equal(0);
-    expect(json(intoOther)).to.deep.equal({ id: a.id, replaced: false, stages: 4, steps: 3, artifacts: 4 });
+    // The publishing stage's record stays behind: its files are exports, written again by the next run.
+    expect(json(intoOther)).to.deep.equal({ id: a.id, replaced: false, stages: 3, steps: 3, artifacts: 3, republish: ['publish'] });
     expect(exists.code).to.equal(2);
     expect(json<{ error: { code: string; hint: string } }>(exists).error).to.include({ code: 'CHECKPOINT_EXISTS' });
     expect(broken.code).to.equal(2);
@@ -151,19 +158,29 @@ describe('spx checkpoints', function () {
     expect(shapeErrors).to.match(/\/stages\/read is missing field "fingerprint"/);
     expect(missing.code).to.equal(2);
     expect(missing.stderr).to.include('error IMPORT_INVALID');
-    expect(missing.stderr).to.include(`${join(t.dir, 'gone', 'text.txt')} of stage "exclaim" is missing`);
+    expect(missing.stderr).to.include(`${gone} of stage "exclaim" is missing`);
     expect(noFile.code).to.equal(2);
     expect(noFile.stderr).to.match(/error INPUT_MISSING: Export file "nope\.json" does not exist/);
     for (const r of [broken, missing, noFile]) noStack(r);
     expect(twinned.code, twinned.stderr).to.equal(0);
 
-    const [fromOther, ambiguous, unknown] = await Promise.all([
+    const [fromOther, importedPlan, namedPlan, ambiguous, unknown] = await Promise.all([
       run(['checkpoints', 'show', a.id, '--store', other, '--json', '--no-plan']),
+      run(['checkpoints', 'show', a.id, '--store', other, '--json']),
+      run(['checkpoints', 'show', a.id, '--store', other, '--json', '--pipeline', 'pipeline.yaml']),
       run(['checkpoints', 'show', a.id.slice(0, 6)]),
       run(['checkpoints', 'delete', 'zzzz', '--json']),
     ]);
     expect(fromOther.code, fromOther.stderr).to.equal(0);
     expect(json<Detail>(fromOther)).to.include({ id: a.id, status: 'completed', subSteps: 3 });
+    // An imported run names a pipeline file (code): it is loaded only when the user names it.
+    expect(importedPlan.code, importedPlan.stderr).to.equal(0);
+    expect(json<Detail>(importedPlan).planNote).to.match(/^the run was imported, so its pipeline file .*pipeline\.yaml and the plugins it names are not loaded; pass --pipeline FILE/);
+    expect(json<Detail>(importedPlan).stageDetails.every((d) => d.next === null)).to.equal(true);
+    expect(namedPlan.code, namedPlan.stderr).to.equal(0);
+    expect(json<Detail>(namedPlan).planNote).to.equal(null);
+    expect(json<Detail>(namedPlan).stageDetails.find((d) => d.stage === 'read')!.next).to.deep.include({ action: 'reuse' });
+    expect(json<Detail>(namedPlan).stageDetails.find((d) => d.stage === 'publish')!.next).to.deep.include({ action: 'run' });
     expect(ambiguous.code).to.equal(2);
     expect(ambiguous.stderr).to.match(/error CHECKPOINT_AMBIGUOUS: Run id "[0-9a-f]{6}" is ambiguous/);
     expect(ambiguous.stderr).to.include(a.id).and.to.include(twin.id);
@@ -191,21 +208,35 @@ describe('spx checkpoints', function () {
     expect(none.stderr).to.include('error USAGE: Pass a run id or --all.');
   });
 
-  it('cleanup selects old or invalid runs and orphaned directories; --dry-run deletes nothing', async () => {
+  it('cleanup selects old or invalid runs and orphaned directories of this store; --dry-run deletes nothing', async () => {
+    // An orphan: a directory this store made (its marker says so) whose run state is gone.
     const orphan = join(t.dir, '.spx', 'runs', '0rphan000000');
     await mkdir(join(orphan, 'stage'), { recursive: true });
     await writeFile(join(orphan, 'stage', 'left.txt'), 'left over');
+    const identity = await openStore({ url: `sqlite://${join(t.dir, '.spx', 'state.sqlite')}` }).then(async (store) => {
+      try {
+        return await storeIdentity(store);
+      } finally {
+        await store.close();
+      }
+    });
+    await writeFile(join(orphan, RUN_MARKER), JSON.stringify({ schema: 'spx-run-dir', schemaVersion: 1, runId: '0rphan000000', storeId: identity.id, store: identity.location, createdAt: new Date().toISOString() }));
+    // Not spx's: a directory without a marker, named like a run.
+    const userData = join(t.dir, '.spx', 'runs', 'userdata0000');
+    await mkdir(userData);
+    await writeFile(join(userData, 'mine.txt'), 'not a run');
     const [preview, old, noSelection, badHours] = await Promise.all([
       run(['checkpoints', 'cleanup', '--invalid', '--dry-run', '--json']),
       run(['checkpoints', 'cleanup', '--older-than', '0', '--dry-run', '--json']),
       run(['checkpoints', 'cleanup']),
       run(['checkpoints', 'cleanup', '--older-than', 'soon']),
     ]);
-    type Cleanup = { dryRun: boolean; removed: Array<{ id: string; reason: string; keys: number; dirs: string[] }>; freedBytes: number };
+    type Cleanup = { dryRun: boolean; removed: Array<{ id: string; reason: string; keys: number; dirs: string[] }>; leftAlone: Array<{ dir: string; reason: string }>; freedBytes: number };
     expect(preview.code, preview.stderr).to.equal(0);
     const planned = json<Cleanup>(preview);
     expect(planned.dryRun).to.equal(true);
-    expect(planned.removed.map((r) => r.id).sort()).to.deep.equal([a.id, twinId, '0rphan000000'].sort());
+    expect(planned.removed.map((r) => r.id).sort()).to.deep.equal([a.id, '0rphan000000'].sort());
+    expect(planned.leftAlone).to.deep.include({ dir: userData, reason: 'no ownership marker (not made by spx, or by a version before markers)' });
     expect(planned.removed.find((r) => r.id === a.id)!.reason).to.match(/1 invalid artifact \(read: content changed/);
     expect(planned.removed.find((r) => r.id === a.id)!.keys).to.equal(4); // run state + 3 sub-steps
     expect(existsSync(orphan)).to.equal(true);
@@ -218,9 +249,11 @@ describe('spx checkpoints', function () {
     const done = await run(['checkpoints', 'cleanup', '--invalid', '--json']);
     expect(done.code, done.stderr).to.equal(0);
     const removed = json<Cleanup>(done);
-    expect(removed.removed.map((r) => r.id)).to.include.members([a.id, twinId]);
+    expect(removed.removed.map((r) => r.id).sort()).to.deep.equal([a.id, '0rphan000000'].sort());
     expect(removed.freedBytes).to.be.greaterThan(0);
     expect(existsSync(orphan)).to.equal(false);
+    expect(existsSync(join(userData, 'mine.txt')), 'user data is left alone').to.equal(true);
+    expect(existsSync(join(t.dir, '.spx', 'runs', twinId)), 'the imported twin (valid) is kept').to.equal(true);
     expect(existsSync(join(t.dir, '.spx', 'runs', a.id))).to.equal(false);
     expect(existsSync(join(t.dir, 'out', 'doc.txt')), 'exports are kept').to.equal(true);
     const store = await openStore({ url: `sqlite://${join(t.dir, '.spx', 'state.sqlite')}` });

@@ -58,9 +58,16 @@ describe('spx plugins', function () {
     const core = plugins[0]!;
     expect(core.builtin).to.equal(true);
     expect(core.stages.map((s) => s.id)).to.include.members(['core/merge', 'core/export']);
+    // TypeBox schemas list defaulted params as required; users never have to give them.
+    const merge = core.stages.find((s) => s.id === 'core/merge')!;
+    expect(merge.params.find((p) => p.name === 'tolerance')).to.deep.include({ required: false });
+    expect(merge.params.find((p) => p.name === 'transcript')).to.deep.include({ required: true });
     const convert = plugins.find((p) => p.name === '@spx/plugin-ffmpeg')!.stages.find((s) => s.id === 'ffmpeg/convert')!;
     expect(convert.params.find((p) => p.name === 'input')).to.deep.include({ required: true });
     expect(convert.params.find((p) => p.name === 'sampleRate')).to.deep.include({ required: false, default: 16000 });
+    expect(merge.params.find((p) => p.name === 'tolerance')).to.deep.include({ default: 1 });
+    const diarize = plugins.find((p) => p.name === '@spx/plugin-pyannote')!.stages.find((s) => s.id === 'pyannote/diarize')!;
+    expect(diarize.params.find((p) => p.name === 'model')).to.deep.include({ required: false, default: 'precision-2' });
     expect(convert.outputs).to.deep.include({ name: 'audio', kind: 'file', description: convert.outputs.find((o) => o.name === 'audio')!.description });
     expect(plugins.find((p) => p.name === '@spx/plugin-openai')!.stages[0]!.pricing).to.have.property('unit');
 
@@ -108,7 +115,9 @@ stages:
     expect(ran.code, ran.stderr).to.equal(0);
     const runs = readdirSync(join(t.dir, '.spx', 'runs'));
     expect(runs).to.have.length(1);
-    const report = JSON.parse(await readFile(join(t.dir, '.spx', 'runs', runs[0]!, 'count', 'report.json'), 'utf8')) as { words: number; top: unknown[] };
+    const countDir = join(t.dir, '.spx', 'runs', runs[0]!, 'count');
+    const [checkpoint] = readdirSync(countDir).filter((name) => /^[0-9a-f]{12}$/.test(name));
+    const report = JSON.parse(await readFile(join(countDir, checkpoint!, 'report.json'), 'utf8')) as { words: number; top: unknown[] };
     expect(report).to.deep.equal({ words: 8, bySpeaker: { unknown: 8 }, top: [{ word: 'to', count: 4 }, { word: 'speech', count: 2 }] });
     expect(again.code).to.equal(2);
     expect(again.stderr).to.match(/error USAGE: Directory .*spx-plugin-wordstats already exists and is not empty/);

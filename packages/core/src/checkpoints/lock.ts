@@ -1,13 +1,16 @@
 // A lease per run in the store, so two processes never work on the same run at once.
-// The holder refreshes a heartbeat; a lease whose heartbeat is stale, or whose pid is dead
-// on this host, is taken over. Acquisition writes then re-reads to confirm ownership.
+// A holder on this host keeps its lease for as long as its process lives (a paused or busy
+// process is not a dead one); a holder on another host keeps it while its heartbeat is fresh.
+// Acquisition writes then re-reads to confirm ownership. Every checkpoint write checks the lease
+// first (`assertHeld`, the fencing check): a holder that lost its lease stops without writing.
+// Runs of one process that share a run id (identical inputs in a batch) wait for each other here.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { SpxError } from '../errors/errors.js';
 import { sleep } from '../util/sleep.js';
+import { processAlive, selfIdentity } from '../util/process.js';
 import { keys } from './keys.js';
 import type { Store } from './store.js';
-import { processAlive } from '../util/process.js';
 
 export interface Lease {
   token: string;
@@ -15,70 +18,168 @@ export interface Lease {
   host: string;
   since: string;
   heartbeat: number;
+  /** The holder's start time (clock ticks since boot), so a reused pid is not taken for it. */
+  startTicks?: number;
+  /** The pipeline file the holder runs. */
+  pipeline?: string;
 }
 
 export interface LockOptions {
   /** How long to wait for a live holder before refusing (ms). 0 refuses at once. */
   waitMs?: number;
   heartbeatMs?: number;
+  /** Heartbeat age after which a holder on another host is taken for dead (default SPX_LEASE_STALE_MS or 15 s). */
   staleMs?: number;
   signal?: AbortSignal;
+  /** Called once when the run is held by another process and we wait for it. */
   onWait?: (holder: Lease) => void;
+  /** Called when another process took the lease while we held it. */
+  onLost?: (error: SpxError) => void;
+  /** Recorded in the lease for messages. */
+  pipeline?: string;
 }
 
 export interface HeldLock {
+  readonly token: string;
+  /** Resolves while this process holds the lease; throws LEASE_LOST once another process holds it. */
+  assertHeld(): Promise<void>;
   release(): Promise<void>;
 }
 
-export function leaseIsStale(lease: Lease, staleMs: number, now = Date.now()): boolean {
-  if (now - lease.heartbeat > staleMs) return true;
-  return lease.host === hostname() && lease.pid !== process.pid && !processAlive(lease.pid);
+const DEFAULT_STALE_MS = 15_000;
+
+/** Heartbeat age after which a holder on another host is taken for dead. */
+export function defaultStaleMs(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.SPX_LEASE_STALE_MS);
+  return env.SPX_LEASE_STALE_MS && Number.isFinite(value) && value >= 100 ? value : DEFAULT_STALE_MS;
+}
+
+/** Leases held by this process, by store and run: runs of one batch that share an id queue here. */
+const heldHere = new Map<string, { token: string; released: Promise<void> }>();
+
+export function leaseIsStale(lease: Lease, staleMs = defaultStaleMs(), now = Date.now()): boolean {
+  if (!lease || typeof lease !== 'object' || typeof lease.token !== 'string') return true;
+  if (lease.host === hostname()) {
+    if (lease.pid === process.pid) return ![...heldHere.values()].some((h) => h.token === lease.token);
+    return !processAlive(lease.pid, typeof lease.startTicks === 'number' ? lease.startTicks : undefined);
+  }
+  return !(now - lease.heartbeat <= staleMs);
+}
+
+function lockedError(runId: string, holder: Lease): SpxError {
+  const age = Math.round((Date.now() - Date.parse(holder.since)) / 1000);
+  return new SpxError('RUN_LOCKED', `Run ${runId} is in use by pid ${holder.pid} on ${holder.host} (started ${Number.isFinite(age) ? age : '?'}s ago).`, {
+    hint: 'Wait for it to finish (or pass --wait SECONDS), or stop that process; a dead holder is taken over automatically.',
+    retryable: true,
+  });
 }
 
 export async function acquireRunLock(store: Store, runId: string, options: LockOptions = {}): Promise<HeldLock> {
   const key = keys.lock(runId);
+  const local = `${store.url}\n${runId}`;
   const heartbeatMs = options.heartbeatMs ?? 2000;
-  const staleMs = options.staleMs ?? 15_000;
+  const staleMs = options.staleMs ?? defaultStaleMs();
   const deadline = Date.now() + (options.waitMs ?? 0);
   const token = randomUUID();
   let waited = false;
-  for (;;) {
-    options.signal?.throwIfAborted();
-    const holder = await store.get<Lease>(key);
-    if (!holder || holder.token === token || leaseIsStale(holder, staleMs)) {
-      const lease: Lease = { token, pid: process.pid, host: hostname(), since: new Date().toISOString(), heartbeat: Date.now() };
-      await store.set(key, lease);
-      await sleep(30 + Math.random() * 40);
-      const confirmed = await store.get<Lease>(key);
-      if (confirmed?.token === token) return hold(store, key, lease, heartbeatMs);
-      continue;
-    }
-    if (Date.now() >= deadline) {
-      const age = Math.round((Date.now() - Date.parse(holder.since)) / 1000);
-      throw new SpxError('RUN_LOCKED', `Run ${runId} is in use by pid ${holder.pid} on ${holder.host} (started ${age}s ago).`, {
-        hint: 'Wait for it to finish (or pass --wait), or stop that process; a dead holder is taken over automatically.',
-        retryable: true,
-      });
-    }
+  const wait = async (holder: Lease) => {
+    if (Date.now() >= deadline) throw lockedError(runId, holder);
     if (!waited) options.onWait?.(holder);
     waited = true;
-    await sleep(Math.min(500, heartbeatMs), options.signal);
+  };
+  // Our own process first: identical inputs of one batch take turns instead of refusing each other.
+  let mine: () => void = () => undefined;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const held = heldHere.get(local);
+    if (!held) break;
+    if (!waited) options.onWait?.((await store.get<Lease>(key)) ?? { token: held.token, pid: process.pid, host: hostname(), since: new Date().toISOString(), heartbeat: Date.now() });
+    waited = true;
+    await abortable(held.released, options.signal);
+  }
+  heldHere.set(local, { token, released: new Promise<void>((resolve) => (mine = resolve)) });
+  let unconfirmed = 0;
+  try {
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const holder = await store.get<Lease>(key);
+      if (!holder || holder.token === token || leaseIsStale(holder, staleMs)) {
+        const lease: Lease = { token, ...selfIdentity(), host: hostname(), since: new Date().toISOString(), heartbeat: Date.now(), ...(options.pipeline ? { pipeline: options.pipeline } : {}) };
+        await store.set(key, lease);
+        await sleep(30 + Math.random() * 40, options.signal);
+        const confirmed = await store.get<Lease>(key);
+        if (confirmed?.token === token) return hold(store, key, lease, heartbeatMs, options.onLost, () => release());
+        // Nobody else's lease either: the store loses what is written (entries that expire at once).
+        if (!confirmed && ++unconfirmed >= 20) {
+          throw new SpxError('STORE_UNREACHABLE', `The store at ${store.url.replace(/\/\/[^@/]*@/, '//***@')} does not keep what spx writes (a run lease vanished ${unconfirmed} times before it could be read back).`, {
+            hint: 'Check the store: its entries must live longer than a run (SPX_TTL_HOURS), and it must not evict them.',
+          });
+        }
+        continue;
+      }
+      await wait(holder);
+      await sleep(Math.min(500, heartbeatMs), options.signal);
+    }
+  } catch (error) {
+    release();
+    throw error;
+  }
+
+  function release() {
+    if (heldHere.get(local)?.token === token) heldHere.delete(local);
+    mine();
   }
 }
 
-function hold(store: Store, key: string, lease: Lease, heartbeatMs: number): HeldLock {
+function hold(store: Store, key: string, lease: Lease, heartbeatMs: number, onLost: LockOptions['onLost'], releaseHere: () => void): HeldLock {
   let stopped = false;
+  let lost: SpxError | undefined;
+  let beating = false;
+  const lose = (holder: Lease | undefined) => {
+    if (lost) return lost;
+    lost = new SpxError('LEASE_LOST', `Another process${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''} took over this run while this one was paused or cut off; this one stopped without writing.`, {
+      hint: 'Let the other process finish (spx checkpoints show <id> tells its state), then run the same command again if needed.',
+    });
+    clearInterval(timer);
+    onLost?.(lost);
+    return lost;
+  };
   const timer = setInterval(() => {
-    if (stopped) return;
-    store.set(key, { ...lease, heartbeat: Date.now() }).catch(() => undefined);
+    if (stopped || beating || lost) return;
+    beating = true;
+    (async () => {
+      const current = await store.get<Lease>(key);
+      if (current?.token !== lease.token) return void lose(current);
+      await store.set(key, { ...lease, heartbeat: Date.now() });
+    })()
+      .catch(() => undefined)
+      .finally(() => (beating = false));
   }, heartbeatMs);
   timer.unref();
   return {
+    token: lease.token,
+    async assertHeld() {
+      if (lost) throw lost;
+      const current = await store.get<Lease>(key);
+      if (current?.token !== lease.token) throw lose(current);
+    },
     async release() {
       stopped = true;
       clearInterval(timer);
+      releaseHere();
+      if (lost) return;
       const current = await store.get<Lease>(key).catch(() => undefined);
       if (current?.token === lease.token) await store.delete(key).catch(() => undefined);
     },
   };
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

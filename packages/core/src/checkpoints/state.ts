@@ -11,6 +11,8 @@ export interface ArtifactRecord {
   sha256: string;
   /** mtime at write time: an unchanged (size, mtime) skips re-hashing on resume. */
   mtimeMs?: number;
+  /** A user-facing file the stage published (an export): the user's to edit, move or delete. */
+  export?: boolean;
 }
 
 export interface StageRecord {

@@ -1,10 +1,14 @@
 // The state store: one Keyv instance, from a URL. SQLite in .spx/ by default;
 // redis:// and postgres:// through the official Keyv adapters. Keyv reports
-// adapter failures as events; we always listen and surface them as SpxErrors.
+// adapter failures as events; we always listen and surface them as SpxErrors. Every value is
+// redacted on its way in (a secret that reached a stage output or an error is not persisted),
+// and the URL's credentials are registered so no message can show them.
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Keyv from 'keyv';
 import { SpxError, isSpxError } from '../errors/errors.js';
+import { entryTtlMs } from './ttl.js';
+import { encodeUrlCredentials, redact, redactValue, registerUrlCredentials, urlCredentials } from '../errors/redact.js';
 
 export const DEFAULT_TTL_MS = 7 * 24 * 3600 * 1000;
 /** Reconnect attempts to a lost Redis server (about 6 s in all) before its commands fail. */
@@ -13,17 +17,20 @@ const REDIS_RECONNECTS = 10;
 export interface StoreOptions {
   /** `sqlite://path`, a bare path, `redis://…`, `postgres://…`, or `memory://`. */
   url?: string;
-  /** Time-to-live of every entry, in ms (default 7 days). 0 keeps entries forever. */
+  /** Time-to-live of every entry, in ms (default SPX_TTL_HOURS, else 7 days): 0 keeps entries forever, else 1 day to 10 years. */
   ttlMs?: number;
   /** Base directory for the default store (`<cwd>/.spx`). */
   cwd?: string;
+  /** Where SPX_STORE and SPX_TTL_HOURS are read (default process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface Store {
   readonly url: string;
   readonly ttlMs: number;
   get<T>(key: string): Promise<T | undefined>;
-  set(key: string, value: unknown): Promise<void>;
+  /** Writes with the store's time-to-live, or `ttlMs` (0: kept until deleted). */
+  set(key: string, value: unknown, options?: { ttlMs?: number }): Promise<void>;
   delete(key: string): Promise<boolean>;
   /** Every key with the given prefix (uses the adapter's iterator). */
   keys(prefix: string): AsyncGenerator<string>;
@@ -34,15 +41,17 @@ export function defaultStoreUrl(cwd = process.cwd()): string {
   return `sqlite://${resolve(cwd, '.spx', 'state.sqlite')}`;
 }
 
-/** Redacts credentials in a store URL for display. */
+/** The store URL for display: its user:password (however written) becomes ***. */
 export function displayStoreUrl(url: string): string {
-  return url.replace(/\/\/([^/@]*)@/, '//***@');
+  return redact(url);
 }
 
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   // An empty --store / SPX_STORE means the default, as if it were unset.
-  const url = options.url || process.env.SPX_STORE || defaultStoreUrl(options.cwd);
-  const ttlMs = options.ttlMs ?? (process.env.SPX_TTL_HOURS ? Number(process.env.SPX_TTL_HOURS) * 3600_000 : DEFAULT_TTL_MS);
+  const env = options.env ?? process.env;
+  const url = options.url || env.SPX_STORE || defaultStoreUrl(options.cwd);
+  registerUrlCredentials(url, 'store URL');
+  const ttlMs = entryTtlMs(options.ttlMs, env);
   const adapter = await createAdapter(url).catch((error: unknown) => {
     throw isSpxError(error) ? error : storeError(url, 'open', error);
   });
@@ -63,12 +72,19 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   };
   // Touch the store once so an unreachable or corrupt store fails here, with a clear message.
   await wrap('open', () => keyv.get('spx:probe'));
+  const stillThere = sqliteFileWatch(url);
   return {
     url,
     ttlMs,
     get: <T>(key: string) => wrap('read', () => keyv.get(key) as Promise<T | undefined>),
-    set: (key, value) => wrap('write', async () => void (await keyv.set(key, value))),
-    delete: (key) => wrap('delete', () => keyv.delete(key)),
+    set: async (key, value, options) => {
+      stillThere();
+      return wrap('write', async () => void (await keyv.set(key, redactValue(value), options?.ttlMs)));
+    },
+    delete: async (key) => {
+      stillThere();
+      return wrap('delete', () => keyv.delete(key));
+    },
     async *keys(prefix) {
       if (!keyv.iterator) throw new SpxError('STORE_UNREACHABLE', `The store at ${displayStoreUrl(url)} cannot list keys.`, { hint: 'Use sqlite:// or redis:// stores.' });
       const iterator = keyv.iterator(undefined) as AsyncGenerator<[string, unknown]>;
@@ -96,7 +112,7 @@ async function createAdapter(url: string): Promise<unknown> {
       ready = false;
       return error;
     };
-    const adapter = new KeyvRedis({ url, socket: { connectTimeout: 3000, reconnectStrategy } } as never, { throwOnConnectError: true, throwOnErrors: true } as never);
+    const adapter = new KeyvRedis({ url: encodeUrlCredentials(url), socket: { connectTimeout: 3000, reconnectStrategy } } as never, { throwOnConnectError: true, throwOnErrors: true } as never);
     (adapter.client as unknown as { on(event: 'ready', listener: () => void): void }).on('ready', () => {
       ready = true;
     });
@@ -104,11 +120,15 @@ async function createAdapter(url: string): Promise<unknown> {
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const { default: KeyvPostgres } = await import('@keyv/postgres');
-    return new KeyvPostgres({ uri: url });
+    return new KeyvPostgres({ uri: encodeUrlCredentials(url) });
   }
   const path = url.startsWith('sqlite://') ? url.slice('sqlite://'.length) : url;
   if (/^[a-z]+:\/\//i.test(path)) {
     throw new SpxError('STORE_UNREACHABLE', `Unsupported store URL scheme in "${displayStoreUrl(url)}".`, { hint: 'Use sqlite://PATH, redis://HOST:PORT or postgres://…' });
+  }
+  // SQLite has no users: a user:password@ would become part of the file path, and of every message naming it.
+  if (url.startsWith('sqlite://') && urlCredentials(url)) {
+    throw new SpxError('STORE_UNREACHABLE', `The store URL ${displayStoreUrl(url)} has a user or password, which SQLite stores do not take.`, { hint: 'Write sqlite://PATH (no user:password@), or use redis:// or postgres:// for a server that needs credentials.' });
   }
   try {
     mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -123,6 +143,35 @@ async function createAdapter(url: string): Promise<unknown> {
   await query('PRAGMA journal_mode=WAL');
   await query('PRAGMA synchronous=NORMAL');
   return adapter;
+}
+
+/**
+ * For a SQLite store, a check that its file is still the one opened: SQLite keeps writing to a
+ * deleted (or replaced) file, so every checkpoint after that would silently be lost. Writes then
+ * fail with STORE_LOST instead. Other stores need no check.
+ */
+function sqliteFileWatch(url: string): () => void {
+  if (/^[a-z]+:\/\//i.test(url) && !url.startsWith('sqlite://')) return () => undefined;
+  const path = resolve(url.startsWith('sqlite://') ? url.slice('sqlite://'.length) : url);
+  let opened: { dev: number; ino: number };
+  try {
+    opened = statSync(path);
+  } catch {
+    return () => undefined;
+  }
+  return () => {
+    let now: { dev: number; ino: number } | undefined;
+    try {
+      now = statSync(path);
+    } catch {
+      now = undefined;
+    }
+    if (!now || now.ino !== opened.ino || now.dev !== opened.dev) {
+      throw new SpxError('STORE_LOST', `The state store ${path} was ${now ? 'replaced' : 'deleted'} while spx was using it; nothing more can be saved to it.`, {
+        hint: 'Keep the store file while spx runs; run the same command again to start over with a new store (or restore the old file).',
+      });
+    }
+  };
 }
 
 /** Why SQLite cannot open its file, when the file system can tell: a directory, or a read-only place. */

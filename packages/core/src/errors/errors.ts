@@ -1,6 +1,8 @@
 // One error class for everything spx reports to a user: a code, a one-line
-// message, an imperative hint, and where relevant a file position.
+// message, an imperative hint, and where relevant a file position. Message and hint are
+// redacted when the error is made, so no error spx prints, stores or returns holds a secret.
 import type { ErrorCode } from './codes.js';
+import { redact } from './redact.js';
 
 export interface SourceLocation {
   file: string;
@@ -35,11 +37,11 @@ export class SpxError extends Error {
   readonly retryable: boolean;
 
   constructor(code: ErrorCode | (string & {}), message: string, options: SpxErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(redact(message), options.cause === undefined ? undefined : { cause: options.cause });
     Object.defineProperty(this, 'name', { value: 'SpxError', enumerable: false });
     Object.defineProperty(this, brand, { value: true, enumerable: false });
     this.code = code;
-    this.hint = options.hint;
+    this.hint = options.hint === undefined ? undefined : redact(options.hint);
     this.loc = options.loc;
     this.stage = options.stage;
     this.plugin = options.plugin;
@@ -87,9 +89,9 @@ export const EXIT = {
 
 function exitCodeFor(code: string): number {
   if (code === 'ABORTED') return EXIT.INTERRUPTED;
-  if (code === 'RUN_LOCKED') return EXIT.LOCKED;
-  if (code.startsWith('PIPELINE_') || code.startsWith('PARAMS_') || code.startsWith('INPUT_') || code === 'USAGE' || code.startsWith('PLUGIN_') || code.startsWith('IMPORT_') || code === 'CHECKPOINT_NOT_FOUND' || code === 'CHECKPOINT_AMBIGUOUS' || code === 'STAGE_NOT_FOUND') return EXIT.INVALID;
-  if (code.startsWith('STORE_') || code.startsWith('MISSING_') || code === 'BINARY_NOT_FOUND' || code === 'DISK_FULL') return EXIT.ENVIRONMENT;
+  if (code === 'RUN_LOCKED' || code === 'LEASE_LOST') return EXIT.LOCKED;
+  if (code.startsWith('PIPELINE_') || code.startsWith('PARAMS_') || code.startsWith('INPUT_') || code === 'USAGE' || code.startsWith('PLUGIN_') || code.startsWith('IMPORT_') || code === 'CHECKPOINT_NOT_FOUND' || code === 'CHECKPOINT_AMBIGUOUS' || code === 'STAGE_NOT_FOUND' || code === 'OUTPUT_COLLISION') return EXIT.INVALID;
+  if (code.startsWith('STORE_') || code.startsWith('MISSING_') || code.startsWith('ENV_') || code === 'BINARY_NOT_FOUND' || code === 'BASE_URL_INVALID' || code === 'DISK_FULL' || code === 'PATH_UNSAFE' || code === 'CHECKPOINT_INVALID') return EXIT.ENVIRONMENT;
   return EXIT.RUN_FAILED;
 }
 

@@ -1,7 +1,10 @@
 // fetch with the retry rules every API plugin shares: 429 honours retry-after, 5xx and
 // network errors back off exponentially with full jitter, each attempt has a timeout,
-// and the caller's AbortSignal cancels everything in flight.
+// and the caller's AbortSignal cancels everything in flight. A URL with user:password@ is
+// refused before anything is sent. API error bodies are input: their detail is shown, but
+// only as SpxError messages, which are redacted (a server that echoes the key shows its name).
 import { SpxError } from '../errors/errors.js';
+import { excerpt, urlCredentials } from '../errors/redact.js';
 import { sleep } from '../util/sleep.js';
 
 export interface RetryPolicy {
@@ -75,6 +78,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
  * The request body must be re-sendable (string, Buffer, Blob, FormData, URLSearchParams).
  */
 export async function fetchWithRetry(url: string | URL, init: RequestInit, options: FetchWithRetryOptions): Promise<Response> {
+  checkBaseUrl(String(url), `the ${options.service} request URL`);
   const policy = { ...defaultRetryPolicy(), ...options.policy };
   let lastReason = '';
   for (let attempt = 1; ; attempt++) {
@@ -130,6 +134,29 @@ function exhausted(service: string, url: string | URL, reason: string, status: n
   });
 }
 
+/**
+ * Refuses a URL with a user:password@ part; `setting` names where it came from (e.g.
+ * "PYANNOTEAI_BASE_URL"; a stage param is PARAMS_INVALID). The APIs spx talks to take the key
+ * in the Authorization header, which URL credentials would collide with, and fetch refuses such
+ * URLs with a message that repeats them; so the message names the setting, never the value.
+ */
+export function checkBaseUrl(url: string | undefined, setting: string, keyVariable?: string, code: 'BASE_URL_INVALID' | 'PARAMS_INVALID' = 'BASE_URL_INVALID'): void {
+  if (!url || !hasCredentials(url.trim())) return;
+  throw new SpxError(code, `${setting} has a user:password@ part; spx never sends credentials from a URL.`, {
+    hint: `Remove the user:password@ part from ${setting}${keyVariable ? `; the key belongs in ${keyVariable}` : ''}.`,
+  });
+}
+
+/** What fetch would refuse (the URL parser finds a user or password), or, for a URL it cannot parse, userinfo by spx's reading. */
+function hasCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== '' || parsed.password !== '';
+  } catch {
+    return urlCredentials(url) !== undefined;
+  }
+}
+
 /** Reads a JSON body, turning a malformed one into API_BAD_RESPONSE. */
 export async function readJson<T>(response: Response, service: string): Promise<T> {
   const text = await response.text();
@@ -155,10 +182,10 @@ export async function apiError(response: Response, service: string, keyVariable:
     const candidate = typeof body.error === 'object' ? body.error?.message : body.error ?? body.message ?? body.detail;
     if (typeof candidate === 'string') detail = candidate;
     else if (candidate !== undefined) detail = JSON.stringify(candidate);
+    detail = excerpt(detail, 300);
   } catch {
-    detail = text.slice(0, 200);
+    detail = excerpt(text, 200);
   }
-  detail = detail.replace(/\s+/g, ' ').trim().slice(0, 300);
   const suffix = detail ? `: ${detail}` : '';
   switch (response.status) {
     case 401:

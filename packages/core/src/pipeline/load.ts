@@ -7,12 +7,15 @@ import { parse as parseYamlScalar } from 'yaml';
 import { SpxError } from '../errors/errors.js';
 import { loadPlugin, type PluginLoadOptions } from '../plugins/load.js';
 import type { Plugin, StageDefinition } from '../plugins/types.js';
+import { own } from '../util/own.js';
 import { topologicalOrder } from './dag.js';
-import { layeredLocator, mergePipelines, resolveExtends } from './extends.js';
-import { aggregate, parseYaml, readPipelineFile, type ParsedYaml } from './parse.js';
+import { loadLayers } from './extends.js';
+import { aggregate, type ParsedYaml } from './parse.js';
 import { findRefs } from './refs.js';
+import { isReservedName } from './reserved.js';
 import { closest } from './suggest.js';
 import type { LoadedPipeline, Locator, PipelineSpec, ResolvedStage } from './types.js';
+import { SPX_VERSION } from '../version.js';
 
 export const PIPELINE_SCHEMA_PATH = new URL('../../schema/pipeline.schema.json', import.meta.url);
 
@@ -40,16 +43,10 @@ export function stageValidator(definition: StageDefinition): ValidateFunction {
 
 export async function loadPipeline(fileArg: string, options: LoadPipelineOptions = {}): Promise<LoadedPipeline> {
   const file = resolve(fileArg);
-  const parsed = parseYaml(fileArg, await readPipelineFile(file));
-  let value = parsed.value as Record<string, unknown>;
-  let locate: Locator = parsed.locate;
-  if (value && typeof value === 'object' && typeof value.extends === 'string') {
-    const baseFile = resolveExtends(value.extends, file, options.shippedDir);
-    const base = parseYaml(baseFile, await readPipelineFile(baseFile));
-    value = mergePipelines(base.value as Record<string, unknown>, value);
-    locate = layeredLocator(parsed, base);
-  }
-  const errors: SpxError[] = [];
+  const layered = await loadLayers(fileArg, file, options.shippedDir);
+  const value = layered.value as Record<string, unknown>;
+  let locate: Locator = layered.locate;
+  const errors: SpxError[] = [...layered.errors];
   const at = (path: Array<string | number>, code: string, message: string, hint: string, key = false) =>
     errors.push(new SpxError(code, message, { loc: locate(path, { key }), hint }));
 
@@ -67,32 +64,59 @@ export async function loadPipeline(fileArg: string, options: LoadPipelineOptions
     };
   }
 
+  // A format this spx does not read is its own problem, reported before the schema's details.
+  if (typeof value.spx === 'number' && value.spx !== 1) {
+    throw new SpxError('PIPELINE_VERSION', `${fileArg} is pipeline format ${value.spx} (spx: ${value.spx}); this spx ${SPX_VERSION} reads format 1.`, {
+      loc: locate(['spx']),
+      hint: value.spx > 1 ? 'Upgrade spx to run it, or use a pipeline written for format 1 (spx: 1).' : 'Set spx: 1 (docs/pipeline-yaml.md).',
+    });
+  }
   pipelineValidator ??= ajv.compile(JSON.parse(readFileSync(PIPELINE_SCHEMA_PATH, 'utf8')) as object);
   if (!pipelineValidator(value)) {
-    for (const e of pipelineValidator.errors ?? []) errors.push(schemaError(e, [], locate, 'PIPELINE_SCHEMA'));
+    for (const e of pipelineValidator.errors ?? []) if (e.keyword !== 'propertyNames') errors.push(schemaError(e, [], locate, 'PIPELINE_SCHEMA'));
     throw aggregate(fileArg, dedupe(errors));
   }
   const spec = value as unknown as PipelineSpec;
 
   const plugins: Plugin[] = [...(options.builtins ?? [])];
-  await Promise.all(
+  // Loaded in parallel, registered in the order the file lists them (built-ins first).
+  const loaded = await Promise.all(
     (spec.plugins ?? []).map(async (specifier, i) => {
       try {
-        plugins.push(await loadPlugin(specifier, file, options));
+        return await loadPlugin(specifier, layered.pluginFiles[i] ?? file, options);
       } catch (error) {
         if (!(error instanceof SpxError)) throw error;
         errors.push(new SpxError(error.code, error.message, { loc: locate(['plugins', i]), hint: error.hint, cause: error.cause }));
+        return undefined;
       }
     }),
   );
   const registry = new Map<string, Plugin>();
-  for (const plugin of plugins) for (const id of Object.keys(plugin.stages)) registry.set(id, plugin);
+  const listedAt = new Map<Plugin, number>();
+  loaded.forEach((plugin, i) => plugin && listedAt.set(plugin, i));
+  for (const plugin of [...plugins, ...loaded.filter((p): p is Plugin => p !== undefined)]) {
+    if (!plugins.includes(plugin)) plugins.push(plugin);
+    for (const id of Object.keys(plugin.stages)) {
+      const other = registry.get(id);
+      if (other && other !== plugin) {
+        const at = listedAt.get(plugin);
+        errors.push(
+          new SpxError('PLUGIN_INVALID', `Stage id "${id}" is provided by both ${other.name}${listedAt.has(other) ? '' : ' (built in)'} and ${plugin.name}; a pipeline cannot tell which one it means.`, {
+            loc: locate(at === undefined ? ['plugins'] : ['plugins', at]),
+            hint: `Give the stage another id in ${plugin.name} (ids are namespaced, e.g. "myplugin/merge"), or list only one of the two plugins.`,
+          }),
+        );
+        continue;
+      }
+      registry.set(id, plugin);
+    }
+  }
 
   const stageIds = Object.keys(spec.stages);
   const inputs = spec.inputs ?? {};
   const stages = new Map<string, ResolvedStage>();
   for (const id of stageIds) {
-    const stageSpec = spec.stages[id]!;
+    const stageSpec = own(spec.stages, id)!;
     const plugin = registry.get(stageSpec.uses);
     if (!plugin) {
       const guess = closest(stageSpec.uses, registry.keys());
@@ -100,10 +124,10 @@ export async function loadPipeline(fileArg: string, options: LoadPipelineOptions
       at(['stages', id, 'uses'], 'STAGE_NOT_FOUND', `Stage "${id}" uses unknown stage "${stageSpec.uses}" (${loaded}).`, guess ? `Did you mean "${guess}"?` : `Add the plugin that provides "${stageSpec.uses}" to plugins:.`);
       continue;
     }
-    const definition = plugin.stages[stageSpec.uses]!;
+    const definition = own(plugin.stages, stageSpec.uses)!;
     const deps = new Set<string>();
     for (const [i, need] of (stageSpec.needs ?? []).entries()) {
-      if (!spec.stages[need]) at(['stages', id, 'needs', i], 'PIPELINE_REFERENCE', `Stage "${id}" needs unknown stage "${need}".`, hintFor(need, stageIds));
+      if (!own(spec.stages, need)) at(['stages', id, 'needs', i], 'PIPELINE_REFERENCE', `Stage "${id}" needs unknown stage "${need}".`, hintFor(need, stageIds));
       else deps.add(need);
     }
     const withValue = stageSpec.with ?? {};
@@ -116,9 +140,10 @@ export async function loadPipeline(fileArg: string, options: LoadPipelineOptions
         continue;
       }
       if (site.ref.kind === 'input') {
-        if (!inputs[site.ref.name]) at(path, 'PIPELINE_REFERENCE', `Stage "${id}" references undeclared input "${site.ref.name}".`, hintFor(site.ref.name, Object.keys(inputs), 'Declare it under inputs:.'));
-        else if (site.whole && inputs[site.ref.name]!.type !== 'file' && inputs[site.ref.name]!.type !== 'string') ignoredPaths.push(pointer(site.path));
-        setAt(probe, site.path, site.whole ? placeholderFor(inputs[site.ref.name]?.type) : 'text');
+        const input = own(inputs, site.ref.name);
+        if (!input) at(path, 'PIPELINE_REFERENCE', `Stage "${id}" references undeclared input "${site.ref.name}".`, hintFor(site.ref.name, Object.keys(inputs), 'Declare it under inputs:.'));
+        else if (site.whole && input.type !== 'file' && input.type !== 'string') ignoredPaths.push(pointer(site.path));
+        setAt(probe, site.path, site.whole ? placeholderFor(input?.type) : 'text');
         continue;
       }
       const { stage: target, output } = site.ref;
@@ -126,14 +151,14 @@ export async function loadPipeline(fileArg: string, options: LoadPipelineOptions
         at(path, 'PIPELINE_CYCLE', `Stage "${id}" references its own output "${output}".`, 'A stage cannot consume its own outputs.');
         continue;
       }
-      const targetSpec = spec.stages[target];
+      const targetSpec = own(spec.stages, target);
       if (!targetSpec) {
         at(path, 'PIPELINE_REFERENCE', `Stage "${id}" references unknown stage "${target}".`, hintFor(target, stageIds));
         continue;
       }
       deps.add(target);
-      const targetDef = registry.get(targetSpec.uses)?.stages[targetSpec.uses];
-      const outputSpec = targetDef?.outputs[output];
+      const targetDef = own(registry.get(targetSpec.uses)?.stages, targetSpec.uses);
+      const outputSpec = own(targetDef?.outputs, output);
       if (targetDef && !outputSpec) {
         at(path, 'PIPELINE_REFERENCE', `Stage "${target}" (${targetSpec.uses}) has no output "${output}".`, `Its outputs are: ${Object.keys(targetDef.outputs).join(', ')}.`);
         continue;
@@ -184,6 +209,8 @@ function schemaError(e: ErrorObject, base: Array<string | number>, locate: Locat
   const where = owner ? `stage ${owner}` : 'pipeline';
   const field = segments.length ? `"${segments.join('.')}"` : owner ? 'with' : 'the document';
   const params = e.params as Record<string, unknown>;
+  const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
+  if (propertyName !== undefined) return keyNameError(e, propertyName, path, locate, code, where);
   switch (e.keyword) {
     case 'additionalProperties': {
       const extra = String(params.additionalProperty);
@@ -207,6 +234,15 @@ function schemaError(e: ErrorObject, base: Array<string | number>, locate: Locat
   }
 }
 
+/** A map key that is not allowed (a stage id or input name): reported at the key itself. */
+function keyNameError(e: ErrorObject, name: string, path: Array<string | number>, locate: Locator, code: string, where: string): SpxError {
+  const what = path.length === 1 && path[0] === 'stages' ? 'stage id' : path.length === 1 && path[0] === 'inputs' ? 'input name' : `key in "${path.join('.')}"`;
+  const loc = locate([...path, name], { key: true });
+  if (e.keyword === 'not') return new SpxError(code, `"${name}" is a reserved name and cannot be ${what === 'input name' ? 'an' : 'a'} ${what}.`, { loc, hint: 'Rename it; names every JavaScript object already has (constructor, toString, …) are reserved.' });
+  const pattern = e.keyword === 'pattern' ? ` must match ${String((e.params as { pattern?: unknown }).pattern)}` : ` is not valid in ${where}`;
+  return new SpxError(code, `Invalid ${what} "${name}":${pattern}.`, { loc, hint: what === 'stage id' ? 'Start with a letter, then letters, digits, _ or -.' : 'Start with a letter, then letters, digits or _.' });
+}
+
 function dedupe(errors: SpxError[]): SpxError[] {
   const seen = new Set<string>();
   return errors.filter((e) => {
@@ -220,7 +256,7 @@ function dedupe(errors: SpxError[]): SpxError[] {
 /** Applies `stage.param=value` overrides in place; `stage.a.b=value` sets nested params. Returns path → override index. */
 function applyOverrides(value: Record<string, unknown>, overrides: string[], errors: SpxError[]): Map<string, number> {
   const applied = new Map<string, number>();
-  const stages = (value.stages ?? {}) as Record<string, Record<string, unknown>>;
+  const stages = (isRecord(value.stages) ? value.stages : {}) as Record<string, unknown>;
   for (const [i, override] of overrides.entries()) {
     const match = /^([A-Za-z][A-Za-z0-9_-]*)\.([A-Za-z0-9_.-]+)=(.*)$/s.exec(override);
     const loc = { file: '--set', line: i + 1, column: 1 };
@@ -229,24 +265,59 @@ function applyOverrides(value: Record<string, unknown>, overrides: string[], err
       continue;
     }
     const [, stageId, param, raw] = match;
-    const stage = stages[stageId!];
-    if (!stage || typeof stage !== 'object') {
+    const keys = param!.split('.');
+    const reserved = [stageId!, ...keys].find(isReservedName);
+    if (reserved !== undefined || keys.includes('')) {
+      const problem = reserved !== undefined ? `"${reserved}" is a reserved name` : 'the path has an empty segment';
+      errors.push(new SpxError('USAGE', `--set "${override}": ${problem}, not a stage or parameter.`, { loc, hint: 'Name a stage and one of its parameters, e.g. --set convert.sampleRate=22050.' }));
+      continue;
+    }
+    const stage = own(stages, stageId!);
+    if (!isRecord(stage)) {
       errors.push(new SpxError('PIPELINE_REFERENCE', `--set names unknown stage "${stageId}".`, { loc, hint: hintFor(stageId!, Object.keys(stages)) }));
       continue;
     }
     let parsed: unknown;
     try {
-      parsed = parseYamlScalar(raw!);
+      // No aliases in a value: `*x` stays text, and `&a [*a]` cannot make a value that contains itself.
+      parsed = parseYamlScalar(raw!, { maxAliasCount: 0 });
     } catch {
       parsed = raw;
     }
-    const keys = param!.split('.');
-    let node = (stage.with ??= {}) as Record<string, unknown>;
-    for (const key of keys.slice(0, -1)) node = (node[key] && typeof node[key] === 'object' ? node[key] : (node[key] = {})) as Record<string, unknown>;
-    node[keys[keys.length - 1]!] = parsed;
-    applied.set(['stages', stageId, 'with', ...keys].join('.'), i);
+    if (hasProtoKey(parsed)) {
+      errors.push(new SpxError('USAGE', `--set "${override}": the key "__proto__" is reserved.`, { loc, hint: 'Rename the key in the value.' }));
+      continue;
+    }
+    stage.with ??= {};
+    if (setPath(stage.with, keys, parsed)) applied.set(['stages', stageId, 'with', ...keys].join('.'), i);
+    else errors.push(new SpxError('USAGE', `--set "${override}": a list can only be indexed by a position up to its length.`, { loc, hint: 'Set the whole list instead, e.g. --set export.formats=[srt,txt].' }));
   }
   return applied;
+}
+
+/** Sets `keys` inside `target`, creating maps on the way; false when a list is indexed by anything but a position. */
+function setPath(target: unknown, keys: string[], value: unknown): boolean {
+  let node = target;
+  for (const [depth, key] of keys.entries()) {
+    if (node === null || typeof node !== 'object') return true; // the file's own value is not a map: the schema reports it
+    if (Array.isArray(node) && !(/^\d+$/.test(key) && Number(key) <= node.length)) return false;
+    const container = node as Record<string, unknown>;
+    if (depth === keys.length - 1) container[key] = value;
+    else {
+      const next = own(container, key);
+      node = next !== null && typeof next === 'object' ? next : (container[key] = {});
+    }
+  }
+  return true;
+}
+
+function hasProtoKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasProtoKey);
+  return isRecord(value) && (Object.hasOwn(value, '__proto__') || Object.values(value).some(hasProtoKey));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export type { ParsedYaml };

@@ -1,7 +1,8 @@
 // YAML → plain value plus a locator from a value's path to file:line:column.
 import { readFile, stat } from 'node:fs/promises';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { SpxAggregateError, SpxError, type SourceLocation } from '../errors/errors.js';
+import { aliasProblem, MAX_ALIAS_EXPANSION, type AliasProblem } from './aliases.js';
 import type { Locator } from './types.js';
 
 export interface ParsedYaml {
@@ -40,16 +41,47 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     });
     throw aggregate(file, errors);
   }
+  const protoKeys = protoKeyNodes(doc.contents).map(
+    (key) => new SpxError('PIPELINE_SCHEMA', 'The key "__proto__" is reserved and cannot be used in a pipeline.', { loc: position(key.range?.[0] ?? 0), hint: 'Rename the key.' }),
+  );
+  if (protoKeys.length > 0) throw aggregate(file, protoKeys);
+  const aliases = aliasProblem(doc);
+  if (aliases) throw aliasError(aliases, position);
   const locate: Locator = (path, options = {}) => {
     const node = findNode(doc, path, options.key ?? false);
     return position(node?.range?.[0] ?? 0);
   };
   return {
     file,
-    value: doc.toJS({ maxAliasCount: 100 }),
+    // Aliases were measured above; each use becomes its own copy, so changing one (--set) leaves the others.
+    value: unshare(doc.toJS({ maxAliasCount: -1 })),
     locate,
     has: (path) => exactNode(doc, path) !== undefined,
   };
+}
+
+function aliasError(problem: AliasProblem, position: (offset: number) => SourceLocation): SpxError {
+  const loc = position(problem.alias.range?.[0] ?? 0);
+  const name = `*${problem.alias.source}`;
+  if (problem.kind === 'unresolved') return new SpxError('PIPELINE_YAML_SYNTAX', `Alias ${name} refers to no anchor.`, { loc, hint: `Define &${problem.alias.source} on a value before this alias uses it.` });
+  if (problem.kind === 'recursive') return new SpxError('PIPELINE_YAML_SYNTAX', `Alias ${name} is used inside the value it names.`, { loc, hint: 'An anchored value cannot contain an alias to itself; write the value out.' });
+  return new SpxError('PIPELINE_TOO_LARGE', `YAML aliases expand this file by ${problem.added.toLocaleString('en-US')} values (alias ${name} alone stands for ${problem.aliasSize.toLocaleString('en-US')}); the limit is ${MAX_ALIAS_EXPANSION.toLocaleString('en-US')}.`, {
+    loc,
+    hint: 'Nested anchors multiply: use fewer levels of aliases, or write the values out.',
+  });
+}
+
+/** Every `__proto__` map key: as an own key it would be lost or become a prototype when copied. */
+function protoKeyNodes(node: unknown): YamlNode[] {
+  if (isSeq(node)) return node.items.flatMap(protoKeyNodes);
+  if (!isMap(node)) return [];
+  return node.items.flatMap((pair) => [...(isPair(pair) && isScalar(pair.key) && pair.key.value === '__proto__' ? [pair.key as YamlNode] : []), ...protoKeyNodes(pair.key), ...protoKeyNodes(pair.value)]);
+}
+
+function unshare(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unshare);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unshare(v)]));
+  return value;
 }
 
 function firstLine(message: string): string {

@@ -1,10 +1,10 @@
 // Loads the plugins a pipeline lists: npm package names (resolved from the pipeline file's
 // directory, then from the fallback locations the caller gives, e.g. the CLI's bundled plugins)
-// or relative .ts/.js paths (TypeScript runs through tsx).
+// or relative .ts/.js paths (TypeScript runs through tsx), always as ES modules.
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { createRequire, register } from 'node:module';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SpxError } from '../errors/errors.js';
 import type { Plugin } from './types.js';
 
@@ -44,11 +44,22 @@ export async function loadPlugin(specifier: string, pipelineFile: string, option
   }
   let pending = cache.get(url);
   if (!pending) {
+    if (isPathSpecifier(specifier)) loadAsModule(url);
     pending = importPlugin(specifier, url);
     cache.set(url, pending);
     pending.catch(() => cache.delete(url));
   }
   return pending;
+}
+
+const ESM_ENTRY_HOOK = new URL('./esm-entry-hook.mjs', import.meta.url).href;
+const registered = new Set<string>();
+
+/** Has Node load this local file (and the local files it imports) as ES modules, in any package. */
+function loadAsModule(url: string): void {
+  if (registered.has(url) || ['.cjs', '.cts', '.json'].includes(extname(fileURLToPath(url)))) return;
+  register(ESM_ENTRY_HOOK, { data: { url } });
+  registered.add(url);
 }
 
 async function importPlugin(specifier: string, url: string): Promise<Plugin> {

@@ -1,4 +1,5 @@
 // The plugin contract: everything a stage author needs to type a plugin.
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { SpxError } from '../errors/errors.js';
 
 /** A JSON Schema (draft-07 / 2019-09 keywords that ajv 8 understands). */
@@ -6,6 +7,24 @@ export type JSONSchema = { [keyword: string]: unknown };
 
 /** Any value that survives JSON.stringify → JSON.parse unchanged. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** `T` as JSON keeps it: primitives, arrays and objects of them (interfaces included); never functions, dates or undefined. */
+export type Serializable<T> = T extends string | number | boolean | null
+  ? T
+  : T extends undefined
+    ? never
+    : T extends (...args: never[]) => unknown
+      ? never
+      : T extends ReadonlyArray<infer U>
+        ? ReadonlyArray<Serializable<U>>
+        : T extends Date | RegExp | Map<unknown, unknown> | Set<unknown>
+          ? never
+          : T extends object
+            ? { [K in keyof T]: Serializable<T[K]> }
+            : never;
+
+/** A compile-time check that a sub-step's value can be stored as JSON (names the problem when not). */
+export type MustBeJson<T> = [T] extends [Serializable<T>] ? unknown : { 'a sub-step value must be JSON-serialisable (no functions, dates or class instances)': never };
 
 /** A file a stage produced, verified by size and sha256 before any reuse. */
 export interface FileRef {
@@ -46,11 +65,11 @@ export interface Progress {
   message?: string;
 }
 
-export interface StepOptions {
+export interface StepOptions<T = Json> {
   /** The step calls a paid API: its reuse is counted as a saved call. */
   paid?: boolean;
   /** Validates a stored value before reuse (e.g. a file still verifies); false reruns the step. */
-  reuseIf?: (value: Json) => boolean | Promise<boolean>;
+  reuseIf?: (value: T) => boolean | Promise<boolean>;
 }
 
 export interface ArtifactStore {
@@ -62,9 +81,9 @@ export interface ArtifactStore {
   write(name: string, data: string | Uint8Array, mediaType?: string): Promise<FileRef>;
   /** Moves an already written temp file into place atomically as `name`, hashing it. */
   adopt(name: string, tmpFile: string, mediaType?: string): Promise<FileRef>;
-  /** Writes atomically to a path outside the stage directory (user-facing exports). */
+  /** Writes a user-facing export atomically; the path must lie inside `run.outDir` (else PATH_UNSAFE). */
   publish(destination: string, data: string | Uint8Array, mediaType?: string): Promise<FileRef>;
-  /** True when the file exists with the recorded size and sha256. */
+  /** True when the file is one of this stage's (inside `dir`, no link) and has the recorded size and sha256. */
   verify(ref: FileRef): Promise<boolean>;
 }
 
@@ -85,12 +104,14 @@ export interface StageContext<P = Record<string, unknown>> {
   readonly params: Readonly<P>;
   /** Aborted on Ctrl-C / SIGTERM or when the run is cancelled: pass it to fetch and child processes. */
   readonly signal: AbortSignal;
+  /** The run's environment (API keys, base URLs): read it here, never from process.env. */
+  readonly env: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
   readonly artifacts: ArtifactStore;
-  /** A memoized sub-step: its JSON result is stored at once and reused on resume. */
-  step<T extends Json>(key: string, fn: () => Promise<T>, options?: StepOptions): Promise<T>;
+  /** A memoized sub-step: its JSON result is stored at once and reused on resume. Any JSON-serialisable type, interfaces included. */
+  step: Memo;
   /** Like `step` but shared across runs and pipelines (scoped to the plugin), e.g. voiceprints by sample hash. */
-  cache<T extends Json>(key: string, fn: () => Promise<T>, options?: StepOptions): Promise<T>;
+  cache: Memo;
   progress(progress: Progress): void;
   /** Records billable units consumed (see StageDefinition.pricing). */
   usage(units: number): void;
@@ -110,10 +131,15 @@ export interface StageResult<O = Record<string, unknown>> {
   metadata?: Record<string, Json>;
 }
 
-export interface StageDefinition<P = any, O extends Record<string, unknown> = Record<string, unknown>> {
+export interface StageDefinition<P = Record<string, unknown>, O extends Record<string, unknown> = Record<string, unknown>> {
   description: string;
-  /** JSON Schema of `with:`; defaults are applied; validated before anything runs. */
-  params: JSONSchema;
+  /**
+   * JSON Schema of `with:`; defaults are applied; validated before anything runs. Declare it with
+   * TypeBox (`Type.Object({...})`, re-exported by @spx/core) and `defineStage` types `ctx.params`
+   * from it — one declaration for schema and type. A param with a `default` is declared required:
+   * the default fills it before validation, so pipelines may still leave it out.
+   */
+  params: JSONSchema | TSchema;
   outputs: Record<string, OutputSpec>;
   /** Bump to invalidate checkpoints when the stage's behaviour changes within one plugin version. */
   version?: string;
@@ -140,5 +166,18 @@ export interface Plugin {
   /** Keyed by the id used in YAML (`uses: ffmpeg/convert`). */
   stages: Record<string, StageDefinition>;
 }
+
+/**
+ * `ctx.step` / `ctx.cache`: runs `fn` once and keeps its JSON result. Takes any JSON value, also
+ * typed as an interface (checked at compile time: no functions, dates or class instances), and a
+ * generic `T extends Json` in helpers that pass sub-steps through.
+ */
+export interface Memo {
+  <T extends Json>(key: string, fn: () => Promise<T>, options?: StepOptions<T>): Promise<T>;
+  <T>(key: string, fn: (() => Promise<T>) & MustBeJson<T>, options?: StepOptions<T>): Promise<T>;
+}
+
+/** The params type a TypeBox schema declares. */
+export type ParamsOf<S extends TSchema> = Static<S>;
 
 export type { SpxError };

@@ -5,6 +5,7 @@ export type StageState = 'waiting' | 'running' | 'reused' | 'done' | 'failed' | 
 
 export type RunEvent =
   | { type: 'run-start'; runId: string; pipeline: string; version: string; input: string; stages: string[]; resumed: boolean }
+  | { type: 'run-log'; level: 'info' | 'warn'; message: string }
   | { type: 'stage-plan'; stage: string; action: 'run' | 'reuse'; reason: string }
   | { type: 'stage-start'; stage: string; uses: string }
   | { type: 'stage-progress'; stage: string; progress: Progress }

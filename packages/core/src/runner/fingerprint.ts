@@ -2,6 +2,7 @@
 // references symbolic), the digests of the upstream outputs it consumes and the content hashes
 // of the inputs it references. Equal fingerprint + verified artifacts = reuse.
 import { sha256 } from '../artifacts/hash.js';
+import { redact } from '../errors/redact.js';
 import type { Json } from '../plugins/types.js';
 import { canonicalJson } from '../util/canonical.js';
 
@@ -23,6 +24,27 @@ export function fingerprint(parts: FingerprintParts): string {
 
 export function outputDigest(outputs: Record<string, unknown>): string {
   return sha256(canonicalJson(outputs));
+}
+
+/** The outputs with file locations left out: what they say, not where their files live. */
+function contentOf(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(contentOf);
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    const isFile = (value as { kind?: unknown }).kind === 'file' && typeof (value as { sha256?: unknown }).sha256 === 'string';
+    return Object.fromEntries(entries.filter(([k]) => !(isFile && k === 'path')).map(([k, v]) => [k, contentOf(v)]));
+  }
+  return value;
+}
+
+/**
+ * The digest to record for new outputs. Outputs with the same content as the previous checkpoint's
+ * (the same values and file bytes, wherever the files now live) keep its digest, so stages
+ * downstream of a stage that reran with the same result are reused, not rerun (and not paid again).
+ */
+export function stableOutputDigest(outputs: Record<string, unknown>, previous: { outputs: Record<string, unknown>; outputDigest: string } | undefined): string {
+  if (previous && canonicalJson(contentOf(outputs)) === canonicalJson(contentOf(previous.outputs))) return previous.outputDigest;
+  return outputDigest(outputs);
 }
 
 /** Human reasons why `next` differs from the recorded parts. */
@@ -50,6 +72,6 @@ function diffKeys(a: Json | undefined, b: Json | undefined, prefix = ''): string
 
 function short(v: Json | undefined): string {
   if (v === undefined) return 'unset';
-  const s = JSON.stringify(v);
+  const s = redact(JSON.stringify(v));
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }

@@ -1,55 +1,44 @@
 // core/export: the merged transcript → user-facing files named after the input.
 import { resolve } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
 import { defineStage } from '../plugins/define.js';
 import type { FileRef } from '../plugins/types.js';
 import { CUE_DEFAULTS } from './export/cues.js';
 import { EXPORT_FORMATS, MEDIA_TYPES, render, type ExportFormat } from './export/formats.js';
-import { MERGED_FORMAT, type MergedTranscript } from './merged.js';
-import { isObject, readJsonText } from './read.js';
+import { MERGED } from './merged.js';
+import { readDocumentText } from '../transcript/read.js';
 
-export interface ExportParams {
-  transcript: string;
-  formats: ExportFormat[];
-  maxLineChars: number;
-  maxLines: number;
-  maxCueSeconds: number;
-  minCueSeconds: number;
-  vttSpeakerPrefix: boolean;
-}
+const ExportParamsSchema = Type.Object(
+  {
+    transcript: Type.String({ minLength: 1, description: 'Path of the merged transcript (core/merge `transcript` output).' }),
+    formats: Type.Array(Type.Union(EXPORT_FORMATS.map((f) => Type.Literal(f))), { minItems: 1, uniqueItems: true, default: ['srt', 'vtt', 'txt', 'json'], description: 'Formats to write.' }),
+    maxLineChars: Type.Integer({ minimum: 10, maximum: 200, default: CUE_DEFAULTS.maxLineChars, description: 'Subtitle line length, characters.' }),
+    maxLines: Type.Integer({ minimum: 1, maximum: 4, default: CUE_DEFAULTS.maxLines, description: 'Lines per subtitle cue.' }),
+    maxCueSeconds: Type.Number({ minimum: 0.5, maximum: 60, default: CUE_DEFAULTS.maxCueSeconds, description: 'Longest subtitle cue, seconds.' }),
+    minCueSeconds: Type.Number({ minimum: 0, maximum: 10, default: CUE_DEFAULTS.minCueSeconds, description: 'Shortest cue; shorter ones extend into following silence.' }),
+    vttSpeakerPrefix: Type.Boolean({ default: true, description: 'VTT: print "Name: " in the text as well as the <v Name> voice tag.' }),
+  },
+  { additionalProperties: false },
+);
+
+export type ExportParams = Omit<Static<typeof ExportParamsSchema>, 'formats'> & { formats: ExportFormat[] };
 
 export interface ExportOutputs extends Record<string, unknown> {
   files: Partial<Record<ExportFormat, FileRef>>;
 }
 
-export const exportStage = defineStage<ExportParams, ExportOutputs>({
+export const exportStage = defineStage<typeof ExportParamsSchema, ExportOutputs>({
   description: 'Writes the merged transcript as subtitles (srt, vtt), text (txt, md, tsv, docx), canonical JSON and RTTM, named after the input.',
   version: '1',
   publishes: true,
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['transcript'],
-    properties: {
-      transcript: { type: 'string', minLength: 1, description: 'Path of the merged transcript (core/merge `transcript` output).' },
-      formats: { type: 'array', items: { enum: [...EXPORT_FORMATS] }, minItems: 1, uniqueItems: true, default: ['srt', 'vtt', 'txt', 'json'], description: 'Formats to write.' },
-      maxLineChars: { type: 'integer', minimum: 10, maximum: 200, default: CUE_DEFAULTS.maxLineChars, description: 'Subtitle line length, characters.' },
-      maxLines: { type: 'integer', minimum: 1, maximum: 4, default: CUE_DEFAULTS.maxLines, description: 'Lines per subtitle cue.' },
-      maxCueSeconds: { type: 'number', minimum: 0.5, maximum: 60, default: CUE_DEFAULTS.maxCueSeconds, description: 'Longest subtitle cue, seconds.' },
-      minCueSeconds: { type: 'number', minimum: 0, maximum: 10, default: CUE_DEFAULTS.minCueSeconds, description: 'Shortest cue; shorter ones extend into following silence.' },
-      vttSpeakerPrefix: { type: 'boolean', default: true, description: 'VTT: print "Name: " in the text as well as the <v Name> voice tag.' },
-    },
-  },
+  params: ExportParamsSchema,
   outputs: {
     files: { kind: 'json', description: 'Format → FileRef of each written file.' },
   },
   async run(ctx) {
     ctx.signal.throwIfAborted();
     const { params } = ctx;
-    const { text, value } = await readJsonText(ctx, params.transcript, 'Merged transcript', 'core/merge');
-    if (!isObject(value) || value.format !== MERGED_FORMAT || !Array.isArray(value.utterances) || !Array.isArray(value.speakers)) {
-      ctx.fail('INPUT_INVALID', `Merged transcript file "${params.transcript}" is not an ${MERGED_FORMAT} document.`, { hint: 'Pass the `transcript` output of core/merge.' });
-    }
-    const merged = value as unknown as MergedTranscript;
+    const { text, value: merged } = await readDocumentText(MERGED, params.transcript);
     const files: Partial<Record<ExportFormat, FileRef>> = {};
     const options = { title: ctx.run.inputStem, maxLineChars: params.maxLineChars, maxLines: params.maxLines, maxCueSeconds: params.maxCueSeconds, minCueSeconds: params.minCueSeconds, vttSpeakerPrefix: params.vttSpeakerPrefix };
     let done = 0;

@@ -14,7 +14,8 @@ const cases: Array<{ name: string; yaml: string; code: string; line: number; col
   { name: 'duplicate stage id', yaml: `${HEAD}stages:\n  read:\n    uses: text/read\n    with: { input: x }\n  read:\n    uses: text/read\n`, code: 'PIPELINE_DUPLICATE_KEY', line: 11 },
   { name: 'missing version', yaml: `spx: 1\nname: demo\nstages:\n  a: { uses: text/read, with: { input: x } }\n`, code: 'PIPELINE_SCHEMA', line: 1, hint: /version/ },
   { name: 'version not semver', yaml: HEAD.replace('1.0.0', 'one') + `stages:\n  a: { uses: text/read, with: { input: x } }\n`, code: 'PIPELINE_SCHEMA', line: 3, column: 10 },
-  { name: 'wrong format key', yaml: HEAD.replace('spx: 1', 'spx: 2') + `stages:\n  a: { uses: text/read, with: { input: x } }\n`, code: 'PIPELINE_SCHEMA', line: 1, column: 6 },
+  { name: 'a format this spx does not read', yaml: HEAD.replace('spx: 1', 'spx: 2') + `stages:\n  a: { uses: text/read, with: { input: x } }\n`, code: 'PIPELINE_VERSION', line: 1, column: 6 },
+  { name: 'a format key that is not a number', yaml: HEAD.replace('spx: 1', 'spx: one') + `stages:\n  a: { uses: text/read, with: { input: x } }\n`, code: 'PIPELINE_SCHEMA', line: 1, column: 6 },
   { name: 'unknown top-level key with suggestion', yaml: `${HEAD}stagse: {}\nstages:\n  a: { uses: text/read, with: { input: x } }\n`, code: 'PIPELINE_SCHEMA', line: 7, column: 1, hint: /stages/ },
   { name: 'unknown stage key', yaml: `${HEAD}stages:\n  a:\n    uses: text/read\n    width: { input: x }\n`, code: 'PIPELINE_SCHEMA', line: 10, column: 5, hint: /with/ },
   { name: 'unknown plugin', yaml: HEAD.replace(TEXT_PLUGIN, '@spx/plugin-nope') + `stages:\n  a: { uses: text/read, with: { input: x } }\n`, code: 'PLUGIN_NOT_FOUND', line: 4 },
@@ -99,12 +100,12 @@ describe('pipeline/validate', () => {
   it('merges extends: and points errors at the file that set the value', async () => {
     await mkdir(join(dir, 'ext'), { recursive: true });
     await writeFile(join(dir, 'ext', 'base.yaml'), `${HEAD}stages:\n  a: { uses: text/read, with: { input: x, transform: upper } }\n  b: { uses: text/append, with: { from: "\${{ stages.a.outputs.text }}" } }\n`);
-    await writeFile(join(dir, 'ext', 'child.yaml'), `spx: 1\nname: demo\nversion: 1.1.0\nextends: ./base.yaml\nstages:\n  b:\n    with:\n      suffix: 42\n`);
-    const errors = await errorsOf(`spx: 1\nname: demo\nversion: 1.1.0\nextends: ./base.yaml\nstages:\n  b:\n    with:\n      suffix: 42\n`, 'ext/child.yaml');
+    await writeFile(join(dir, 'ext', 'child.yaml'), `spx: 1\nname: demo-mine\nversion: 1.1.0\nextends: ./base.yaml\nstages:\n  b:\n    with:\n      suffix: 42\n`);
+    const errors = await errorsOf(`spx: 1\nname: demo-mine\nversion: 1.1.0\nextends: ./base.yaml\nstages:\n  b:\n    with:\n      suffix: 42\n`, 'ext/child.yaml');
     expect(errors[0]!.code).to.equal('PARAMS_INVALID');
     expect(errors[0]!.loc!.file).to.contain('child.yaml');
     expect(errors[0]!.loc!.line).to.equal(8);
-    await writeFile(join(dir, 'ext', 'child.yaml'), `spx: 1\nname: demo\nversion: 1.1.0\nextends: ./base.yaml\nstages:\n  b:\n    with:\n      suffix: "?"\n`);
+    await writeFile(join(dir, 'ext', 'child.yaml'), `spx: 1\nname: demo-mine\nversion: 1.1.0\nextends: ./base.yaml\nstages:\n  b:\n    with:\n      suffix: "?"\n`);
     const merged = await loadPipeline(join(dir, 'ext', 'child.yaml'));
     expect(merged.spec.stages.b!.with).to.deep.equal({ from: '${{ stages.a.outputs.text }}', suffix: '?' });
     expect(merged.spec.stages.a!.with!.transform).to.equal('upper');

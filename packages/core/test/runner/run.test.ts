@@ -98,7 +98,7 @@ describe('runner/run', () => {
     await rm(summary.state.stages.publish!.artifacts[0]!.path);
     const third = await run(textPipeline());
     expect(third.summary.ran).to.deep.equal(['publish']);
-    expect(third.summary.plan.at(-1)!.reason).to.contain('missing');
+    expect(third.summary.plan.at(-1)!.reason).to.contain('export meeting.txt was moved or deleted');
   });
 
   it('keeps completed work when a stage fails and resumes from the failure', async () => {

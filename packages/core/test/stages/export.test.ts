@@ -10,7 +10,7 @@ import { buildCues, wrapLines } from '../../src/stages/export/cues.js';
 import { toJson } from '../../src/stages/export/formats.js';
 import { mergeTranscript } from '../../src/stages/merge.js';
 import type { MergedTranscript } from '../../src/stages/merged.js';
-import { parseRttm } from '../../src/metrics/rttm.js';
+import { parseRttm } from '../../src/formats/rttm.js';
 import { verifyFile } from '../../src/artifacts/atomic.js';
 import type { Segment, Transcript } from '../../src/transcript/types.js';
 
@@ -83,8 +83,9 @@ describe('stages/export', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const exportAll = (params: Record<string, unknown> = {}) =>
-    runStageForTest(exportStage, { dir, outDir: join(dir, 'out'), inputStem: 'meeting', params: { transcript: mergedPath, formats: ['srt', 'vtt', 'json', 'txt', 'md', 'rttm', 'tsv', 'docx'], ...params } });
+  const exportAll = (params: Record<string, unknown> = {}, published?: ReadonlyMap<string, string>) =>
+    runStageForTest(exportStage, { dir, outDir: join(dir, 'out'), inputStem: 'meeting', published, params: { transcript: mergedPath, formats: ['srt', 'vtt', 'json', 'txt', 'md', 'rttm', 'tsv', 'docx'], ...params } });
+  const writtenBy = (files: Record<string, { path: string; sha256: string } | undefined>) => new Map(Object.values(files).map((f) => [f!.path, f!.sha256]));
 
   it('writes every format next to each other, named after the input, with verifiable FileRefs', async () => {
     const { result } = await exportAll();
@@ -96,13 +97,27 @@ describe('stages/export', () => {
     }
   });
 
-  it('replaces existing files atomically and leaves no temp files', async () => {
-    await exportAll({ formats: ['txt'] });
+  it('replaces the files it wrote atomically and leaves no temp files', async () => {
+    const first = await exportAll({ formats: ['txt'] });
     merged.utterances[0]!.name = 'Anne';
     await writeFile(mergedPath, toJson(merged));
-    const { result } = await exportAll({ formats: ['txt'] });
+    const { result } = await exportAll({ formats: ['txt'] }, writtenBy(first.result.outputs.files));
     expect(await readFile(result.outputs.files.txt!.path, 'utf8')).to.match(/^\[00:00:00\] Anne: /);
     expect(await readdir(join(dir, 'out'))).to.deep.equal(['meeting.txt']);
+  });
+
+  it('keeps an export the user edited (or a file it never wrote) as a backup instead of overwriting it', async () => {
+    const first = await exportAll({ formats: ['txt', 'srt'] });
+    const txt = first.result.outputs.files.txt!.path;
+    await writeFile(txt, 'my corrected transcript\n');
+    const { result, events } = await exportAll({ formats: ['txt', 'srt'] }, writtenBy(first.result.outputs.files));
+    const names = (await readdir(join(dir, 'out'))).sort();
+    const backup = names.find((n) => /^meeting\.backup-\d{8}-\d{6}\.txt$/.test(n));
+    expect(backup, names.join(', ')).to.be.a('string');
+    expect(await readFile(join(dir, 'out', backup!), 'utf8')).to.equal('my corrected transcript\n');
+    expect(await verifyFile(result.outputs.files.txt!)).to.deep.equal({ ok: true });
+    expect(names.filter((n) => n.includes('backup')), 'the unchanged srt needs no backup').to.have.length(1);
+    expect(events.some((e) => e.type === 'stage-log' && e.level === 'warn' && e.message.includes(backup!))).to.equal(true);
   });
 
   it('SRT parses back into subtitle-sized cues that each show the speaker', async () => {

@@ -103,7 +103,7 @@ describe('stages/merge-stage', () => {
 });
 
 describe('corePlugin', () => {
-  pluginConformanceTests(it, corePlugin);
+  pluginConformanceTests(it, corePlugin, { stages: { 'core/merge': { params: { transcript: '/nonexistent/transcript.json' } }, 'core/export': { params: { transcript: '/nonexistent/merged.json' } } } });
 
   it('registers core/merge and core/export under @spx/core with the package version', async () => {
     const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -6,6 +6,7 @@
 // language model (forced choice between given word sequences).
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { Env } from '@spx/plugin-ffmpeg';
 import { findPocketsphinxBatch, runPocketsphinx } from './pocketsphinx.js';
 
 /** Frames per second of the en-us front end (`-frate`). */
@@ -28,7 +29,8 @@ export interface BatchOptions {
   /** Extra decoder flags. */
   args?: readonly string[];
   signal?: AbortSignal;
-  env?: Readonly<Record<string, string | undefined>>;
+  /** Where pocketsphinx_batch is looked up (a stage's ctx.env). */
+  env: Env;
 }
 
 /** Tokens that are not words: sentence marks, silence, noise and filler models, FSG null transitions. */

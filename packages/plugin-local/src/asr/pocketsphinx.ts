@@ -5,6 +5,7 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { SpxError, isSpxError, type Word } from '@spx/core';
+import type { Env } from '@spx/plugin-ffmpeg';
 
 export const POCKETSPHINX_HINT = 'Install pocketsphinx and its English model (`apt-get install pocketsphinx pocketsphinx-en-us`) or set POCKETSPHINX_PATH to pocketsphinx_continuous.';
 
@@ -16,8 +17,8 @@ function executable(path: string): boolean {
   }
 }
 
-/** Finds pocketsphinx_continuous: POCKETSPHINX_PATH, then PATH. Throws BINARY_NOT_FOUND. */
-export function findPocketsphinx(env: Readonly<Record<string, string | undefined>> = process.env): string {
+/** Finds pocketsphinx_continuous in `env` (a stage's ctx.env): POCKETSPHINX_PATH, then PATH. Throws BINARY_NOT_FOUND. */
+export function findPocketsphinx(env: Env): string {
   return findBinary('pocketsphinx_continuous', 'POCKETSPHINX_PATH', env);
 }
 
@@ -25,7 +26,7 @@ export function findPocketsphinx(env: Readonly<Record<string, string | undefined
  * Finds pocketsphinx_batch: POCKETSPHINX_BATCH_PATH, then next to the pocketsphinx_continuous
  * that POCKETSPHINX_PATH names, then PATH. Throws BINARY_NOT_FOUND.
  */
-export function findPocketsphinxBatch(env: Readonly<Record<string, string | undefined>> = process.env): string {
+export function findPocketsphinxBatch(env: Env): string {
   if (!env.POCKETSPHINX_BATCH_PATH && env.POCKETSPHINX_PATH) {
     const beside = join(dirname(env.POCKETSPHINX_PATH), 'pocketsphinx_batch');
     if (executable(beside)) return beside;
@@ -33,7 +34,7 @@ export function findPocketsphinxBatch(env: Readonly<Record<string, string | unde
   return findBinary('pocketsphinx_batch', 'POCKETSPHINX_BATCH_PATH', env);
 }
 
-function findBinary(name: string, variable: string, env: Readonly<Record<string, string | undefined>>): string {
+function findBinary(name: string, variable: string, env: Env): string {
   const configured = env[variable];
   if (configured) {
     if (executable(configured)) return configured;
@@ -86,11 +87,12 @@ export interface RecognizeOptions {
   signal?: AbortSignal;
   /** Extra decoder flags, e.g. ['-lw', '7']. */
   args?: readonly string[];
-  env?: Readonly<Record<string, string | undefined>>;
+  /** Where pocketsphinx is looked up (a stage's ctx.env). */
+  env: Env;
 }
 
 /** Recognises one WAV file (16 kHz mono s16). Word times are relative to the file start. */
-export async function recognizeFile(file: string, options: RecognizeOptions = {}): Promise<Utterance[]> {
+export async function recognizeFile(file: string, options: RecognizeOptions): Promise<Utterance[]> {
   const binary = findPocketsphinx(options.env);
   const stdout = await runPocketsphinx(binary, ['-infile', file, '-time', 'yes', '-logfn', '/dev/null', ...(options.args ?? [])], file, options.signal);
   return parsePocketsphinx(stdout);

@@ -9,7 +9,8 @@
 // fits the sound better, stretch by stretch. The reference transcript is never consulted.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mapPool, wordErrorRate, type Json, type Segment, type Transcript, type Word } from '@spx/core';
+import { mapPool, type Memo, type Segment, type Transcript, type Word } from '@spx/core';
+import { wordErrorRate } from '@spx/core/metrics';
 import { readPcm, SAMPLE_RATE } from '../audio/pcm.js';
 import { writeWav } from '../audio/wav.js';
 import type { SpeechSegments, WorkHooks } from '../vad/detect.js';
@@ -51,10 +52,10 @@ interface ChunkResult {
   utterances: Array<{ words: TimedWord[] }>;
 }
 
-export async function transcribeSpeech(input: string, speech: SpeechSegments, options: TranscribeOptions, hooks: WorkHooks = {}): Promise<Transcript> {
+export async function transcribeSpeech(input: string, speech: SpeechSegments, options: TranscribeOptions, hooks: WorkHooks): Promise<Transcript> {
   const chunks = planRecognitionChunks(speech.speech, speech.duration, options.maxChunkSeconds, options.padSeconds ?? 0.5);
   const batches = batchChunks(chunks, options.batchSeconds);
-  const step = hooks.step ?? ((_k: string, fn: () => Promise<Json>) => fn());
+  const step: Memo = hooks.step ?? (<T,>(_key: string, fn: () => Promise<T>) => fn());
   await mkdir(options.tmpDir, { recursive: true });
   const results: ChunkResult[] = [];
   let done = 0;
@@ -62,7 +63,7 @@ export async function transcribeSpeech(input: string, speech: SpeechSegments, op
     const batch = batches[b]!;
     const previousEnd = b === 0 ? 0 : batches[b - 1]!.at(-1)!.end;
     const key = `asr-batch-${b}-${batch[0]!.start}-${batch.at(-1)!.end}`;
-    const value = (await step(key, async () => (await recognizeBatch(input, batch, previousEnd, speech.speech, options, hooks.signal)) as unknown as Json)) as unknown as ChunkResult[];
+    const value = await step(key, () => recognizeBatch(input, batch, previousEnd, speech.speech, options, hooks));
     results.push(...value);
     done += batch.length;
     hooks.progress?.(done, chunks.length, `recognised ${done}/${chunks.length} chunks`);
@@ -89,7 +90,7 @@ export async function transcribeSpeech(input: string, speech: SpeechSegments, op
 }
 
 /** Both recognitions of one batch, the choice between them, words split by speech region. */
-async function recognizeBatch(input: string, batch: readonly Chunk[], previousEnd: number, speech: readonly Region[], options: TranscribeOptions, signal?: AbortSignal): Promise<ChunkResult[]> {
+async function recognizeBatch(input: string, batch: readonly Chunk[], previousEnd: number, speech: readonly Region[], options: TranscribeOptions, { signal, env }: WorkHooks): Promise<ChunkResult[]> {
   const dir = join(options.tmpDir, `batch-${batch[0]!.index}-${process.pid}`);
   await mkdir(dir, { recursive: true });
   try {
@@ -101,7 +102,7 @@ async function recognizeBatch(input: string, batch: readonly Chunk[], previousEn
       // Neighbouring chunks may share a pause, so a chunk can start before the previous one ends.
       const lead = Math.max(at, chunk.start - LEAD_SECONDS);
       const from = Math.min(lead, chunk.start);
-      const samples = await readPcm({ input, start: from, duration: chunk.end - from, signal });
+      const samples = await readPcm({ input, start: from, duration: chunk.end - from, signal, env });
       const file = join(dir, `c${chunk.index}.wav`);
       await writeWav(file, samples.subarray(offset(chunk.start - from, samples.length)), SAMPLE_RATE);
       files.push(file);
@@ -117,11 +118,11 @@ async function recognizeBatch(input: string, batch: readonly Chunk[], previousEn
     let whole: TimedWord[] = [];
     const byChunk: BatchWord[][] = files.map(() => []);
     jobs.push(async () => {
-      whole = (await recognizeFile(wholeFile, { signal, args: options.decoderArgs })).flatMap((u) => u.words);
+      whole = (await recognizeFile(wholeFile, { signal, env, args: options.decoderArgs })).flatMap((u) => u.words);
     });
     groups.forEach((group, g) =>
       jobs.push(async () => {
-        const decoded = await decodeBatch(group.map(([f]) => f), { dir, name: `chunks-${g}`, args: options.decoderArgs, signal });
+        const decoded = await decodeBatch(group.map(([f]) => f), { dir, name: `chunks-${g}`, args: options.decoderArgs, signal, env });
         group.forEach(([, i], k) => (byChunk[i] = decoded[k]!));
       }),
     );
@@ -138,7 +139,7 @@ async function recognizeBatch(input: string, batch: readonly Chunk[], previousEn
         return file;
       }),
     );
-    const chosen = await decodeBatch(judged.map((i) => files[i]!), { dir, name: 'choice', fsg: grammars, args: options.decoderArgs, signal });
+    const chosen = await decodeBatch(judged.map((i) => files[i]!), { dir, name: 'choice', fsg: grammars, args: options.decoderArgs, signal, env });
 
     return batch.map((chunk, i) => {
       const k = judged.indexOf(i);

@@ -3,7 +3,7 @@
 // they differ becomes a choice between the two versions (either may be empty). The graph is
 // written as a Sphinx finite-state grammar, so the acoustic model itself picks, stretch by
 // stretch, the version that fits the audio best (see transcribe.ts).
-import { wordErrorRate } from '@spx/core';
+import { wordErrorRate } from '@spx/core/metrics';
 
 /** Which recognition a word or a choice comes from. */
 export type Source = 'chunks' | 'whole';

@@ -3,7 +3,7 @@
 // found by @spx/plugin-ffmpeg's findBinaries). Windows of a file are read with -ss/-t.
 import { execa } from 'execa';
 import { SpxError, isSpxError } from '@spx/core';
-import { findBinaries, summarizeStderr } from '@spx/plugin-ffmpeg';
+import { findBinaries, summarizeStderr, type Env } from '@spx/plugin-ffmpeg';
 
 export const SAMPLE_RATE = 16000;
 
@@ -16,7 +16,8 @@ export interface PcmStreamOptions {
   signal?: AbortSignal;
   /** Samples per yielded block (default 1 s worth). The last block may be shorter. */
   blockSamples?: number;
-  env?: Readonly<Record<string, string | undefined>>;
+  /** Where ffmpeg is looked up (a stage's ctx.env). */
+  env: Env;
 }
 
 function aborted(signal: AbortSignal | undefined, input: string): SpxError {
@@ -73,8 +74,10 @@ export async function* streamPcm(options: PcmStreamOptions): AsyncGenerator<Floa
   } finally {
     if (!finished) child.kill();
     const result = await child;
+    // biome-ignore lint/correctness/noUnsafeFinally: an abort or a decode failure is the error to report, whatever ended the loop
     if (signal?.aborted || result.isCanceled) throw aborted(signal, input);
     if (finished && result.failed) {
+      // biome-ignore lint/correctness/noUnsafeFinally: as above
       throw new SpxError('AUDIO_INVALID', `Cannot decode audio from "${input}": ${summarizeStderr(stderr, input)}.`, {
         hint: 'Check that the file is a complete audio or video file ffmpeg can play (`ffprobe <file>`).',
         cause: result as unknown as Error,

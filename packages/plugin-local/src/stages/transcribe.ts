@@ -1,21 +1,10 @@
 // local/transcribe: pocketsphinx on VAD-planned chunks beside pocketsphinx on the whole file, a checkpoint per batch.
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { defineStage, type FileRef } from '@spx/core';
+import { defineStage, Type, type FileRef, type Static } from '@spx/core';
 import { transcribeSpeech } from '../asr/transcribe.js';
 import { findPocketsphinx, findPocketsphinxBatch } from '../asr/pocketsphinx.js';
 import { audioParam, hooksOf, preflightFfmpeg, segmentsParam, speechFor } from './common.js';
-
-export interface LocalTranscribeParams {
-  audio: string;
-  segments?: string;
-  maxChunkSeconds: number;
-  padSeconds: number;
-  minConfidence: number;
-  concurrency?: number;
-  batchSeconds: number;
-  decoderArgs: string[];
-}
 
 export interface LocalTranscribeOutputs extends Record<string, unknown> {
   transcript: FileRef;
@@ -25,24 +14,26 @@ export interface LocalTranscribeOutputs extends Record<string, unknown> {
 // Measured with bench/quality.ts on the synthetic samples and the real-speech dev set (see README).
 export const TRANSCRIBE_DEFAULTS = { maxChunkSeconds: 60, padSeconds: 0.5, minConfidence: 0, batchSeconds: 120 } as const;
 
-export const transcribeStage = defineStage<LocalTranscribeParams, LocalTranscribeOutputs>({
+const LocalTranscribeParamsSchema = Type.Object(
+  {
+    audio: audioParam,
+    segments: Type.Optional(segmentsParam),
+    maxChunkSeconds: Type.Number({ minimum: 2, maximum: 600, default: TRANSCRIBE_DEFAULTS.maxChunkSeconds, description: 'Longest run of whole speech regions decoded as one utterance, seconds.' }),
+    padSeconds: Type.Number({ minimum: 0, maximum: 5, default: TRANSCRIBE_DEFAULTS.padSeconds, description: 'Pause kept around each chunk (never past the neighbouring speech), seconds.' }),
+    minConfidence: Type.Number({ minimum: 0, maximum: 1, default: TRANSCRIBE_DEFAULTS.minConfidence, description: 'Drop words whose posterior confidence is below this.' }),
+    concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'Recogniser processes at once (default: CPU count, at most 4).' })),
+    batchSeconds: Type.Number({ minimum: 10, default: TRANSCRIBE_DEFAULTS.batchSeconds, description: 'Audio per checkpointed batch, seconds.' }),
+    decoderArgs: Type.Array(Type.String(), { default: [], description: 'Extra pocketsphinx flags for every decoder run (pocketsphinx_continuous and pocketsphinx_batch), e.g. ["-lw", "7"].' }),
+  },
+  { additionalProperties: false },
+);
+
+export type LocalTranscribeParams = Static<typeof LocalTranscribeParamsSchema>;
+
+export const transcribeStage = defineStage<typeof LocalTranscribeParamsSchema, LocalTranscribeOutputs>({
   description: 'Transcribes offline with CMU pocketsphinx (en-us): chunks cut at speech pauses and the whole file recognised side by side, the acoustic model choosing where they differ; word times and confidences.',
   version: '2',
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['audio'],
-    properties: {
-      audio: audioParam,
-      segments: segmentsParam,
-      maxChunkSeconds: { type: 'number', minimum: 2, maximum: 600, default: TRANSCRIBE_DEFAULTS.maxChunkSeconds, description: 'Longest run of whole speech regions decoded as one utterance, seconds.' },
-      padSeconds: { type: 'number', minimum: 0, maximum: 5, default: TRANSCRIBE_DEFAULTS.padSeconds, description: 'Pause kept around each chunk (never past the neighbouring speech), seconds.' },
-      minConfidence: { type: 'number', minimum: 0, maximum: 1, default: TRANSCRIBE_DEFAULTS.minConfidence, description: 'Drop words whose posterior confidence is below this.' },
-      concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'Recogniser processes at once (default: CPU count, at most 4).' },
-      batchSeconds: { type: 'number', minimum: 10, default: TRANSCRIBE_DEFAULTS.batchSeconds, description: 'Audio per checkpointed batch, seconds.' },
-      decoderArgs: { type: 'array', items: { type: 'string' }, default: [], description: 'Extra pocketsphinx flags for every decoder run (pocketsphinx_continuous and pocketsphinx_batch), e.g. ["-lw", "7"].' },
-    },
-  },
+  params: LocalTranscribeParamsSchema,
   executionParams: ['concurrency'],
   outputs: {
     transcript: { kind: 'file', description: 'Transcript JSON (spx-transcript), word timestamps and confidences.' },
@@ -56,8 +47,8 @@ export const transcribeStage = defineStage<LocalTranscribeParams, LocalTranscrib
   async run(ctx) {
     ctx.signal.throwIfAborted();
     const p = ctx.params;
-    findPocketsphinx();
-    findPocketsphinxBatch();
+    findPocketsphinx(ctx.env);
+    findPocketsphinxBatch(ctx.env);
     const audio = resolve(p.audio);
     const speech = await speechFor(ctx, audio, p.segments);
     const transcript = await transcribeSpeech(

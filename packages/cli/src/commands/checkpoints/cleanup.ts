@@ -1,9 +1,10 @@
 import { Flags } from '@oclif/core';
-import { deleteRun, displayStoreUrl, liveLease, listRuns, orphanRunDirs, SpxError } from '@spx/core';
+import { SpxError } from '@spx/core';
+import { deleteRun, displayStoreUrl, liveLease, orphanRunDirs, printable, scanRuns, type LeftAlone } from '@spx/core/engine';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SpxCommand } from '../../lib/base-command.js';
-import { missingDefaultStore, verifyRun, workDirFlag } from '../../lib/checkpoints.js';
+import { damaged, missingDefaultStore, shortPath, verifyRun, workDirFlag } from '../../lib/checkpoints.js';
 import { dirSize } from '../../lib/disk.js';
 import { formatBytes, plural } from '../../lib/table.js';
 
@@ -18,7 +19,9 @@ interface Removal {
 
 export default class CheckpointsCleanup extends SpxCommand<typeof CheckpointsCleanup> {
   static override summary = 'Delete old or invalid runs with their sub-steps and artifact directories.';
-  static override description = `Selects runs last updated more than --older-than HOURS ago, and with --invalid also runs whose artifacts no longer verify (missing, resized or edited: every artifact is re-hashed, as in checkpoints validate). Each selected run loses its state, its sub-step checkpoints and its artifact directory <work-dir>/runs/<id>; exported files (subtitles, transcripts) are never touched. Artifact directories that no run in the store owns any more are removed too (by age with --older-than, always with --invalid). Runs held by a live process are skipped.
+  static override description = `Selects runs last updated more than --older-than HOURS ago, and with --invalid also runs whose artifacts no longer verify (missing, resized or edited: every artifact is re-hashed, as in checkpoints validate). Exports are yours: an edited, moved or deleted export never makes a run invalid (the next run writes it again and keeps the changed file as a backup). Each selected run loses its state, its sub-step checkpoints and its artifact directory <work-dir>/runs/<id>; exported files (subtitles, transcripts) are never touched. Artifact directories whose run is no longer in the store are removed too (by age with --older-than, always with --invalid).
+
+Only directories spx made for this store are deleted: each run directory holds a marker (.spx-run.json) naming its run and store. Directories without one (your files, runs of spx versions before markers), the runs of another store sharing the work dir, runs held by a live process and store entries that are not valid run states are listed as left alone.
 
 Use --dry-run to see what would go.`;
   static override examples = [
@@ -33,7 +36,7 @@ Use --dry-run to see what would go.`;
     'work-dir': workDirFlag,
   };
 
-  public async run(): Promise<{ dryRun: boolean; removed: Removal[]; skipped: Array<{ id: string; reason: string }>; freedBytes: number }> {
+  public async run(): Promise<{ dryRun: boolean; removed: Removal[]; skipped: Array<{ id: string; reason: string }>; leftAlone: LeftAlone[]; freedBytes: number }> {
     const { flags } = this;
     const hours = flags['older-than'] === undefined ? undefined : Number(flags['older-than']);
     if (hours !== undefined && (!Number.isFinite(hours) || hours < 0 || flags['older-than']!.trim() === '')) {
@@ -45,19 +48,22 @@ Use --dry-run to see what would go.`;
     const missing = missingDefaultStore(flags.store);
     if (missing) {
       this.say(`Nothing to delete: there is no state store at ${missing}.`);
-      return { dryRun, removed: [], skipped: [], freedBytes: 0 };
+      return { dryRun, removed: [], skipped: [], leftAlone: [], freedBytes: 0 };
     }
     const store = await this.store();
     const workDir = resolve(flags['work-dir']);
     const removed: Removal[] = [];
     const skipped: Array<{ id: string; reason: string }> = [];
+    const leftAlone: LeftAlone[] = [];
 
-    for (const state of await listRuns(store)) {
+    const { runs, invalid } = await scanRuns(store);
+    for (const entry of invalid) skipped.push({ id: entry.key, reason: `invalid store entry: ${entry.reason}` });
+    for (const state of runs) {
       const reasons: string[] = [];
       const updated = Date.parse(state.last_updated);
       if (cutoff !== undefined && updated < cutoff) reasons.push(`updated ${((Date.now() - updated) / 3_600_000).toFixed(1)} h ago`);
       if (flags.invalid) {
-        const bad = (await verifyRun(state, true)).filter((a) => !a.ok);
+        const bad = damaged(await verifyRun(state, true));
         if (bad.length) reasons.push(`${plural(bad.length, 'invalid artifact')} (${bad[0]!.stage}: ${bad[0]!.reason})`);
       }
       if (reasons.length === 0) continue;
@@ -70,8 +76,11 @@ Use --dry-run to see what would go.`;
       const bytes = (await Promise.all(result.dirs.map(dirSize))).reduce((a, b) => a + b, 0);
       if (!dryRun) await deleteRun(store, state.id, { workDir });
       removed.push({ id: state.id, reason: reasons.join('; '), keys: result.keys, dirs: result.dirs, bytes });
+      leftAlone.push(...result.left);
     }
-    for (const orphan of await orphanRunDirs(store, workDir)) {
+    const sweep = await orphanRunDirs(store, workDir);
+    for (const l of sweep.leftAlone) if (!leftAlone.some((known) => known.dir === l.dir)) leftAlone.push(l);
+    for (const orphan of sweep.orphans) {
       if (!flags.invalid && (cutoff === undefined || orphan.mtimeMs >= cutoff)) continue;
       const bytes = await dirSize(orphan.dir);
       if (!dryRun) await rm(orphan.dir, { recursive: true, force: true });
@@ -81,12 +90,13 @@ Use --dry-run to see what would go.`;
     const freedBytes = removed.reduce((n, r) => n + r.bytes, 0);
     const verb = dryRun ? 'would delete' : 'deleted';
     for (const r of removed) this.say(`${dryRun ? '-' : '✔'} ${verb} ${r.id}  ${r.reason}  (${formatBytes(r.bytes)}${r.keys ? `, ${plural(r.keys, 'store entry', 'store entries')}` : ''})`);
-    for (const s of skipped) this.say(`· skipped ${s.id}  ${s.reason}`);
+    for (const s of skipped) this.say(`· skipped ${printable(s.id)}  ${s.reason}`);
+    for (const l of leftAlone) this.say(`· left alone ${shortPath(l.dir)}  ${l.reason}`);
     this.say(
       removed.length === 0
         ? `Nothing to delete in ${displayStoreUrl(store.url)}.`
         : `${dryRun ? 'Would delete' : 'Deleted'} ${plural(removed.length, 'run')}, ${dryRun ? 'freeing' : 'freed'} ${formatBytes(freedBytes)}.${dryRun ? ' Run again without --dry-run to delete.' : ''}`,
     );
-    return { dryRun, removed, skipped, freedBytes };
+    return { dryRun, removed, skipped, leftAlone, freedBytes };
   }
 }

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { displayStoreUrl, listRuns } from '@spx/core';
+import { displayStoreUrl, printable, scanRuns, type InvalidRunEntry } from '@spx/core/engine';
 import { SpxCommand } from '../../lib/base-command.js';
 import { missingDefaultStore, runDetail, runRow, shortPath, type RunDetail, type RunRow } from '../../lib/checkpoints.js';
 import { formatAge, formatBytes, formatDuration, plural, table } from '../../lib/table.js';
@@ -20,19 +20,23 @@ export default class CheckpointsList extends SpxCommand<typeof CheckpointsList> 
     detailed: Flags.boolean({ char: 'd', summary: 'Show every stage, attempts and errors of each run.' }),
   };
 
-  public async run(): Promise<{ store: string; runs: Array<RunRow | RunDetail> }> {
+  public async run(): Promise<{ store: string; runs: Array<RunRow | RunDetail>; invalidEntries?: InvalidRunEntry[] }> {
     const missing = missingDefaultStore(this.flags.store);
     if (missing) {
       this.say(`No runs: there is no state store at ${missing} (pass --store or run a pipeline here first).`);
       return { store: `sqlite://${missing}`, runs: [] };
     }
     const store = await this.store();
-    const states = await listRuns(store);
+    const { runs: states, invalid } = await scanRuns(store);
     const runs = this.flags.detailed ? await Promise.all(states.map((s) => runDetail(store, s, { plan: false }))) : await Promise.all(states.map((s) => runRow(store, s)));
     const where = displayStoreUrl(store.url);
+    const skipped = () => {
+      if (invalid.length) this.say(`Skipped ${plural(invalid.length, 'store entry', 'store entries')} that ${invalid.length === 1 ? 'is' : 'are'} not a valid run state: ${invalid.map((e) => `${printable(e.key)} (${e.reason})`).join(', ')}.`);
+    };
     if (runs.length === 0) {
       this.say(`No runs in ${where}.`);
-      return { store: where, runs };
+      skipped();
+      return { store: where, runs, invalidEntries: invalid };
     }
     if (!this.flags.detailed) {
       const lines = table(runs, [
@@ -50,7 +54,8 @@ export default class CheckpointsList extends SpxCommand<typeof CheckpointsList> 
     }
     if (!this.flags.detailed) this.say('');
     this.say(`${plural(runs.length, 'run')} in ${where}.`);
-    return { store: where, runs };
+    skipped();
+    return { store: where, runs, invalidEntries: invalid };
   }
 
   private detailed(run: RunDetail): void {

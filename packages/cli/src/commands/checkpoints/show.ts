@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { findRun } from '@spx/core';
+import { findRun } from '@spx/core/engine';
 import { SpxCommand } from '../../lib/base-command.js';
 import { missingDefaultStore, noStoreError, runDetail, runIdArg, type RunDetail } from '../../lib/checkpoints.js';
 import { formatBytes, formatDuration, plural } from '../../lib/table.js';
@@ -8,17 +8,21 @@ const MARK: Record<string, string> = { completed: '✔', failed: '✖', running:
 
 export default class CheckpointsShow extends SpxCommand<typeof CheckpointsShow> {
   static override summary = 'Show one run: every stage, its checkpoint, history, and what a rerun would do.';
-  static override description = `For each stage: its state (completed, failed, running, pending), fingerprint, plugin version, duration, artifacts, sub-step checkpoints, how often it ran or was reused, and — when the pipeline file still exists — whether the next spx run would reuse it or run it again and why (a dry run: nothing runs, no API is called). Without the pipeline file only the recorded state is shown.
+  static override description = `For each stage: its state (completed, failed, running, pending), fingerprint, plugin version, duration, artifacts, sub-step checkpoints, how often it ran or was reused, and whether the next spx run would reuse it or run it again and why (a dry run: nothing runs, no API is called). Without the pipeline file only the recorded state is shown.
+
+Working out the plan loads the pipeline file and its plugins, which is code. spx loads the file a run records only when it is a shipped pipeline or the run was made here in a local SQLite store (not imported); for an imported run or a shared store (Redis, Postgres) pass --pipeline FILE to name it yourself.
 
 The id may be any unique prefix of a run id.`;
   static override examples = [
     { description: 'Show a run by id prefix', command: '<%= config.bin %> checkpoints show c1b8' },
     { description: 'Without the rerun plan (faster, no input hashing)', command: '<%= config.bin %> checkpoints show c1b87f581f27 --no-plan' },
+    { description: 'An imported run, with the plan from a pipeline you name', command: '<%= config.bin %> checkpoints show c1b8 --pipeline pipelines/standard.yaml' },
     { description: 'As JSON', command: '<%= config.bin %> checkpoints show c1b8 --json' },
   ];
   static override args = { id: runIdArg };
   static override flags = {
     plan: Flags.boolean({ summary: 'Work out what a rerun would do (dry run).', default: true, allowNo: true }),
+    pipeline: Flags.string({ summary: 'Pipeline file to work out the plan with (instead of the one the run records).', helpValue: 'FILE' }),
   };
 
   public async run(): Promise<RunDetail> {
@@ -26,7 +30,7 @@ The id may be any unique prefix of a run id.`;
     if (missing) throw noStoreError(this.args.id, missing);
     const store = await this.store();
     const state = await findRun(store, this.args.id);
-    const detail = await runDetail(store, state, { plan: this.flags.plan });
+    const detail = await runDetail(store, state, { plan: this.flags.plan, pipeline: this.flags.pipeline });
     if (this.jsonEnabled()) return detail;
     this.log(`Run ${detail.id} · ${detail.pipeline.name}@${detail.pipeline.version} · ${detail.status}${detail.holder ? ` (pid ${detail.holder.pid} on ${detail.holder.host})` : ''}`);
     this.log(`  input     ${detail.input}`);

@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { EXIT, findRun, formatError, listRuns, SpxError, type RunState } from '@spx/core';
+import { SpxError } from '@spx/core';
+import { findRun, formatError, invalidEntry, printable, scanRuns, type InvalidRunEntry, type RunState } from '@spx/core/engine';
 import { SpxCommand } from '../../lib/base-command.js';
-import { missingDefaultStore, noStoreError, verifyRun, type ArtifactReport } from '../../lib/checkpoints.js';
+import { damaged, missingDefaultStore, noStoreError, verifyRun, type ArtifactReport } from '../../lib/checkpoints.js';
 import { formatBytes, plural } from '../../lib/table.js';
 
 interface RunValidation {
@@ -12,7 +13,7 @@ interface RunValidation {
 
 export default class CheckpointsValidate extends SpxCommand<typeof CheckpointsValidate> {
   static override summary = 'Re-hash every artifact of a run (or all runs) and report any that changed.';
-  static override description = `Every recorded artifact is read in full and its sha256 compared with the checkpoint (unlike resume, which trusts an unchanged size and mtime). Exits 1 with a per-artifact report when any artifact is missing or changed; the next spx run reruns the stages that own them.`;
+  static override description = `Every recorded artifact is read in full and its sha256 compared with the checkpoint (unlike resume, which trusts an unchanged size and mtime). Exits 1 with a per-artifact report when any artifact is missing or changed; the next spx run reruns the stages that own them. Exports (subtitles, transcripts) are yours to edit, move or delete: a changed export is reported as such but does not make the run invalid — the next run writes it again and keeps your version as a backup. With --all, store entries that are not valid run states (an id that is not a run id or differs from its key, a stage id that is a path) are listed and the command exits 3 (CHECKPOINT_INVALID).`;
   static override examples = [
     { description: 'Validate one run by id prefix', command: '<%= config.bin %> checkpoints validate c1b8' },
     { description: 'Validate every run in the store', command: '<%= config.bin %> checkpoints validate --all' },
@@ -23,7 +24,7 @@ export default class CheckpointsValidate extends SpxCommand<typeof CheckpointsVa
     all: Flags.boolean({ char: 'a', summary: 'Validate every run in the store.' }),
   };
 
-  public async run(): Promise<{ ok: boolean; runs: RunValidation[] }> {
+  public async run(): Promise<{ ok: boolean; runs: RunValidation[]; invalidEntries?: InvalidRunEntry[] }> {
     if (!this.args.id && !this.flags.all) throw new SpxError('USAGE', 'Pass a run id or --all.', { hint: 'spx checkpoints validate <id> | --all' });
     if (this.args.id && this.flags.all) throw new SpxError('USAGE', 'Pass either a run id or --all, not both.', { hint: 'spx checkpoints validate <id> | --all' });
     const missing = missingDefaultStore(this.flags.store);
@@ -33,31 +34,42 @@ export default class CheckpointsValidate extends SpxCommand<typeof CheckpointsVa
       return { ok: true, runs: [] };
     }
     const store = await this.store();
-    const states: RunState[] = this.flags.all ? await listRuns(store) : [await findRun(store, this.args.id!)];
+    const scanned = this.flags.all ? await scanRuns(store) : { runs: [await findRun(store, this.args.id!)], invalid: [] as InvalidRunEntry[] };
+    const states: RunState[] = scanned.runs;
     const runs: RunValidation[] = [];
     for (const state of states) {
       const artifacts = await verifyRun(state, true);
-      const ok = artifacts.every((a) => a.ok);
+      const bad = damaged(artifacts);
+      const ok = bad.length === 0;
       runs.push({ id: state.id, ok, artifacts });
       const bytes = artifacts.reduce((n, a) => n + a.bytes, 0);
-      if (ok) this.say(`✔ ${state.id}  ${plural(artifacts.length, 'artifact')} verified (${formatBytes(bytes)} re-hashed)`);
-      else {
-        const bad = artifacts.filter((a) => !a.ok);
-        this.say(`✖ ${state.id}  ${bad.length} of ${plural(artifacts.length, 'artifact')} invalid:`);
-        for (const a of artifacts) this.say(`    ${a.ok ? 'ok     ' : 'INVALID'}  ${a.stage.padEnd(12)} ${a.path}${a.ok ? '' : ` — ${a.reason}`}`);
+      const edited = artifacts.filter((a) => !a.ok && a.export);
+      if (ok) this.say(`✔ ${state.id}  ${plural(artifacts.length, 'artifact')} verified (${formatBytes(bytes)} re-hashed)${edited.length ? `; ${plural(edited.length, 'export')} edited since written` : ''}`);
+      else this.say(`✖ ${state.id}  ${bad.length} of ${plural(artifacts.length, 'artifact')} invalid:`);
+      for (const a of ok ? edited : artifacts) {
+        const mark = a.ok ? 'ok     ' : a.export ? 'edited ' : 'INVALID';
+        this.say(`    ${mark}  ${a.stage.padEnd(12)} ${a.path}${a.ok ? '' : ` — ${a.export ? `export ${a.reason === 'missing' ? 'moved or deleted' : 'changed since spx wrote it'} (the next run writes it again, keeping a changed file as a backup)` : a.reason}`}`);
       }
     }
-    if (states.length === 0) this.say('No runs to validate.');
-    const ok = runs.every((r) => r.ok);
-    const result = { ok, runs };
+    for (const entry of scanned.invalid) this.say(`✖ ${printable(entry.key)}  not a valid run state: ${entry.reason}; not validated`);
+    if (states.length === 0 && scanned.invalid.length === 0) this.say('No runs to validate.');
+    const ok = runs.every((r) => r.ok) && scanned.invalid.length === 0;
+    const result = { ok, runs, invalidEntries: scanned.invalid };
     if (!ok) {
       const invalid = runs.filter((r) => !r.ok).map((r) => r.id);
-      const error = new SpxError('ARTIFACT_INVALID', `${plural(invalid.length, 'run')} with missing or changed artifacts: ${invalid.join(', ')}.`, {
-        hint: 'Run the pipeline again to redo the affected stages, or delete the run (spx checkpoints delete).',
-      });
+      const error =
+        scanned.invalid.length > 0
+          ? scanned.invalid.length === 1
+            ? invalidEntry(store, scanned.invalid[0]!)
+            : new SpxError('CHECKPOINT_INVALID', `${plural(scanned.invalid.length, 'store entry', 'store entries')} under run: ${scanned.invalid.length === 1 ? 'is' : 'are'} not valid run states: ${scanned.invalid.map((e) => printable(e.key)).join(', ')}.`, {
+                hint: 'Something other than spx wrote them; nothing was done with them. `spx checkpoints delete <id>` removes the ones whose key is a run id.',
+              })
+          : new SpxError('ARTIFACT_INVALID', `${plural(invalid.length, 'run')} with missing or changed artifacts: ${invalid.join(', ')}.`, {
+              hint: 'Run the pipeline again to redo the affected stages, or delete the run (spx checkpoints delete).',
+            });
       if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ ...result, error: error.toJSON() })}\n`);
       else process.stderr.write(`${formatError(error)}\n`);
-      this.exit(EXIT.RUN_FAILED);
+      this.exit(error.exitCode);
     }
     return result;
   }

@@ -1,2 +1,0 @@
-// Entry point of @spx/cli; its stages are added as they are built.
-export {};

@@ -1,0 +1,23 @@
+// The store as a run's writers see it: every write first checks that this process still holds the
+// run's lease (a fencing check). A holder that was paused or cut off long enough for another
+// process to take the run over gets LEASE_LOST instead of overwriting the new holder's work.
+import type { HeldLock } from './lock.js';
+import type { Store } from './store.js';
+
+export function fencedStore(store: Store, lock: Pick<HeldLock, 'assertHeld'>): Store {
+  return {
+    url: store.url,
+    ttlMs: store.ttlMs,
+    get: (key) => store.get(key),
+    keys: (prefix) => store.keys(prefix),
+    close: () => store.close(),
+    async set(key, value) {
+      await lock.assertHeld();
+      await store.set(key, value);
+    },
+    async delete(key) {
+      await lock.assertHeld();
+      return store.delete(key);
+    },
+  };
+}

@@ -1,3 +1,0 @@
-export * from './codes.js';
-export * from './errors.js';
-export * from './format.js';

@@ -1,0 +1,61 @@
+// What a run takes and what it reports: the public types of the runner.
+import type { SpxError } from '../errors/errors.js';
+import type { RunState } from '../checkpoints/state.js';
+import type { Store } from '../checkpoints/store.js';
+import type { LoadedPipeline } from '../pipeline/types.js';
+import type { FileRef } from '../plugins/types.js';
+import type { RunEventListener } from './events.js';
+
+export interface RunOptions {
+  pipeline: LoadedPipeline;
+  /** Input values by name; file inputs are paths. */
+  inputs: Record<string, string | number | boolean>;
+  store: Store;
+  /** Directory for stage artifacts (default `<cwd>/.spx`). */
+  workDir?: string;
+  /** Where user-facing exports go (default: next to the main input). */
+  outDir?: string;
+  forceRestart?: boolean;
+  fromStage?: string;
+  /** Plan only: report what would run and why; runs nothing, calls nothing. */
+  dryRun?: boolean;
+  concurrency?: number;
+  signal?: AbortSignal;
+  onEvent?: RunEventListener;
+  /** The environment stages see (ctx.env) and preflight checks (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Wait this long for another process holding the run (ms). */
+  lockWaitMs?: number;
+  /** Price overrides: `uses` → USD per unit. */
+  pricing?: Record<string, number>;
+}
+
+export interface PlannedStage {
+  stage: string;
+  uses: string;
+  action: 'run' | 'reuse';
+  reason: string;
+}
+
+/** What resuming saved: stages and paid calls not repeated, their price and time. */
+export interface Savings {
+  stages: number;
+  paidCalls: number;
+  usd: number;
+  durationMs: number;
+}
+
+export interface RunSummary {
+  runId: string;
+  status: 'completed' | 'failed' | 'interrupted' | 'planned';
+  plan: PlannedStage[];
+  ran: string[];
+  reused: string[];
+  failed?: { stage: string; error: SpxError };
+  error?: SpxError;
+  durationMs: number;
+  /** Files the run published (exports). */
+  outputs: FileRef[];
+  saved: Savings;
+  state: RunState;
+}
