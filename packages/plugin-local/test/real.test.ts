@@ -17,6 +17,8 @@ import { SAMPLES } from './helpers/long-audio.js';
 const vad = plugin.stages['local/vad']!;
 const transcribe = plugin.stages['local/transcribe']!;
 const diarize = plugin.stages['local/diarize']!;
+/** The stages' environment (ctx.env): PATH, where ffmpeg and pocketsphinx are. */
+const env = { PATH: process.env.PATH };
 
 const DEV_SET = resolve(process.env.SPX_DEV_SET ?? join(SAMPLES, '..', '..', 'shared', 'data', 'real'));
 /** The shipped sample, or the same recording in the dev set when present. */
@@ -41,9 +43,9 @@ describe('local stages on real speech', () => {
   it('keeps one person one speaker when the voice varies (fast, then slow and quieter)', async function () {
     this.timeout(120_000);
     const audio = recording('monologue');
-    const v = await runStageForTest(vad, { params: { audio }, dir: join(dir, 'mono-vad') });
+    const v = await runStageForTest(vad, { env, params: { audio }, dir: join(dir, 'mono-vad') });
     const segments = (v.result.outputs.segments as FileRef).path;
-    const run = await runStageForTest(diarize, { params: { audio, segments }, dir: join(dir, 'mono-diar') });
+    const run = await runStageForTest(diarize, { env, params: { audio, segments }, dir: join(dir, 'mono-diar') });
     const d = await readJson<Diarization>(run.result.outputs.diarization);
     expect(d.speakers).to.deep.equal(['SPEAKER_00']);
     const reference = parseRttm(await readFile(join(SAMPLES, 'monologue.ref.rttm'), 'utf8'));
@@ -56,9 +58,9 @@ describe('local stages on real speech', () => {
     const clip = join(dir, 'clip.wav');
     await execa('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', recording('conversation'), '-t', '22.3', '-ac', '1', '-ar', '16000', clip]);
     const reference = (await readFile(join(SAMPLES, 'conversation.ref.txt'), 'utf8')).split('\n').slice(0, 3).join(' ');
-    const v = await runStageForTest(vad, { params: { audio: clip }, dir: join(dir, 'clip-vad') });
+    const v = await runStageForTest(vad, { env, params: { audio: clip }, dir: join(dir, 'clip-vad') });
     const segments = (v.result.outputs.segments as FileRef).path;
-    const [asr, raw] = await Promise.all([runStageForTest(transcribe, { params: { audio: clip, segments, concurrency: 2 }, dir: join(dir, 'clip-asr') }), recognizeFile(clip, { env: process.env })]);
+    const [asr, raw] = await Promise.all([runStageForTest(transcribe, { env, params: { audio: clip, segments, concurrency: 2 }, dir: join(dir, 'clip-asr') }), recognizeFile(clip, { env })]);
     const transcript = await readJson<Transcript>(asr.result.outputs.transcript);
     const words = transcript.segments.flatMap((s) => s.words ?? []);
     for (let i = 1; i < words.length; i++) expect(words[i]!.start, `"${words[i]!.text}" starts before "${words[i - 1]!.text}"`).to.be.at.least(words[i - 1]!.start);
