@@ -10,9 +10,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
-import { openStore, sha256File, type RunState } from '@spx/core';
-import { toJson } from '../packages/core/src/stages/export/formats.js';
-import type { MergedTranscript } from '../packages/core/src/stages/merged.js';
+import { sha256File } from '@spx/core';
+import { openStore, type RunState } from '@spx/core/engine';
+import { toJson, type MergedTranscript } from '@spx/core/formats';
 import { startUiServer } from '../packages/ui/src/index.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/support/browser.js';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { openStore, type RunState } from '@spx/core';
+import { openStore, type RunState } from '@spx/core/engine';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser.js';
 import { REPO, spx, startSpx } from '../support/cli.js';
 import { sqliteUrl, standardArgs, startFakes, type Fakes } from '../support/standard.js';

@@ -134,6 +134,13 @@ describe('testing/fake-server', () => {
     expect(fake.successCount()).to.equal(1);
   });
 
+  it('keeps every request as it arrived in received, the key included', async () => {
+    fake = await startFakeOpenAI();
+    await upload({ model: 'whisper-1' }, { key: 'sk-wrong-SECRET-value' });
+    expect(fake.received.map((r) => [r.method, r.path, r.status, r.headers.authorization])).to.deep.equal([['POST', '/v1/audio/transcriptions', 401, 'Bearer sk-wrong-SECRET-value']]);
+    expect(fake.received[0]!.bodyBytes).to.be.greaterThan(readFileSync(wav).length);
+  });
+
   it('works with the official client and its multipart encoding', async () => {
     fake = await startFakeOpenAI({ latencyMs: 5 });
     const client = new OpenAI({ apiKey: fake.apiKey, baseURL: fake.baseURL, maxRetries: 0 });

@@ -43,6 +43,12 @@ describe('testing/fake-server', () => {
     expect(fake.counts.unauthorized).to.equal(2);
   });
 
+  it('keeps every request as it arrived in received, the token included', async () => {
+    fake = await startFakeReplicate();
+    await call('/v1/predictions', { method: 'POST', token: 'r8_SECRET', headers: { 'content-type': 'application/json' }, body: '{"input":{}}' });
+    expect(fake.received.map((r) => [r.method, r.path, r.status, r.headers.authorization, r.json])).to.deep.equal([['POST', '/v1/predictions', 401, 'Bearer r8_SECRET', { input: {} }]]);
+  });
+
   it('with echoToken, puts the presented token into the detail of every error answer', async () => {
     fake = await startFakeReplicate({ echoToken: true });
     const wrong = await call('/v1/predictions', { token: 'r8_wrong_SECRET' });

@@ -1,10 +1,10 @@
-// Everything the UI takes from the engine, in one place: when core's engine functions move to
-// their own subpath, this file is the one to change.
+// Everything the UI takes from @spx/core and its entries, in one place.
+export { canonicalJson, redact, sha256File, SpxError, toSpxError } from '@spx/core';
+export { redactValue } from '@spx/core/redact';
+export { applyEdits, combineEdits, utteranceKey, type MergedTranscript, type TranscriptEdits, type UtteranceEdit } from '@spx/core/formats';
 export {
-  applyEdits,
-  canonicalJson,
-  combineEdits,
   deleteRun,
+  editsSummary,
   exportRun,
   findRun,
   isRunArtifactPath,
@@ -12,23 +12,22 @@ export {
   leaseIsStale,
   liveLease,
   readSavedEdits,
-  redact,
-  redactValue,
+  recordedPipelineUnsafe,
+  rerunPlan,
   resolveRunId,
   runArtifacts,
+  runDetail,
+  runRow,
+  runTranscript,
   saveEdits,
   scanRuns,
-  sha256File,
   storeKeys,
-  SpxError,
-  toSpxError,
-  utteranceKey,
+  verifyRun,
   type ArtifactRecord,
   type Lease,
-  type MergedTranscript,
+  type PipelineOpener,
+  type RunDetail,
+  type RunRow,
   type RunState,
   type Store,
-  type TranscriptEdits,
-  type UtteranceEdit,
-} from '@spx/core';
-export { editsSummary, recordedPipelineUnsafe, rerunPlan, runDetail, runRow, runTranscript, verifyRun, type PipelineOpener, type RunDetail, type RunRow } from '@spx/core/views';
+} from '@spx/core/engine';

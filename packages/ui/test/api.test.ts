@@ -4,8 +4,8 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { acquireRunLock, openStore, registerSecret, storeKeys, type RunState, type Store } from '@spx/core';
-import { runDetail } from '@spx/core/views';
+import { registerSecret } from '@spx/core';
+import { openStore, runDetail, storeKeys, type Lease, type RunState, type Store } from '@spx/core/engine';
 import { SCRIPT_TEXT, scriptPipeline } from '../../core/test/fixtures/script-pipeline.js';
 import { spx, SPX_BIN, tempDir, type TempDir } from '../../cli/test/helpers.js';
 import { pipelineOpener } from '../../cli/src/lib/checkpoints.js';
@@ -185,14 +185,16 @@ describe('ui: HTTP API', function () {
   });
 
   it('refuses to delete a run a live process holds (RUN_LOCKED), and deletes it once free', async () => {
-    const lock = await acquireRunLock(store, runId);
+    // Held by a live process on another machine sharing the store (its heartbeat is fresh).
+    const lease: Lease = { token: 'elsewhere', pid: 4242, host: 'worker-7', since: new Date().toISOString(), heartbeat: Date.now() + 60_000 };
+    await store.set(storeKeys.lock(runId), lease);
     try {
       const res = await postJson(`/api/runs/${runId}/delete`, { confirm: runId }, auth());
       expect(res.status).to.equal(409);
       expect(((await res.json()) as { error: { code: string } }).error.code).to.equal('RUN_LOCKED');
       expect(await store.get(storeKeys.run(runId))).to.not.equal(undefined);
     } finally {
-      await lock.release();
+      await store.delete(storeKeys.lock(runId));
     }
     expect((await postJson(`/api/runs/${runId}/delete`, {}, auth())).status, 'no confirmation').to.equal(400);
     const res = await postJson(`/api/runs/${runId}/delete`, { confirm: runId }, auth());

@@ -3,8 +3,9 @@
 // same command reruns only the export stage. Utterances are named by the numbers --list shows.
 import { readFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
-import { applyEdits, combineEdits, findRun, parseYaml, readSavedEdits, saveEdits, SpxError, type TranscriptEdits, type UtteranceEdit } from '@spx/core';
-import { runTranscript } from '@spx/core/views';
+import { SpxError } from '@spx/core';
+import { findRun, parseYaml, readSavedEdits, runTranscript, saveEdits } from '@spx/core/engine';
+import { applyEdits, combineEdits, type TranscriptEdits, type UtteranceEdit } from '@spx/core/formats';
 import { SpxCommand } from '../lib/base-command.js';
 import { missingDefaultStore, noStoreError, runIdArg } from '../lib/checkpoints.js';
 

@@ -1,11 +1,11 @@
-// What the `spx checkpoints` commands share beyond core's run views (@spx/core/views): the run id
+// What the `spx checkpoints` commands share beyond core's run views (@spx/core/engine): the run id
 // argument, the work dir flag, the missing-store message, short paths, and the pipeline loader the
 // views use to work out a rerun plan (shipped pipelines, plugins resolved from the CLI).
 import { existsSync, realpathSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { defaultStoreUrl, SpxError } from '@spx/core';
-import type { PipelineOpener } from '@spx/core/views';
+import { SpxError } from '@spx/core';
+import { defaultStoreUrl, type PipelineOpener } from '@spx/core/engine';
 import { openPipeline, shippedPipelines } from './pipelines.js';
 
 export const runIdArg = Args.string({ description: 'Run id, or a unique prefix of one (like git).', required: true });

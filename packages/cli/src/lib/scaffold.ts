@@ -3,7 +3,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { SPX_VERSION, SpxError, writeFileAtomic } from '@spx/core';
+import { SPX_VERSION, SpxError } from '@spx/core';
+import { writeFileAtomic } from '@spx/core/engine';
 
 export interface PluginNames {
   /** npm package name, e.g. "spx-plugin-wordstats" or "@acme/spx-plugin-wordstats". */
@@ -204,7 +205,8 @@ export const wordCount = defineStage<WordCountParams, { report: FileRef; words: 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { openStore, isSpxError } from '@spx/core';
+import { isSpxError } from '@spx/core';
+import { openStore } from '@spx/core/engine';
 import { pluginConformanceTests, runStageForTest } from '@spx/core/testing';
 import plugin, { countWords } from '../src/index.js';
 

@@ -1,5 +1,5 @@
 // Helpers for plugin authors' tests: run one stage in isolation with a real
-// artifact directory and an in-memory (or given) checkpoint store.
+// artifact directory and an in-memory (or given) checkpoint store; build a fake HTTP API.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,8 @@ import { createStageContext, type StageAccounting } from '../runner/context.js';
 import type { Plugin, StageContext, StageDefinition, StageResult } from '../plugins/types.js';
 import { SpxError } from '../errors/errors.js';
 import { DIARIZATION, TRANSCRIPT, readDocument } from '../transcript/read.js';
+
+export * from './fake-http/index.js';
 
 export interface TestStageOptions {
   /** Raw params as they would appear under `with:`; schema defaults are applied. */

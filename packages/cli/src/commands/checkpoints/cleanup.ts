@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
-import { deleteRun, displayStoreUrl, liveLease, orphanRunDirs, printable, scanRuns, SpxError, type LeftAlone } from '@spx/core';
+import { SpxError } from '@spx/core';
+import { damaged, deleteRun, displayStoreUrl, liveLease, orphanRunDirs, printable, scanRuns, verifyRun, type LeftAlone } from '@spx/core/engine';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SpxCommand } from '../../lib/base-command.js';
-import { damaged, verifyRun } from '@spx/core/views';
 import { missingDefaultStore, shortPath, workDirFlag } from '../../lib/checkpoints.js';
 import { dirSize } from '../../lib/disk.js';
 import { formatBytes, plural } from '../../lib/table.js';

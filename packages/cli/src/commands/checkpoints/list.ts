@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core';
-import { displayStoreUrl, printable, scanRuns, type InvalidRunEntry } from '@spx/core';
+import { displayStoreUrl, printable, runDetail, runRow, scanRuns, type InvalidRunEntry, type RunDetail, type RunRow } from '@spx/core/engine';
 import { SpxCommand } from '../../lib/base-command.js';
-import { runDetail, runRow, type RunDetail, type RunRow } from '@spx/core/views';
 import { missingDefaultStore, shortPath } from '../../lib/checkpoints.js';
 import { formatAge, formatBytes, formatDuration, plural, table } from '../../lib/table.js';
 

@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core';
-import { findRun } from '@spx/core';
+import { findRun, runDetail, type RunDetail } from '@spx/core/engine';
 import { SpxCommand } from '../../lib/base-command.js';
-import { runDetail, type RunDetail } from '@spx/core/views';
 import { missingDefaultStore, noStoreError, pipelineOpener, runIdArg } from '../../lib/checkpoints.js';
 import { resolvePipelineArg } from '../../lib/pipelines.js';
 import { formatBytes, formatDuration, plural } from '../../lib/table.js';

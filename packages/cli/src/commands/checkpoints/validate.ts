@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { findRun, formatError, invalidEntry, printable, scanRuns, SpxError, type InvalidRunEntry, type RunState } from '@spx/core';
+import { SpxError } from '@spx/core';
+import { damaged, findRun, formatError, invalidEntry, printable, scanRuns, verifyRun, type ArtifactReport, type InvalidRunEntry, type RunState } from '@spx/core/engine';
 import { SpxCommand } from '../../lib/base-command.js';
-import { damaged, verifyRun, type ArtifactReport } from '@spx/core/views';
 import { missingDefaultStore, noStoreError } from '../../lib/checkpoints.js';
 import { formatBytes, plural } from '../../lib/table.js';
 
