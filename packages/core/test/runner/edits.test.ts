@@ -7,8 +7,9 @@ import { expect } from 'chai';
 import { keys } from '../../src/checkpoints/keys.js';
 import { acquireRunLock } from '../../src/checkpoints/lock.js';
 import { saveEdits } from '../../src/checkpoints/edits.js';
-import { deleteRun } from '../../src/checkpoints/runs.js';
-import { exportRun } from '../../src/checkpoints/transfer.js';
+import { deleteRun, type RunExport } from '../../src/checkpoints/runs.js';
+import { exportRun, importRun } from '../../src/checkpoints/transfer.js';
+import { openStore } from '../../src/checkpoints/store.js';
 import { fingerprint } from '../../src/runner/fingerprint.js';
 import { loadPipeline } from '../../src/pipeline/load.js';
 import { runPipeline } from '../../src/runner/run.js';
@@ -64,6 +65,28 @@ describe('runner: saved transcript edits', () => {
     expect((await exportRun(ws.store, first.runId)).edits).to.deep.equal({ speakers: { SPEAKER_01: 'Ben' } });
     await deleteRun(ws.store, first.runId);
     expect(await ws.store.get(keys.edits(first.runId))).to.equal(undefined);
+  });
+
+  it('imports the edits with the run, refusing ones that are not edits and writing nothing then', async () => {
+    const first = await run();
+    await saveEdits(ws.store, first.runId, { speakers: { SPEAKER_01: 'Ben' } });
+    const exported = await exportRun(ws.store, first.runId);
+    const other = await openStore({ url: `sqlite://${join(ws.dir, 'other.sqlite')}` });
+    try {
+      const workDir = join(ws.dir, '.spx');
+      const tampered = JSON.parse(JSON.stringify(exported).replace('"Ben"', '7')) as RunExport;
+      const bad = await importRun(other, tampered, { workDir }).catch((e: unknown) => e);
+      expect(isSpxError(bad) && bad.code).to.equal('IMPORT_INVALID');
+      expect((bad as Error).message).to.match(/edits are not transcript edits/);
+      expect(await other.get(keys.run(first.runId)), 'nothing written').to.equal(undefined);
+      await importRun(other, exported, { workDir });
+      expect(((await other.get(keys.edits(first.runId))) as { edits: unknown }).edits).to.deep.equal({ speakers: { SPEAKER_01: 'Ben' } });
+      const { edits: _, ...withoutEdits } = exported;
+      await importRun(other, withoutEdits, { workDir, force: true });
+      expect(await other.get(keys.edits(first.runId)), 'replaced by the file, which has none').to.equal(undefined);
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses to change the edits while a process holds the run', async () => {
