@@ -28,7 +28,8 @@ export { claimRunDir, readRunMarker, runDirOwnership, storeIdentity, storeLocati
 export { confine, confinePath, isInside, isRunId, isStageId, isRunArtifactPath, runArtifactsDir, stageArtifactsDir, segmentProblem, RUN_ID_PATTERN, STAGE_ID_PATTERN } from './artifacts/paths.js';
 export { keys as storeKeys } from './checkpoints/keys.js';
 export type { RunState, StageRecord, CheckpointEntry, ArtifactRecord, RunStatus } from './checkpoints/state.js';
-export { fileRefsIn } from './checkpoints/state.js';
+export { fileRefsIn, keptArtifacts } from './checkpoints/state.js';
+export { pruneStoredRun, type PruneResult, type RetentionMap, type StoredPrune } from './checkpoints/prune.js';
 export { SPX_VERSION } from './version.js';
 export * from './stages/index.js';
 export * from './metrics/index.js';

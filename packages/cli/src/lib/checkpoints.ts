@@ -5,7 +5,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { checkArtifacts, defaultStoreUrl, displayStoreUrl, liveLease, printable, SpxError, runArtifacts, runPipeline, runSize, runStepKeys, toSpxError, type Lease, type PlannedStage, type RunState, type Store } from '@spx/core';
+import { checkArtifact, defaultStoreUrl, displayStoreUrl, liveLease, printable, SpxError, runArtifacts, runPipeline, runSize, runStepKeys, toSpxError, type Lease, type PlannedStage, type RetentionMap, type RunState, type StageRecord, type Store } from '@spx/core';
 import { openPipeline, resolvePipelineArg, shippedPipelines } from './pipelines.js';
 
 export const runIdArg = Args.string({ description: 'Run id, or a unique prefix of one (like git).', required: true });
@@ -40,8 +40,11 @@ export interface RunRow {
   stages: { completed: number; total: number };
   created: string;
   updated: string;
+  /** Bytes of the artifacts kept on disk. */
   bytes: number;
   artifacts: number;
+  /** Artifacts pruned after the run completed (records kept, files made again when needed) and the bytes they held. */
+  pruned: { artifacts: number; bytes: number };
   failedStage: string | null;
   error: string | null;
   holder?: { pid: number; host: string };
@@ -67,6 +70,7 @@ export async function runRow(store: Store, state: RunState): Promise<RunRow> {
     updated: state.last_updated,
     bytes: runSize(state),
     artifacts: runArtifacts(state).length,
+    pruned: { artifacts: runArtifacts(state).filter((a) => a.pruned).length, bytes: runSize(state, 'pruned') },
     failedStage: state.failed_stage,
     error: state.error_message ?? null,
     ...(lease ? { holder: { pid: lease.pid, host: lease.host } } : {}),
@@ -84,7 +88,7 @@ export interface StageDetail {
   pluginVersion: string | null;
   finishedAt: string | null;
   durationMs: number | null;
-  artifacts: Array<{ path: string; bytes: number; sha256: string }>;
+  artifacts: Array<{ path: string; bytes: number; sha256: string; pruned?: true }>;
   /** Attempts in which this stage ran / was reused from its checkpoint / failed. */
   history: { ran: number; reused: number; failed: number };
   usage: number;
@@ -130,7 +134,7 @@ export async function runDetail(store: Store, state: RunState, options: { plan?:
       pluginVersion: record?.pluginVersion ?? null,
       finishedAt: record?.finishedAt ?? null,
       durationMs: record?.durationMs ?? null,
-      artifacts: (record?.artifacts ?? []).map((a) => ({ path: a.path, bytes: a.bytes, sha256: a.sha256 })),
+      artifacts: (record?.artifacts ?? []).map((a) => ({ path: a.path, bytes: a.bytes, sha256: a.sha256, ...(a.pruned ? { pruned: true as const } : {}) })),
       history: { ran: history.filter((h) => h.ran?.includes(id)).length, reused: history.filter((h) => h.reused?.includes(id)).length, failed },
       usage: record?.usage ?? 0,
       paidCalls: record?.paidCalls ?? 0,
@@ -199,6 +203,29 @@ async function planFor(store: Store, state: RunState, named?: string): Promise<{
   }
 }
 
+const pipelines = new Map<string, ReturnType<typeof openPipeline>>();
+
+/**
+ * Retention declarations for a run whose records carry no marks (completed before spx recorded
+ * them), read from its pipeline file under the same rules as the rerun plan: only a shipped
+ * pipeline or a run made here in a local SQLite store, never a file an import or shared store
+ * names. Undefined when the records' own marks decide, or the file may not be loaded.
+ */
+export async function declaredRetention(store: Store, state: RunState): Promise<((stageId: string, record: StageRecord) => RetentionMap | undefined) | undefined> {
+  const file = state.pipeline?.file;
+  if (runArtifacts(state).some((a) => a.cheap) || !file || !existsSync(file) || recordedPipelineUnsafe(store, state, file)) return undefined;
+  if (!pipelines.has(file)) pipelines.set(file, openPipeline(file));
+  try {
+    const pipeline = await pipelines.get(file)!;
+    return (id, record) => {
+      const stage = pipeline.stages.get(id);
+      return stage?.uses === record.uses ? stage.definition.retention : undefined;
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 export interface ArtifactReport {
   stage: string;
   path: string;
@@ -207,21 +234,26 @@ export interface ArtifactReport {
   reason?: string;
   /** A user-facing export: changing, moving or deleting it is the user's right, not damage. */
   export?: boolean;
+  /** Removed after the run completed (a cheap intermediate): not checked, made again when a run needs it. */
+  pruned?: boolean;
 }
 
 /**
  * Re-hashes every recorded artifact of a run (`full`) or checks size+mtime first (quick). Exports
  * are reported with `export: true`; a changed export never makes a run invalid (the next run
- * writes it again and keeps the changed file as a backup).
+ * writes it again and keeps the changed file as a backup). Pruned artifacts are reported as such,
+ * unchecked: their files are gone on purpose.
  */
 export async function verifyRun(state: RunState, full: boolean): Promise<ArtifactReport[]> {
-  const artifacts = runArtifacts(state);
-  const checks = await checkArtifacts(artifacts, full);
-  return checks.map((c, i) => {
-    const artifact = artifacts[i]!;
-    const exported = artifact.export === true || Boolean(state.stages[artifact.stage]?.destination);
-    return { stage: artifact.stage, path: c.artifact.path, bytes: c.artifact.bytes, ok: c.ok, ...(c.ok ? {} : { reason: c.reason }), ...(exported ? { export: true } : {}) };
-  });
+  return Promise.all(
+    runArtifacts(state).map(async (artifact): Promise<ArtifactReport> => {
+      const base = { stage: artifact.stage, path: artifact.path, bytes: artifact.bytes };
+      if (artifact.pruned) return { ...base, ok: true, pruned: true };
+      const c = await checkArtifact(artifact, full);
+      const exported = artifact.export === true || Boolean(state.stages[artifact.stage]?.destination);
+      return { ...base, ok: c.ok, ...(c.ok ? {} : { reason: c.reason }), ...(exported ? { export: true } : {}) };
+    }),
+  );
 }
 
 /** Artifacts whose loss or change means the run's own checkpoints are damaged (exports excluded). */

@@ -13,7 +13,7 @@ import type { Json } from '../plugins/types.js';
 import { keys } from './keys.js';
 import { leaseIsStale, type Lease } from './lock.js';
 import { adoptRunDir, printable, runDirOwnership, storeIdentity } from './ownership.js';
-import { fileRefsIn, type ArtifactRecord, type RunState } from './state.js';
+import { fileRefsIn, keptArtifacts, type ArtifactRecord, type RunState } from './state.js';
 import { displayStoreUrl, type Store } from './store.js';
 import { checkArtifacts, type ArtifactCheck } from './verify.js';
 
@@ -128,10 +128,10 @@ export function runArtifacts(state: RunState): Array<ArtifactRecord & { stage: s
   return Object.entries(state.stages ?? {}).flatMap(([stage, record]) => (record.artifacts ?? []).map((a) => ({ ...a, stage })));
 }
 
-/** Sum of recorded artifact sizes (each path counted once). */
-export function runSize(state: RunState): number {
+/** Sum of recorded artifact sizes (each path counted once), of the files kept or of those pruned. */
+export function runSize(state: RunState, which: 'kept' | 'pruned' = 'kept'): number {
   const seen = new Map<string, number>();
-  for (const a of runArtifacts(state)) seen.set(a.path, a.bytes);
+  for (const a of runArtifacts(state)) if ((a.pruned === true) === (which === 'pruned')) seen.set(a.path, a.bytes);
   return [...seen.values()].reduce((sum, n) => sum + n, 0);
 }
 
@@ -364,7 +364,7 @@ export async function importRun(store: Store, data: RunExport, options: { force?
   if (outside.length === 1) throw outside[0]!;
   if (outside.length > 1) throw new SpxAggregateError('IMPORT_INVALID', `${label}: ${outside.length} files of run ${state.id} are not in its run directory ${runDir}:`, outside.slice(0, 20), { hint });
 
-  const artifacts = Object.entries(state.stages).flatMap(([stage, record]) => record.artifacts.map((a) => ({ ...a, stage })));
+  const artifacts = Object.entries(state.stages).flatMap(([stage, record]) => keptArtifacts(record.artifacts).map((a) => ({ ...a, stage })));
   const checks = await checkArtifacts(artifacts);
   const bad = checks.filter((c): c is Extract<ArtifactCheck, { ok: false }> => !c.ok);
   if (bad.length > 0) {

@@ -36,6 +36,7 @@ export const convertStage = defineStage<ConvertParams, { audio: FileRef; info: A
       normalize: { type: 'boolean', default: false, description: 'EBU R128 loudness normalisation to -16 LUFS (ffmpeg loudnorm).' },
     },
   },
+  retention: { audio: 'cheap' },
   outputs: {
     audio: { kind: 'file', description: 'The converted audio file.' },
     info: { kind: 'json', description: 'Metadata of the converted file: duration (s), sampleRate, channels, codec, formatName, bytes, streams.' },
