@@ -5,7 +5,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { definePlugin, loadPipeline, openStore, runPipeline, type Store } from '@spx/core';
+import { definePlugin } from '@spx/core';
+import { loadPipeline, openStore, runPipeline, type Store } from '@spx/core/engine';
 
 const noop = definePlugin({
   name: 'bench-noop',

@@ -84,7 +84,7 @@ async function measure(pipeline: string, input: string, source: string, env: Nod
 const sources = mkdtempSync(join(tmpdir(), 'spx-bench-disk-src-'));
 const fakes = await startFakes();
 try {
-  const { ffmpeg } = findBinaries();
+  const { ffmpeg } = findBinaries(process.env);
   const files = new Map<string, string>();
   for (const input of inputs) {
     const file = join(sources, `talk.${input}`);

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '../packages/core/src/index.js';
+import { openStore } from '../packages/core/src/engine.js';
 import { runStageForTest } from '../packages/core/src/testing/index.js';
 import plugin, { findBinaries } from '../packages/plugin-ffmpeg/src/index.js';
 
@@ -20,7 +20,7 @@ const arg = (name: string, fallback: number): number => {
 const hours = arg('hours', 3);
 const maxDuration = arg('max-duration', 600);
 const concurrency = arg('concurrency', 1);
-const { ffmpeg } = findBinaries();
+const { ffmpeg } = findBinaries(process.env);
 const chunk = plugin.stages['ffmpeg/chunk']!;
 const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 
@@ -72,14 +72,14 @@ try {
 
   const sampler = memorySampler(dir);
   t = performance.now();
-  const first = await runStageForTest(chunk, { params, dir: join(dir, 'stage'), store });
+  const first = await runStageForTest(chunk, { env: process.env, params, dir: join(dir, 'stage'), store });
   const firstMs = performance.now() - t;
   const peaks = sampler.stop();
   const chunks = first.result.outputs.chunks as Array<{ start: number; end: number; file: { bytes: number } }>;
   const meta = first.result.metadata ?? {};
 
   t = performance.now();
-  const second = await runStageForTest(chunk, { params, dir: join(dir, 'stage'), store });
+  const second = await runStageForTest(chunk, { env: process.env, params, dir: join(dir, 'stage'), store });
   const resumeMs = performance.now() - t;
   const reused = second.events.filter((e) => e.type === 'step-reused').length;
 

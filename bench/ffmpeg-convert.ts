@@ -12,7 +12,7 @@ import { loadavg } from 'node:os';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '../packages/core/src/index.js';
+import { openStore } from '../packages/core/src/engine.js';
 import { runStageForTest } from '../packages/core/src/testing/index.js';
 import plugin, { convertAudio, findBinaries } from '../packages/plugin-ffmpeg/src/index.js';
 
@@ -22,7 +22,7 @@ const arg = (name: string, fallback: number): number => {
 };
 const minutes = arg('minutes', 60);
 const runs = arg('runs', 3);
-const { ffmpeg } = findBinaries();
+const { ffmpeg } = findBinaries(process.env);
 const convert = plugin.stages['ffmpeg/convert']!;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -94,12 +94,12 @@ try {
       rmSync(out);
 
       const libOut = join(dir, `lib.${c.ext}`);
-      library.push(await measure(() => convertAudio({ input: source, output: libOut, sampleRate: 16000, channels: 1, ...(c.params as object) })));
+      library.push(await measure(() => convertAudio({ input: source, output: libOut, env: process.env, sampleRate: 16000, channels: 1, ...(c.params as object) })));
       rmSync(libOut);
 
       const stageDir = join(dir, `stage-${r}`);
       const store = await openStore({ url: 'memory://' });
-      stage.push(await measure(async () => void (await runStageForTest(convert, { params: { input: source, ...c.params }, dir: stageDir, store }))));
+      stage.push(await measure(async () => void (await runStageForTest(convert, { env: process.env, params: { input: source, ...c.params }, dir: stageDir, store }))));
       rmSync(stageDir, { recursive: true, force: true });
     }
     const show = (xs: Sample[]) => xs.map((x) => `${x.wall.toFixed(2)}/${x.cpu.toFixed(2)}`).join(' ');

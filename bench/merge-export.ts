@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../packages/core/src/artifacts/atomic.js';
 import { diarizationErrorRate } from '../packages/core/src/metrics/der.js';
-import { parseRttm } from '../packages/core/src/metrics/rttm.js';
+import { parseRttm } from '../packages/core/src/formats/rttm.js';
 import { EXPORT_FORMATS, render, toJson, type ExportFormat } from '../packages/core/src/stages/export/formats.js';
 import { mergeTranscript } from '../packages/core/src/stages/merge.js';
 import { mergedToTurns, type MergedTranscript } from '../packages/core/src/stages/merged.js';

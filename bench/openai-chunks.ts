@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStageContext, openStore } from '../packages/core/src/index.js';
+import { createStageContext } from '../packages/core/src/runner/context.js';
+import { openStore } from '../packages/core/src/engine.js';
 import { prepareParams } from '../packages/core/src/testing/index.js';
 import { transcribeStage, type TranscribeParams } from '../packages/plugin-openai/src/index.js';
 import { startFakeOpenAI } from '../packages/plugin-openai/src/testing/index.js';
@@ -31,7 +32,7 @@ interface Measure {
   uploadedBytes: number;
 }
 
-async function runOnce(label: string, audio: string, baseURL: string, params: Record<string, unknown>, dir: string): Promise<Measure> {
+async function runOnce(label: string, audio: string, baseURL: string, apiKey: string, params: Record<string, unknown>, dir: string): Promise<Measure> {
   const store = await openStore({ url: 'memory://' });
   let uploadsFrom = 0;
   const { ctx } = createStageContext({
@@ -43,6 +44,7 @@ async function runOnce(label: string, audio: string, baseURL: string, params: Re
     params: prepareParams(transcribeStage, { audio, baseURL, maxDuration, ...params }) as unknown as TranscribeParams,
     artifactsDir: join(dir, label),
     signal: new AbortController().signal,
+    env: { ...process.env, OPENAI_API_KEY: apiKey },
     // The first progress event comes right after planning (probe + silence detection).
     emit: (event) => {
       if (event.type === 'stage-progress' && event.progress.done === 0) uploadsFrom = performance.now();
@@ -66,7 +68,6 @@ async function main(): Promise<void> {
     const wavBytes = statSync(wav).size;
     console.log(`generated ${hours} h 16 kHz mono WAV (${mb(wavBytes)} MB) in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
     const fake = await startFakeOpenAI({ latencyMs });
-    process.env.OPENAI_API_KEY = fake.apiKey;
     const runs: Measure[] = [];
     try {
       const known: Record<string, Record<string, unknown>> = {
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
       for (const label of chosen) {
         const params = known[label];
         if (!params) throw new Error(`unknown run "${label}"; use ${Object.keys(known).join(', ')}`);
-        const m = await runOnce(label, wav, fake.baseURL, params, dir);
+        const m = await runOnce(label, wav, fake.baseURL, fake.apiKey, params, dir);
         runs.push(m);
         console.log(`${label.padEnd(8)} chunks ${m.chunks}  total ${(m.totalMs / 1000).toFixed(1)} s  uploads ${(m.uploadMs / 1000).toFixed(1)} s  uploaded ${mb(m.uploadedBytes)} MB (${((100 * m.uploadedBytes) / wavBytes).toFixed(1)} % of the WAV)`);
       }

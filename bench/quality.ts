@@ -15,7 +15,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { diarizationErrorRate, parseRttm, wordErrorRate, type SpeakerTurn } from '@spx/core';
+import { type SpeakerTurn } from '@spx/core';
+import { parseRttm } from '@spx/core/formats';
+import { diarizationErrorRate, wordErrorRate } from '@spx/core/metrics';
 import { recognizeFile, type SpeechSegments } from '@spx/plugin-local';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -62,7 +64,7 @@ async function measure(name: string): Promise<Row> {
     const exportTurns = parseRttm(readFileSync(join(dir, 'out', `${name}.rttm`), 'utf8'));
     const hypTurns = parseRttm(findArtifact(dir, 'diarization.rttm'));
     const speech = JSON.parse(findArtifact(dir, 'segments.json')) as SpeechSegments;
-    const whole = (await recognizeFile(input)).flatMap((u) => u.words.map((w) => w.text)).join(' ');
+    const whole = (await recognizeFile(input, { env: process.env })).flatMap((u) => u.words.map((w) => w.text)).join(' ');
     const one = (turns: Array<{ start: number; end: number }>): SpeakerTurn[] => turns.map((t) => ({ speaker: 'ONE', start: t.start, end: t.end }));
     const refSpeakers = new Set(refTurns.map((t) => t.speaker)).size;
     const hypSpeakers = new Set(hypTurns.map((t) => t.speaker)).size;

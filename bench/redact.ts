@@ -7,7 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, redactValue, registerSecret } from '@spx/core';
+import { redactValue, registerSecret } from '@spx/core/redact';
+import { openStore } from '@spx/core/engine';
 
 // Keyv and its SQLite adapter as core uses them (same pragmas), for the write without redaction.
 interface KeyvLike {

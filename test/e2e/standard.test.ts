@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { startFakeOpenAI, FAKE_API_KEY, type FakeOpenAI } from '@spx/plugin-openai/testing';
 import { startFakePyannote, type FakePyannote } from '@spx/plugin-pyannote/testing';
-import { openStore } from '@spx/core';
+import { openStore } from '@spx/core/engine';
 import { REPO, spx, startSpx } from '../support/cli.js';
 
 async function savedChunkSteps(storePath: string): Promise<number> {

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { openStore, type RunState } from '@spx/core';
+import { openStore, type RunState } from '@spx/core/engine';
 import { textPipeline } from '../../packages/core/test/helpers.js';
 import { spx, startSpx } from '../support/cli.js';
 import { firstMessageLine } from '../support/bad-inputs.js';

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { writeFileAtomic } from '@spx/core';
+import { writeFileAtomic } from '@spx/core/engine';
 
 describe('fault: temp files of killed writers', () => {
   it('are swept when the same destination is written again; live writers and other files are left alone', async () => {

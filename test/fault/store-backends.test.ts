@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { openStore } from '@spx/core';
+import { openStore } from '@spx/core/engine';
 import { textPipeline } from '../../packages/core/test/helpers.js';
 import { REPO, startSpx } from '../support/cli.js';
 import { firstMessageLine } from '../support/bad-inputs.js';
@@ -77,7 +77,7 @@ describe('fault: store backends', function () {
   it('a closed Redis store leaves no timer holding the process open', async () => {
     // @keyv/redis's connectionTimeout option leaks an uncleared 3 s timer per connection, which
     // kept every finished `spx run --store redis://…` alive 3 s longer; spx no longer uses it.
-    const script = `import { openStore } from '@spx/core';
+    const script = `import { openStore } from '@spx/core/engine';
       const store = await openStore({ url: ${JSON.stringify(redis!.url)} });
       await store.set('probe:x', 1);
       await store.close();

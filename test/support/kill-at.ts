@@ -7,7 +7,7 @@
 // Exits 3 when the moment never came.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { openStore, runPipeline, type RunState, type Store } from '@spx/core';
+import { openStore, runPipeline, type RunState, type Store } from '@spx/core/engine';
 import { openPipeline } from '../../packages/cli/src/lib/pipelines.js';
 
 const [dir, moment, pipelineArg, input, ...rest] = process.argv.slice(2);

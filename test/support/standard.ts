@@ -5,7 +5,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startFakeOpenAI, FAKE_API_KEY, type FakeOpenAI, type FakeOpenAIOptions } from '@spx/plugin-openai/testing';
 import { startFakePyannote, type FakePyannote, type FakePyannoteOptions } from '@spx/plugin-pyannote/testing';
-import { checkArtifacts, keptArtifacts, openStore, type RunState, type Store } from '@spx/core';
+import { checkArtifacts, keptArtifacts, openStore, type RunState, type Store } from '@spx/core/engine';
 import { REPO } from './cli.js';
 
 export const SAMPLE = join(REPO, 'samples', 'meeting.wav');

@@ -4,7 +4,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, storeKeys, type RunState } from '@spx/core';
+import { openStore, storeKeys, type RunState } from '@spx/core/engine';
 import { textPipeline } from '../../packages/core/test/helpers.js';
 import { startSpx } from './cli.js';
 

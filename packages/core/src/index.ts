@@ -1,36 +1,23 @@
-// Public API of @spx/core.
-export * from './errors/index.js';
-export * from './plugins/types.js';
+// @spx/core — what a plugin needs: the stage contract, errors, redaction, HTTP with retries, the
+// remote-job kit, the canonical documents and their readers, and a few file and async helpers.
+// The engine (loading, running, stores, runs), file formats, metrics and testing helpers are the
+// subpaths @spx/core/engine, /formats, /metrics and /testing. test/exports.test.ts snapshots
+// every entry's names, so the public API grows only by a reviewed decision.
+export { SpxError, SpxAggregateError, isSpxError, toSpxError, EXIT, type SpxErrorOptions, type SourceLocation } from './errors/errors.js';
+export type { ErrorCode } from './errors/codes.js';
+export { registerSecret, redact, excerpt } from './errors/redact.js';
+export type * from './plugins/types.js';
 export { definePlugin, defineStage } from './plugins/define.js';
+export { Enum } from './plugins/params.js';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
+export { TRANSCRIPT_FORMAT, DIARIZATION_FORMAT } from './transcript/types.js';
+export { TranscriptSchema, DiarizationSchema, SegmentSchema, WordSchema, SpeakerTurnSchema, type Transcript, type Diarization, type Segment, type Word, type SpeakerTurn, type ChunkProvenance } from './transcript/schema.js';
+export { readTranscript, readDiarization, readDocument, checkDocument, TRANSCRIPT, DIARIZATION, type DocumentKind } from './transcript/read.js';
+export { fetchWithRetry, readJson, apiError, checkBaseUrl, defaultRetryPolicy, type RetryPolicy, type RetryEvent, type FetchWithRetryOptions } from './http/retry.js';
+export * from './remote/index.js';
 export { sha256, sha256File } from './artifacts/hash.js';
-export { writeFileAtomic, writeArtifact, adoptFile, verifyFile, isFileRef, tempPathFor } from './artifacts/atomic.js';
-export { openStore, defaultStoreUrl, displayStoreUrl, DEFAULT_TTL_MS, type Store, type StoreOptions } from './checkpoints/store.js';
-export { fetchWithRetry, readJson, apiError, checkBaseUrl, backoffDelay, parseRetryAfter, retryDelayFromHeaders, defaultRetryPolicy, type RetryPolicy, type RetryEvent, type FetchWithRetryOptions } from './http/retry.js';
+export { tempPathFor } from './artifacts/atomic.js';
 export { mapPool } from './util/pool.js';
 export { sleep } from './util/sleep.js';
 export { canonicalJson } from './util/canonical.js';
-export * from './transcript/types.js';
-export type { RunEvent, RunEventListener, StageState } from './runner/events.js';
-export { loadPipeline, stageValidator, PIPELINE_SCHEMA_PATH, type LoadPipelineOptions } from './pipeline/load.js';
-export { parseYaml, readPipelineFile } from './pipeline/parse.js';
-export { findRefs, parseRef, substituteRefs, type Ref } from './pipeline/refs.js';
-export { topologicalOrder, downstreamOf } from './pipeline/dag.js';
-export type { LoadedPipeline, PipelineSpec, PipelineStageSpec, PipelineInputSpec, ResolvedStage, Locator } from './pipeline/types.js';
-export { loadPlugin, resolvePlugin, type PluginLoadOptions } from './plugins/load.js';
-export { runPipeline, computeRunId, type RunOptions, type RunSummary, type PlannedStage } from './runner/run.js';
-export { createStageContext } from './runner/context.js';
-export { guardPluginFaults, type FaultGuard } from './runner/fault-guard.js';
-export { acquireRunLock, leaseIsStale, type Lease } from './checkpoints/lock.js';
-export { checkArtifact, checkArtifacts, strayRecordedFile, type ArtifactCheck } from './checkpoints/verify.js';
-export { listRuns, scanRuns, runStateProblem, invalidEntry, resolveRunId, findRun, runStepKeys, runArtifacts, runSize, liveLease, deleteRun, orphanRunDirs, exportRun, parseRunExport, importRun, RUN_STATE_SCHEMA_PATH, type RunExport, type DeleteRunResult, type ImportRunResult, type InvalidRunEntry, type LeftAlone, type OrphanSweep } from './checkpoints/runs.js';
-export { claimRunDir, readRunMarker, runDirOwnership, storeIdentity, storeLocation, printable, RUN_MARKER, type RunMarker, type RunDirOwnership, type StoreIdentity } from './checkpoints/ownership.js';
-export { confine, confinePath, isInside, isRunId, isStageId, isRunArtifactPath, runArtifactsDir, stageArtifactsDir, segmentProblem, RUN_ID_PATTERN, STAGE_ID_PATTERN } from './artifacts/paths.js';
-export { keys as storeKeys } from './checkpoints/keys.js';
-export type { RunState, StageRecord, CheckpointEntry, ArtifactRecord, RunStatus } from './checkpoints/state.js';
-export { fileRefsIn, keptArtifacts } from './checkpoints/state.js';
-export { pruneStoredRun, type PruneResult, type RetentionMap, type StoredPrune } from './checkpoints/prune.js';
 export { SPX_VERSION } from './version.js';
-export * from './stages/index.js';
-export * from './metrics/index.js';
-export { processAlive } from './util/process.js';

@@ -3,6 +3,9 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { SpxError } from '@spx/core';
 
+/** The environment the binaries are looked up in (a stage's ctx.env). */
+export type Env = Readonly<Record<string, string | undefined>>;
+
 export interface Binaries {
   ffmpeg: string;
   ffprobe: string;
@@ -20,7 +23,7 @@ function isExecutable(path: string): boolean {
   }
 }
 
-function searchPath(name: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
+function searchPath(name: string, env: Env): string | undefined {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, name);
@@ -29,7 +32,7 @@ function searchPath(name: string, env: Readonly<Record<string, string | undefine
   return undefined;
 }
 
-function fromVariable(variable: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
+function fromVariable(variable: string, env: Env): string | undefined {
   const value = env[variable];
   if (!value) return undefined;
   const path = isAbsolute(value) || value.includes('/') ? resolve(value) : searchPath(value, env);
@@ -42,10 +45,11 @@ function fromVariable(variable: string, env: Readonly<Record<string, string | un
 const cache = new Map<string, Binaries>();
 
 /**
- * Finds ffmpeg and ffprobe. FFMPEG_PATH / FFPROBE_PATH win; when only FFMPEG_PATH is set,
- * ffprobe is looked for next to it before PATH. Throws BINARY_NOT_FOUND with an install hint.
+ * Finds ffmpeg and ffprobe in `env` (a stage passes ctx.env). FFMPEG_PATH / FFPROBE_PATH win;
+ * when only FFMPEG_PATH is set, ffprobe is looked for next to it before PATH. Throws
+ * BINARY_NOT_FOUND with an install hint.
  */
-export function findBinaries(env: Readonly<Record<string, string | undefined>> = process.env): Binaries {
+export function findBinaries(env: Env): Binaries {
   const key = `${env.FFMPEG_PATH ?? ''}\0${env.FFPROBE_PATH ?? ''}\0${env.PATH ?? ''}`;
   const known = cache.get(key);
   if (known) return known;

@@ -3,13 +3,12 @@
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { SpxError, sha256File, tempPathFor } from '@spx/core';
-import { findBinaries } from './binaries.js';
+import { AUDIO_FORMATS, type AudioFormat } from '@spx/core/formats';
+import { findBinaries, type Env } from './binaries.js';
 import { assertReadableFile, audioInvalid } from './errors.js';
 import { ffPath, progressParser, runTool } from './exec.js';
 import { audioDurationKnown, probeAudio, type AudioInfo } from './probe.js';
 
-export type AudioFormat = 'wav' | 'flac' | 'mp3' | 'opus';
-export const AUDIO_FORMATS: readonly AudioFormat[] = ['wav', 'flac', 'mp3', 'opus'];
 export const OPUS_SAMPLE_RATES = [8000, 12000, 16000, 24000, 48000] as const;
 
 export const MEDIA_TYPES: Record<AudioFormat, string> = { wav: 'audio/wav', flac: 'audio/flac', mp3: 'audio/mpeg', opus: 'audio/ogg' };
@@ -47,7 +46,8 @@ export interface ConvertOptions extends EncodeOptions {
    * or damaged file). Default: on when the audio's own duration is known (see audioDurationKnown).
    */
   strict?: boolean;
-  env?: Readonly<Record<string, string | undefined>>;
+  /** Where ffmpeg/ffprobe are looked up (a stage's ctx.env). */
+  env: Env;
   /** Also compute the output's sha256 (read while it is fsynced); returned by convertAudioMeasured. */
   hash?: boolean;
   /** Also probe the output (in parallel with fsync and hashing); returned by convertAudioMeasured. */
@@ -61,7 +61,8 @@ export interface SegmentOptions extends EncodeOptions {
   end: number;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
-  env?: Readonly<Record<string, string | undefined>>;
+  /** Where ffmpeg/ffprobe are looked up (a stage's ctx.env). */
+  env: Env;
   /**
    * Fail with AUDIO_INVALID when ffmpeg decodes clearly less than end - start (a truncated file).
    * Off by default, as callers may ask for an end past the end of the file.
@@ -96,15 +97,6 @@ function bitrateArg(bitrate: string | number): string {
   if (typeof bitrate === 'number') return String(Math.round(bitrate));
   if (!/^\d+(\.\d+)?[kKmM]?$/.test(bitrate)) throw paramsInvalid(`Bitrate "${bitrate}" is not valid.`, 'Use bits per second like 64000 or a value like "64k".');
   return bitrate;
-}
-
-/** Bits per second of a bitrate given as 64000 or "64k". */
-export function bitrateValue(bitrate: string | number): number {
-  if (typeof bitrate === 'number') return bitrate;
-  const match = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(bitrate);
-  if (!match) return Number.NaN;
-  const scale = match[2] === '' ? 1 : match[2]?.toLowerCase() === 'k' ? 1000 : 1_000_000;
-  return Number(match[1]) * scale;
 }
 
 export function encoderArgs(options: EncodeOptions & { format: AudioFormat }): string[] {
@@ -161,7 +153,7 @@ interface TranscodeJob extends EncodeOptions {
   probe?: boolean;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
-  env?: Readonly<Record<string, string | undefined>>;
+  env: Env;
   action: string;
 }
 
@@ -211,6 +203,7 @@ async function transcode(job: TranscodeJob): Promise<WriteResult> {
   let reported = -1;
   try {
     const { stderrTail } = await runTool(ffmpeg, args, {
+      env: job.env,
       signal: job.signal,
       input: job.input,
       output: { path: tmp, shownAs: job.output },

@@ -6,10 +6,12 @@ import { StringDecoder } from 'node:string_decoder';
 import { basename } from 'node:path';
 import { execa } from 'execa';
 import { SpxError, isSpxError } from '@spx/core';
-import { INSTALL_HINT } from './binaries.js';
+import { INSTALL_HINT, type Env } from './binaries.js';
 import { classifyFailure } from './errors.js';
 
 export interface RunOptions {
+  /** The caller's environment (a stage's ctx.env): SPX_FFMPEG_NO_PDEATHSIG=1 starts the tool directly. */
+  env: Env;
   signal?: AbortSignal;
   /** The input file, used to classify failures (missing, directory, bad audio). */
   input?: string;
@@ -58,35 +60,38 @@ export function abortError(action: string, signal: AbortSignal | undefined): Spx
 
 let setpriv: string | null | undefined;
 
-/**
- * On Linux, util-linux's `setpriv --pdeathsig KILL` makes the kernel kill ffmpeg if this process
- * dies without a chance to clean up (SIGKILL, OOM): ffmpeg ignores SIGPIPE, so it would otherwise
- * keep running as an orphan. Elsewhere, or without setpriv, ffmpeg is started directly and execa's
- * cleanup covers normal exits and signals.
- */
-function deathSignalWrapper(): string | null {
+function findSetpriv(): string | null {
   if (setpriv !== undefined) return setpriv;
   setpriv = null;
-  if (process.platform === 'linux' && process.env.SPX_FFMPEG_NO_PDEATHSIG !== '1') {
-    for (const candidate of ['/usr/bin/setpriv', '/bin/setpriv']) {
-      try {
-        accessSync(candidate, constants.X_OK);
-        setpriv = candidate;
-        break;
-      } catch {
-        // not here
-      }
+  for (const candidate of ['/usr/bin/setpriv', '/bin/setpriv']) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      setpriv = candidate;
+      break;
+    } catch {
+      // not here
     }
   }
   return setpriv;
 }
 
-export async function runTool(binary: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+/**
+ * On Linux, util-linux's `setpriv --pdeathsig KILL` makes the kernel kill ffmpeg if this process
+ * dies without a chance to clean up (SIGKILL, OOM): ffmpeg ignores SIGPIPE, so it would otherwise
+ * keep running as an orphan. Elsewhere, without setpriv, or with SPX_FFMPEG_NO_PDEATHSIG=1 in the
+ * caller's environment, ffmpeg is started directly and execa's cleanup covers normal exits and signals.
+ */
+function deathSignalWrapper(env: Env): string | null {
+  if (process.platform !== 'linux' || env.SPX_FFMPEG_NO_PDEATHSIG === '1') return null;
+  return findSetpriv();
+}
+
+export async function runTool(binary: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   const action = options.action ?? 'processing audio';
   if (options.signal?.aborted) throw abortError(action, options.signal);
   const tail: string[] = [];
   const stdout: Buffer[] = [];
-  const wrapper = deathSignalWrapper();
+  const wrapper = deathSignalWrapper(options.env);
   const child = execa(wrapper ?? binary, wrapper ? ['--pdeathsig', 'KILL', '--', binary, ...args] : args, {
     stdin: 'ignore',
     buffer: false,

@@ -6,7 +6,7 @@ import { chunkStage } from './stages/chunk.js';
 import { convertStage } from './stages/convert.js';
 import { probeStage } from './stages/probe.js';
 
-export { findBinaries, INSTALL_HINT, type Binaries } from './binaries.js';
+export { findBinaries, INSTALL_HINT, type Binaries, type Env } from './binaries.js';
 export { probeAudio, measureDuration, audioDurationKnown, type AudioInfo, type StreamInfo, type ProbeOptions } from './probe.js';
 export {
   convertAudio,
@@ -14,11 +14,8 @@ export {
   extractSegment,
   extractSegmentMeasured,
   formatFromPath,
-  bitrateValue,
-  AUDIO_FORMATS,
   MEDIA_TYPES,
   OPUS_SAMPLE_RATES,
-  type AudioFormat,
   type ConvertOptions,
   type SegmentOptions,
   type EncodeOptions,
@@ -28,19 +25,11 @@ export { detectSilences, type Silence, type SilenceOptions } from './silence.js'
 export { planChunks, chunkLimit, type ChunkPlan, type ChunkPlanOptions } from './plan.js';
 export { summarizeStderr } from './errors.js';
 
-export { bytesPerSecond, type Chunk, type ChunkParams } from './stages/chunk.js';
+export type { Chunk, ChunkParams } from './stages/chunk.js';
 export type { ConvertParams } from './stages/convert.js';
 export type { ProbeParams } from './stages/probe.js';
 
-const pkg = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
+const { name, version } = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
+const stages = { 'ffmpeg/convert': convertStage, 'ffmpeg/probe': probeStage, 'ffmpeg/chunk': chunkStage };
 
-export default definePlugin({
-  name: pkg.name,
-  version: pkg.version,
-  apiVersion: 1,
-  stages: {
-    'ffmpeg/convert': convertStage,
-    'ffmpeg/probe': probeStage,
-    'ffmpeg/chunk': chunkStage,
-  },
-});
+export default definePlugin({ name, version, apiVersion: 1, stages });

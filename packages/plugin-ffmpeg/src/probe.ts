@@ -1,6 +1,6 @@
 // ffprobe wrapper: duration, streams and codecs of a file as plain JSON.
-import { open } from 'node:fs/promises';
-import { findBinaries } from './binaries.js';
+import { readWavInfo } from '@spx/core/formats';
+import { findBinaries, type Env } from './binaries.js';
 import { assertReadableFile, audioInvalid } from './errors.js';
 import { ffPath, progressParser, runTool } from './exec.js';
 
@@ -37,8 +37,9 @@ export interface AudioInfo {
 }
 
 export interface ProbeOptions {
+  /** Where ffmpeg/ffprobe are looked up (a stage's ctx.env). */
+  env: Env;
   signal?: AbortSignal;
-  env?: Readonly<Record<string, string | undefined>>;
 }
 
 type Raw = Record<string, unknown>;
@@ -63,47 +64,25 @@ function toStream(raw: Raw): StreamInfo {
     height: num(raw.height),
     language: str(tags.language),
   };
-  for (const [key, value] of Object.entries(optional)) if (value !== undefined) (stream as unknown as Raw)[key] = value;
-  return stream;
+  return Object.assign(stream, Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)));
 }
 
 /**
- * Checks a RIFF/WAVE header against the file size: ffmpeg silently plays a truncated WAV,
- * so a cut-off download would otherwise pass as a shorter recording.
+ * Checks a WAV header against the file size: ffmpeg silently plays a truncated WAV, so a cut-off
+ * download would otherwise pass as a shorter recording.
  */
-async function wavTruncation(path: string, bytes: number): Promise<string | undefined> {
-  const handle = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(Math.min(bytes, 1 << 16));
-    await handle.read(head, 0, head.length, 0);
-    if (head.length < 12 || head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE') return undefined;
-    let offset = 12;
-    let byteRate = 0;
-    while (offset + 8 <= head.length) {
-      const id = head.toString('latin1', offset, offset + 4);
-      const size = head.readUInt32LE(offset + 4);
-      if (id === 'fmt ' && offset + 16 <= head.length) byteRate = head.readUInt32LE(offset + 16);
-      if (id === 'data') {
-        if (size === 0 || size === 0xffffffff || byteRate === 0) return undefined;
-        const available = bytes - (offset + 8);
-        if (available + 1 < size) {
-          return `file is truncated: its header declares ${(size / byteRate).toFixed(3)} s of audio but it holds ${(Math.max(0, available) / byteRate).toFixed(3)} s`;
-        }
-        return undefined;
-      }
-      offset += 8 + size + (size % 2);
-    }
-    return undefined;
-  } finally {
-    await handle.close();
-  }
+async function wavTruncation(path: string): Promise<string | undefined> {
+  const wav = await readWavInfo(path);
+  if (!wav || wav.declaredDataBytes === undefined || wav.declaredDuration === undefined || wav.dataBytes + 1 >= wav.declaredDataBytes) return undefined;
+  return `file is truncated: its header declares ${wav.declaredDuration.toFixed(3)} s of audio but it holds ${wav.duration.toFixed(3)} s`;
 }
 
 /** Seconds of audio ffmpeg actually decodes (used when the container states no duration). */
-export async function measureDuration(path: string, options: ProbeOptions = {}): Promise<number> {
+export async function measureDuration(path: string, options: ProbeOptions): Promise<number> {
   const { ffmpeg } = findBinaries(options.env);
   let seconds = 0;
   await runTool(ffmpeg, ['-nostdin', '-hide_banner', '-loglevel', 'error', '-progress', 'pipe:1', '-i', ffPath(path), '-map', '0:a:0', '-f', 'null', '-'], {
+    env: options.env,
     signal: options.signal,
     input: path,
     action: `measuring "${path}"`,
@@ -122,10 +101,11 @@ export function audioDurationKnown(info: AudioInfo): boolean {
 }
 
 /** Probes `path` with ffprobe. Throws INPUT_MISSING, INPUT_INVALID or AUDIO_INVALID naming the file. */
-export async function probeAudio(path: string, options: ProbeOptions = {}): Promise<AudioInfo> {
+export async function probeAudio(path: string, options: ProbeOptions): Promise<AudioInfo> {
   const bytes = await assertReadableFile(path);
   const { ffprobe } = findBinaries(options.env);
   const { stdout } = await runTool(ffprobe, ['-v', 'error', '-hide_banner', '-show_format', '-show_streams', '-of', 'json', '-i', ffPath(path)], {
+    env: options.env,
     signal: options.signal,
     input: path,
     action: `probing "${path}"`,
@@ -145,7 +125,7 @@ export async function probeAudio(path: string, options: ProbeOptions = {}): Prom
     throw audioInvalid(path, `no audio stream (streams: ${found})`);
   }
   if (audio.codec === 'unknown') throw audioInvalid(path, `unsupported audio codec${audio.codecTag ? ` (tag ${audio.codecTag})` : ''}: this ffmpeg has no decoder for it`);
-  const truncated = await wavTruncation(path, bytes);
+  const truncated = await wavTruncation(path);
   if (truncated) throw audioInvalid(path, truncated);
   let duration = audio.duration ?? num(format.duration);
   if (duration === undefined) duration = await measureDuration(path, options);

@@ -1,6 +1,6 @@
 // detectSilences: ffmpeg's silencedetect filter, parsed line by line from stderr as it runs.
 import { SpxError } from '@spx/core';
-import { findBinaries } from './binaries.js';
+import { findBinaries, type Env } from './binaries.js';
 import { assertReadableFile } from './errors.js';
 import { ffPath, progressParser, runTool } from './exec.js';
 
@@ -18,13 +18,14 @@ export interface SilenceOptions {
   /** Input duration if known: enables onProgress fractions. */
   duration?: number;
   onProgress?: (fraction: number) => void;
-  env?: Readonly<Record<string, string | undefined>>;
+  /** Where ffmpeg is looked up (a stage's ctx.env). */
+  env: Env;
 }
 
 const ms = (n: number): number => Math.round(n * 1000) / 1000;
 
 /** Silent spans of `path`'s first audio stream, in order, times in seconds (ms precision). */
-export async function detectSilences(path: string, options: SilenceOptions = {}): Promise<Silence[]> {
+export async function detectSilences(path: string, options: SilenceOptions): Promise<Silence[]> {
   const noiseDb = options.noiseDb ?? -35;
   const minSilence = options.minSilence ?? 0.3;
   if (!Number.isFinite(noiseDb) || noiseDb >= 0) throw new SpxError('PARAMS_INVALID', `Silence threshold ${noiseDb} dB is not valid.`, { hint: 'Use a negative number of dB, e.g. -35.' });
@@ -38,6 +39,7 @@ export async function detectSilences(path: string, options: SilenceOptions = {})
     ffmpeg,
     ['-nostdin', '-hide_banner', '-nostats', '-loglevel', 'info', '-progress', 'pipe:1', '-i', ffPath(path), '-map', '0:a:0', '-af', `silencedetect=noise=${noiseDb}dB:duration=${minSilence}`, '-f', 'null', '-'],
     {
+      env: options.env,
       signal: options.signal,
       input: path,
       action: `detecting silences in "${path}"`,

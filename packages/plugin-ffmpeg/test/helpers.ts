@@ -4,6 +4,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** The environment tests give the library and stages (ctx.env): the shell's PATH, nothing else. */
+export const env = { PATH: process.env.PATH };
+
 export async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'spx-ffmpeg-'));
 }

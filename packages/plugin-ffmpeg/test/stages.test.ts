@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { openStore, SpxError, type Store } from '@spx/core';
+import { SpxError } from '@spx/core';
+import { openStore, type Store } from '@spx/core/engine';
 import { prepareParams, runStageForTest } from '@spx/core/testing';
 import plugin, { detectSilences, probeAudio, type ConvertParams } from '../src/index.js';
-import { expectRejects, makeBursts, makeTone, removeDir, tempDir } from './helpers.js';
+import { env, expectRejects, makeBursts, makeTone, removeDir, tempDir } from './helpers.js';
 
 const convert = plugin.stages['ffmpeg/convert']!;
 const probe = plugin.stages['ffmpeg/probe']!;
@@ -43,7 +44,7 @@ describe('ffmpeg/probe', () => {
 
   it('outputs duration, streams and codecs', async () => {
     const file = makeTone(join(dir, 'a.flac'), { seconds: 1.25, rate: 48000, channels: 2 });
-    const { result } = await runStageForTest(probe, { params: { input: file }, dir });
+    const { result } = await runStageForTest(probe, { env, params: { input: file }, dir });
     const info = result.outputs.info as { duration: number; codec: string; channels: number; streams: unknown[] };
     expect(info.duration).to.be.closeTo(1.25, 0.001);
     expect(info.codec).to.equal('flac');
@@ -61,7 +62,7 @@ describe('ffmpeg/convert', () => {
 
   it('defaults to 16 kHz mono WAV and outputs the file plus its metadata', async () => {
     const source = makeTone(join(dir, 'in put é.mp3'), { seconds: 2, rate: 44100, channels: 2 });
-    const { result, events } = await runStageForTest(convert, { params: { input: source }, dir });
+    const { result, events } = await runStageForTest(convert, { env, params: { input: source }, dir });
     const audio = result.outputs.audio as { kind: string; path: string; bytes: number; sha256: string };
     const info = result.outputs.info as { duration: number; sampleRate: number; channels: number; codec: string; bytes: number };
     expect(audio.kind).to.equal('file');
@@ -74,7 +75,7 @@ describe('ffmpeg/convert', () => {
   it('takes the audio track of a video file', async () => {
     const video = join(dir, 'clip.mkv');
     execFileSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=duration=1.5:size=64x48:rate=5', '-f', 'lavfi', '-i', 'sine=duration=1.5', '-shortest', video]);
-    const { result } = await runStageForTest(convert, { params: { input: video }, dir: join(dir, 'video') });
+    const { result } = await runStageForTest(convert, { env, params: { input: video }, dir: join(dir, 'video') });
     const info = result.outputs.info as { duration: number; streams: Array<{ type: string }> };
     // -shortest stops muxing at a packet boundary, so the source's audio runs a few ms past 1.5 s.
     expect(info.duration).to.be.closeTo(1.5, 0.05);
@@ -83,7 +84,7 @@ describe('ffmpeg/convert', () => {
 
   it('writes opus with a bitrate and trims', async () => {
     const source = makeTone(join(dir, 'b.wav'), { seconds: 3 });
-    const { result } = await runStageForTest(convert, { params: { input: source, format: 'opus', bitrate: '24k', start: 0.5, end: 2.5 }, dir: join(dir, 'opus') });
+    const { result } = await runStageForTest(convert, { env, params: { input: source, format: 'opus', bitrate: '24k', start: 0.5, end: 2.5 }, dir: join(dir, 'opus') });
     const info = result.outputs.info as { duration: number; codec: string };
     expect(info.codec).to.equal('opus');
     expect(info.duration).to.be.closeTo(2, 0.03);
@@ -91,8 +92,8 @@ describe('ffmpeg/convert', () => {
 
   it('gives the same bytes for the same input and params', async () => {
     const source = makeTone(join(dir, 'c.wav'), { seconds: 1 });
-    const one = await runStageForTest(convert, { params: { input: source, format: 'flac' }, dir: join(dir, 'r1') });
-    const two = await runStageForTest(convert, { params: { input: source, format: 'flac' }, dir: join(dir, 'r2') });
+    const one = await runStageForTest(convert, { env, params: { input: source, format: 'flac' }, dir: join(dir, 'r1') });
+    const two = await runStageForTest(convert, { env, params: { input: source, format: 'flac' }, dir: join(dir, 'r2') });
     expect((one.result.outputs.audio as { sha256: string }).sha256).to.equal((two.result.outputs.audio as { sha256: string }).sha256);
   });
 
@@ -116,7 +117,7 @@ describe('ffmpeg/convert', () => {
 
   it('names the file in a one-line error for input that is not audio', async () => {
     await writeFile(join(dir, 'page.html'), '<html><body>not audio</body></html>\n');
-    const error = await expectRejects(runStageForTest(convert, { params: { input: join(dir, 'page.html') }, dir: join(dir, 'bad') }));
+    const error = await expectRejects(runStageForTest(convert, { env, params: { input: join(dir, 'page.html') }, dir: join(dir, 'bad') }));
     expect(error.code).to.equal('AUDIO_INVALID');
     expect(error.message).to.contain('page.html');
     expect(error.message.split('\n')).to.have.length(1);
@@ -127,7 +128,7 @@ describe('ffmpeg/convert', () => {
     const source = makeTone(join(dir, 'd.wav'), { seconds: 1 });
     const controller = new AbortController();
     controller.abort();
-    const error = await expectRejects(runStageForTest(convert, { params: { input: source }, dir: join(dir, 'aborted'), signal: controller.signal }));
+    const error = await expectRejects(runStageForTest(convert, { env, params: { input: source }, dir: join(dir, 'aborted'), signal: controller.signal }));
     expect(error.code).to.equal('ABORTED');
     expect(await readdir(join(dir, 'aborted'), { recursive: true }).catch(() => [])).to.deep.equal([]);
   });
@@ -150,10 +151,10 @@ describe('ffmpeg/chunk', () => {
   });
 
   it('cuts in silences, stays under the limit and sums to the whole file', async () => {
-    const { result } = await runStageForTest(chunk, { params: { input: source, maxDuration: 4, searchWindow: 1.5 }, dir: join(dir, 'plain') });
+    const { result } = await runStageForTest(chunk, { env, params: { input: source, maxDuration: 4, searchWindow: 1.5 }, dir: join(dir, 'plain') });
     const chunks = result.outputs.chunks as ChunkOut[];
     sequential = chunks;
-    const silences = await detectSilences(source, { noiseDb: -35, minSilence: 0.3 });
+    const silences = await detectSilences(source, { env, noiseDb: -35, minSilence: 0.3 });
     expect(chunks.length).to.be.greaterThan(3);
     expect(chunks[0]!.start).to.equal(0);
     expect(chunks.at(-1)!.end).to.be.closeTo(14, 0.001);
@@ -161,7 +162,7 @@ describe('ffmpeg/chunk', () => {
     for (const [i, c] of chunks.entries()) {
       if (i > 0) expect(c.start).to.equal(chunks[i - 1]!.end);
       if (i < chunks.length - 1) expect(silences.some((s) => s.start <= c.end && c.end <= s.end), `cut at ${c.end} s in silence`).to.equal(true);
-      const info = await probeAudio(c.file.path);
+      const info = await probeAudio(c.file.path, { env });
       expect(info.duration).to.be.closeTo(c.end - c.start, 0.0005);
       expect(info.duration).to.be.at.most(4);
       total += info.duration;
@@ -173,14 +174,14 @@ describe('ffmpeg/chunk', () => {
 
   it('cuts the same chunks, in order, with concurrency 3', async () => {
     expect(sequential, 'the previous test ran').to.have.length.greaterThan(0);
-    const three = await runStageForTest(chunk, { params: { input: source, maxDuration: 4, searchWindow: 1.5, concurrency: 3 }, dir: join(dir, 'c3') });
+    const three = await runStageForTest(chunk, { env, params: { input: source, maxDuration: 4, searchWindow: 1.5, concurrency: 3 }, dir: join(dir, 'c3') });
     const shas = (chunks: ChunkOut[]) => chunks.map((c) => [c.index, c.start, c.end, c.file.sha256]);
     expect(shas(three.result.outputs.chunks as ChunkOut[])).to.deep.equal(shas(sequential));
   });
 
   it('keeps chunks under maxBytes and adds overlap', async () => {
     const maxBytes = 32000 * 3 + 4096; // 3 s of 16 kHz mono WAV
-    const { result } = await runStageForTest(chunk, { params: { input: source, maxBytes, overlap: 0.25 }, dir: join(dir, 'bytes') });
+    const { result } = await runStageForTest(chunk, { env, params: { input: source, maxBytes, overlap: 0.25 }, dir: join(dir, 'bytes') });
     const chunks = result.outputs.chunks as ChunkOut[];
     for (const [i, c] of chunks.entries()) {
       expect(c.file.bytes).to.be.at.most(maxBytes);
@@ -195,12 +196,12 @@ describe('ffmpeg/chunk', () => {
       const params = { input: source, maxDuration: 4, searchWindow: 1.5 };
       const stageDir = join(dir, 'resume');
       const controller = new AbortController();
-      const error = await expectRejects(runStageForTest(chunk, { params, dir: stageDir, store: abortingStore(store, controller, 2), signal: controller.signal }));
+      const error = await expectRejects(runStageForTest(chunk, { env, params, dir: stageDir, store: abortingStore(store, controller, 2), signal: controller.signal }));
       expect(error.code).to.equal('ABORTED');
       const artifacts = join(stageDir, 'artifacts');
       expect((await readdir(artifacts)).filter((f) => f.endsWith('.tmp'))).to.deep.equal([]);
 
-      const second = await runStageForTest(chunk, { params, dir: stageDir, store });
+      const second = await runStageForTest(chunk, { env, params, dir: stageDir, store });
       const reused = second.events.filter((e) => e.type === 'step-reused').map((e) => (e as { key: string }).key);
       expect(reused).to.include.members(['probe', 'silences']);
       expect(reused.filter((k) => k.startsWith('chunk:'))).to.have.length(2);
@@ -208,7 +209,7 @@ describe('ffmpeg/chunk', () => {
 
       // Damage chunk 1, then run again: only that chunk is cut again, to the same bytes.
       await writeFile(chunks[1]!.file.path, 'garbage');
-      const third = await runStageForTest(chunk, { params, dir: stageDir, store });
+      const third = await runStageForTest(chunk, { env, params, dir: stageDir, store });
       const reusedChunks = third.events.filter((e) => e.type === 'step-reused' && (e as { key: string }).key.startsWith('chunk:'));
       expect(reusedChunks).to.have.length(chunks.length - 1);
       const again = third.result.outputs.chunks as ChunkOut[];
@@ -221,7 +222,7 @@ describe('ffmpeg/chunk', () => {
       const bytes = await readFile(moved);
       await rm(moved);
       try {
-        const fail = await expectRejects(runStageForTest(chunk, { params, dir: stageDir, store }));
+        const fail = await expectRejects(runStageForTest(chunk, { env, params, dir: stageDir, store }));
         expect(fail.code).to.equal('INPUT_MISSING');
         expect(fail.message).to.contain('talk.wav');
       } finally {
@@ -234,7 +235,7 @@ describe('ffmpeg/chunk', () => {
 
   it('makes one chunk for a short file without looking for silences', async () => {
     const short = makeTone(join(dir, 'short.wav'), { seconds: 1 });
-    const { result, events } = await runStageForTest(chunk, { params: { input: short, format: 'mp3' }, dir: join(dir, 'short') });
+    const { result, events } = await runStageForTest(chunk, { env, params: { input: short, format: 'mp3' }, dir: join(dir, 'short') });
     const chunks = result.outputs.chunks as ChunkOut[];
     expect(chunks).to.have.length(1);
     expect(chunks[0]!.file.path).to.match(/chunk-0000\.mp3$/);

@@ -7,7 +7,7 @@ import { transcribeStage } from './stages/transcribe.js';
 import { vadStage } from './stages/vad.js';
 
 export { streamPcm, readPcm, SAMPLE_RATE, type PcmStreamOptions } from './audio/pcm.js';
-export { wavBytes, writeWav, normalizeLevel, speechLevelDb } from './audio/wav.js';
+export { writeWav, normalizeLevel, speechLevelDb } from './audio/wav.js';
 export { fft, powerSpectrum } from './dsp/fft.js';
 export { MfccExtractor, melFilterbank, dctMatrix, hzToMel, melToHz, MFCC_DEFAULTS, type MfccOptions, type MfccResult } from './dsp/mfcc.js';
 export { speechRegions, type Region, type RegionOptions } from './vad/regions.js';
@@ -19,20 +19,11 @@ export { statsOf, addStats, deltaBic, meanLogLikelihood, type GaussStats, type B
 export { clusterBic, type ClusterOptions, type ClusterResult, type SpeakerCountConstraints } from './diarize/cluster.js';
 export { detectChanges, PrefixStats } from './diarize/change.js';
 export { diarizeSpeech, diarizeWindow, linkWindows, DIARIZE_DEFAULTS, type DiarizeOptions, type WindowResult } from './diarize/diarize.js';
-export { toRttm } from './diarize/rttm.js';
 export type { LocalVadParams } from './stages/vad.js';
 export type { LocalTranscribeParams } from './stages/transcribe.js';
 export type { LocalDiarizeParams } from './stages/diarize.js';
 
-const pkg = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
+const { name, version } = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
+const stages = { 'local/vad': vadStage, 'local/transcribe': transcribeStage, 'local/diarize': diarizeStage };
 
-export default definePlugin({
-  name: pkg.name,
-  version: pkg.version,
-  apiVersion: 1,
-  stages: {
-    'local/vad': vadStage,
-    'local/transcribe': transcribeStage,
-    'local/diarize': diarizeStage,
-  },
-});
+export default definePlugin({ name, version, apiVersion: 1, stages });

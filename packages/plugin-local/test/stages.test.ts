@@ -5,12 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { diarizationErrorRate, openStore, parseRttm, SpxError, wordErrorRate, type Diarization, type FileRef, type StageDefinition, type Store, type Transcript } from '@spx/core';
+import { SpxError, type Diarization, type FileRef, type StageDefinition, type Transcript } from '@spx/core';
+import { openStore, type Store } from '@spx/core/engine';
+import { parseRttm } from '@spx/core/formats';
+import { diarizationErrorRate, wordErrorRate } from '@spx/core/metrics';
 import { pluginConformanceTests, runStageForTest, type TestStageRun } from '@spx/core/testing';
 import plugin from '../src/index.js';
 import type { SpeechSegments } from '../src/index.js';
 import { SAMPLES } from './helpers/long-audio.js';
 
+/** The stages' environment (ctx.env): PATH, where ffmpeg and pocketsphinx are. */
+const env = { PATH: process.env.PATH };
 const vad = plugin.stages['local/vad']!;
 const transcribe = plugin.stages['local/transcribe']!;
 const diarize = plugin.stages['local/diarize']!;
@@ -34,10 +39,10 @@ describe('local stages on samples/meeting.wav', () => {
     this.timeout(180_000);
     dir = await mkdtemp(join(tmpdir(), 'spx-local-'));
     store = await openStore({ url: `sqlite://${join(dir, 'state.sqlite')}` });
-    const v = await runStageForTest(vad, { params: { audio: SAMPLE }, dir: join(dir, 'vad') });
+    const v = await runStageForTest(vad, { env, params: { audio: SAMPLE }, dir: join(dir, 'vad') });
     segmentsPath = (v.result.outputs.segments as FileRef).path;
     speech = await readJson<SpeechSegments>(v.result.outputs.segments);
-    asr = await runStageForTest(transcribe, { params: { audio: SAMPLE, segments: segmentsPath, concurrency: 2 }, dir: join(dir, 'asr'), store, fingerprint: 'asr' });
+    asr = await runStageForTest(transcribe, { env, params: { audio: SAMPLE, segments: segmentsPath, concurrency: 2 }, dir: join(dir, 'asr'), store, fingerprint: 'asr' });
     transcript = await readJson<Transcript>(asr.result.outputs.transcript);
   });
 
@@ -80,7 +85,7 @@ describe('local stages on samples/meeting.wav', () => {
   });
 
   it('local/transcribe reuses every batch checkpoint on a rerun', async () => {
-    const again = await runStageForTest(transcribe, { params: { audio: SAMPLE, segments: segmentsPath, concurrency: 2 }, dir: join(dir, 'asr2'), store, fingerprint: 'asr' });
+    const again = await runStageForTest(transcribe, { env, params: { audio: SAMPLE, segments: segmentsPath, concurrency: 2 }, dir: join(dir, 'asr2'), store, fingerprint: 'asr' });
     const reused = again.events.filter((e) => e.type === 'step-reused');
     expect(reused.length).to.be.greaterThan(0);
     expect(reused.every((e) => e.type === 'step-reused' && e.key.startsWith('asr-batch-'))).to.equal(true);
@@ -88,7 +93,7 @@ describe('local stages on samples/meeting.wav', () => {
   });
 
   it('local/diarize finds the two voices with a low DER and writes matching RTTM', async () => {
-    const run = await runStageForTest(diarize, { params: { audio: SAMPLE, segments: segmentsPath }, dir: join(dir, 'diar'), inputStem: 'meeting' });
+    const run = await runStageForTest(diarize, { env, params: { audio: SAMPLE, segments: segmentsPath }, dir: join(dir, 'diar'), inputStem: 'meeting' });
     const d = await readJson<Diarization>(run.result.outputs.diarization);
     expect(d.format).to.equal('spx-diarization');
     expect(d.speakers).to.deep.equal(['SPEAKER_00', 'SPEAKER_01']);
@@ -105,14 +110,14 @@ describe('local stages on samples/meeting.wav', () => {
   });
 
   it('local/diarize honours numSpeakers', async () => {
-    const run = await runStageForTest(diarize, { params: { audio: SAMPLE, segments: segmentsPath, numSpeakers: 3 }, dir: join(dir, 'diar3') });
+    const run = await runStageForTest(diarize, { env, params: { audio: SAMPLE, segments: segmentsPath, numSpeakers: 3 }, dir: join(dir, 'diar3') });
     expect(run.result.outputs.speakers).to.have.length(3);
   });
 
   it('local/diarize and local/vad read any input ffmpeg reads (stereo 44.1 kHz MP3)', async () => {
     const mp3 = join(dir, 'meeting-stereo.mp3');
     await execa('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', SAMPLE, '-ac', '2', '-ar', '44100', '-c:a', 'libmp3lame', '-b:a', '96k', mp3]);
-    const run = await runStageForTest(diarize, { params: { audio: mp3 }, dir: join(dir, 'mp3') });
+    const run = await runStageForTest(diarize, { env, params: { audio: mp3 }, dir: join(dir, 'mp3') });
     const d = await readJson<Diarization>(run.result.outputs.diarization);
     const reference = parseRttm(await readFile(join(SAMPLES, 'meeting.ref.rttm'), 'utf8'));
     expect(d.speakers).to.have.length(2);
@@ -123,7 +128,7 @@ describe('local stages on samples/meeting.wav', () => {
 
   it('rejects contradictory speaker counts with PARAMS_INVALID', async () => {
     try {
-      await runStageForTest(diarize, { params: { audio: SAMPLE, segments: segmentsPath, minSpeakers: 4, maxSpeakers: 2 }, dir: join(dir, 'bad') });
+      await runStageForTest(diarize, { env, params: { audio: SAMPLE, segments: segmentsPath, minSpeakers: 4, maxSpeakers: 2 }, dir: join(dir, 'bad') });
       expect.fail('should have thrown');
     } catch (error) {
       expect((error as SpxError).code).to.equal('PARAMS_INVALID');
@@ -136,7 +141,7 @@ describe('local stages on samples/meeting.wav', () => {
     controller.abort(new SpxError('ABORTED', 'aborted'));
     for (const stage of [vad, diarize, transcribe] as StageDefinition[]) {
       try {
-        await runStageForTest(stage, { params: { audio: SAMPLE }, dir: join(dir, 'abort'), signal: controller.signal });
+        await runStageForTest(stage, { env, params: { audio: SAMPLE }, dir: join(dir, 'abort'), signal: controller.signal });
         expect.fail('should have thrown');
       } catch (error) {
         expect((error as SpxError).code).to.equal('ABORTED');
@@ -146,7 +151,7 @@ describe('local stages on samples/meeting.wav', () => {
 
   it('reports a file that holds no audio as AUDIO_INVALID', async () => {
     try {
-      await runStageForTest(vad, { params: { audio: join(SAMPLES, 'meeting.ref.txt') }, dir: join(dir, 'notaudio') });
+      await runStageForTest(vad, { env, params: { audio: join(SAMPLES, 'meeting.ref.txt') }, dir: join(dir, 'notaudio') });
       expect.fail('should have thrown');
     } catch (error) {
       expect(['AUDIO_INVALID', 'INPUT_INVALID']).to.include((error as SpxError).code);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { batchChunks, normalizeLevel, parsePocketsphinx, planRecognitionChunks, speechLevelDb, speechRegions, toRttm, wavBytes } from '../src/index.js';
+import { batchChunks, normalizeLevel, parsePocketsphinx, planRecognitionChunks, speechLevelDb, speechRegions } from '../src/index.js';
 
 const FS = 0.032;
 /** Probabilities: `spec` is a list of [value, frames]. */
@@ -98,17 +98,7 @@ describe('parsePocketsphinx', () => {
   });
 });
 
-describe('wav and levels', () => {
-  it('writes a 44-byte PCM header and clips to 16 bits', () => {
-    const buf = wavBytes(Float32Array.from([0, 0.5, -1, 2]), 16000);
-    expect(buf.toString('ascii', 0, 4)).to.equal('RIFF');
-    expect(buf.readUInt32LE(24)).to.equal(16000);
-    expect(buf.readUInt32LE(40)).to.equal(8);
-    expect(buf.readInt16LE(46)).to.equal(16384);
-    expect(buf.readInt16LE(48)).to.equal(-32768);
-    expect(buf.readInt16LE(50)).to.equal(32767);
-  });
-
+describe('levels', () => {
   it('scales speech to the target level without clipping peaks', () => {
     const tone = Float32Array.from({ length: 16000 }, (_, i) => 0.01 * Math.sin((2 * Math.PI * 200 * i) / 16000));
     normalizeLevel(tone, 16000, -20);
@@ -116,11 +106,5 @@ describe('wav and levels', () => {
     const loud = Float32Array.from({ length: 16000 }, (_, i) => (i === 100 ? 0.9 : 0.001));
     normalizeLevel(loud, 16000, -10, -1);
     expect(Math.max(...loud)).to.be.at.most(10 ** (-1 / 20) + 1e-6);
-  });
-});
-
-describe('toRttm', () => {
-  it('writes one SPEAKER line per turn', () => {
-    expect(toRttm([{ speaker: 'SPEAKER_00', start: 1.5, end: 3.25 }], 'my file')).to.equal('SPEAKER my_file 1 1.500 1.750 <NA> <NA> SPEAKER_00 <NA> <NA>\n');
   });
 });

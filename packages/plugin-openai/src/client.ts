@@ -14,10 +14,15 @@ export const SERVICE = 'OpenAI';
 /** The service refuses bodies over 25 MiB. */
 export const UPLOAD_LIMIT_BYTES = 26_214_400;
 
+/** Where the service is when neither baseURL nor OPENAI_BASE_URL says otherwise. */
+export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
 export interface ClientOptions {
   apiKey: string;
-  /** Defaults to OPENAI_BASE_URL, then https://api.openai.com/v1 (the client's own rule). */
+  /** Defaults to OPENAI_BASE_URL in `env`, then https://api.openai.com/v1 (the client's own rule). */
   baseURL?: string;
+  /** The stage's environment (ctx.env): OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID are read from it, never from the process's. */
+  env: Readonly<Record<string, string | undefined>>;
   policy?: Partial<RetryPolicy>;
   onRetry?: (event: RetryEvent) => void;
 }
@@ -29,16 +34,20 @@ export interface TranscriptionClient {
 
 export function createClient(options: ClientOptions): TranscriptionClient {
   registerSecret(options.apiKey, KEY_VARIABLE);
-  checkBaseUrl(options.baseURL ?? process.env[BASE_URL_VARIABLE], options.baseURL ? 'baseURL' : BASE_URL_VARIABLE, KEY_VARIABLE);
-  const policy: RetryPolicy = { ...defaultRetryPolicy(), ...options.policy };
+  const baseURL = options.baseURL ?? options.env[BASE_URL_VARIABLE];
+  checkBaseUrl(baseURL, options.baseURL ? 'baseURL' : BASE_URL_VARIABLE, KEY_VARIABLE);
+  const policy: RetryPolicy = { ...defaultRetryPolicy(options.env), ...options.policy };
   const retryingFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' || input instanceof URL ? input : input.url;
     const { signal, ...rest } = init ?? {};
     return fetchWithRetry(url, rest, { service: SERVICE, signal: signal ?? undefined, policy, onRetry: options.onRetry });
   };
+  // Every setting the client would otherwise look up in the process's environment is given explicitly.
   const openai = new OpenAI({
     apiKey: options.apiKey,
-    ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+    baseURL: baseURL?.trim() || DEFAULT_BASE_URL,
+    organization: options.env.OPENAI_ORG_ID?.trim() || null,
+    project: options.env.OPENAI_PROJECT_ID?.trim() || null,
     maxRetries: 0,
     // Per-attempt timeouts are fetchWithRetry's; the client's own timer only bounds the whole call.
     timeout: 24 * 3600 * 1000,

@@ -2,8 +2,7 @@
 // (gaps up to maxGap) become one group, capped at maxDuration; a group shorter than
 // minTurn is folded into a neighbour (a one-word "yes" is not worth its own request and
 // transcribes badly alone), keeping the neighbour's speaker.
-import { readFile } from 'node:fs/promises';
-import { SpxError, type Diarization, type SpeakerTurn } from '@spx/core';
+import type { Diarization } from '@spx/core';
 
 export interface TurnGroup {
   index: number;
@@ -24,33 +23,6 @@ export interface GroupOptions {
   padding: number;
   /** Audio length, to keep cuts inside it. */
   duration: number;
-}
-
-export async function readDiarization(path: string): Promise<Diarization> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new SpxError('INPUT_MISSING', `Cannot read the turns file "${path}": ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, {
-      hint: 'Pass `turns:` the diarization output of an earlier stage (a Diarization JSON file).',
-      cause: error,
-    });
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new SpxError('INPUT_INVALID', `The turns file "${path}" is not JSON.`, { hint: 'Pass a Diarization JSON file (format "spx-diarization").', cause: error });
-  }
-  const doc = value as Partial<Diarization>;
-  const valid = (list: unknown): list is SpeakerTurn[] =>
-    Array.isArray(list) && list.every((t) => t && typeof t.speaker === 'string' && Number.isFinite(t.start) && Number.isFinite(t.end));
-  if (doc?.format !== 'spx-diarization' || !valid(doc.turns) || (doc.exclusiveTurns !== undefined && !valid(doc.exclusiveTurns))) {
-    throw new SpxError('INPUT_INVALID', `The turns file "${path}" is not a Diarization (format "spx-diarization" with turns of speaker, start, end).`, {
-      hint: 'Pass the `diarization` output of a diarize stage.',
-    });
-  }
-  return doc as Diarization;
 }
 
 export function groupTurns(diarization: Diarization, options: GroupOptions): TurnGroup[] {

@@ -4,9 +4,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { corePlugin, loadPipeline, openStore, runPipeline, type FileRef, type Store, type Transcript } from '@spx/core';
+import { type FileRef, type Transcript } from '@spx/core';
+import { corePlugin, loadPipeline, openStore, runPipeline, type Store } from '@spx/core/engine';
 import { startFakeOpenAI, type FakeOpenAI } from '@spx/plugin-openai/testing';
-import { longSpeech, tempDir, withEnv } from './helpers.js';
+import { longSpeech, tempDir } from './helpers.js';
 
 const packageJson = createRequire(import.meta.url).resolve('../package.json');
 const KEY = 'sk-pipeline-SECRET-0d1e2f';
@@ -32,7 +33,7 @@ describe('openai/transcribe in a pipeline', () => {
   let pipelineFile: string;
   let fake: FakeOpenAI;
   let store: Store;
-  let restore: () => void;
+  let env: Record<string, string | undefined>;
 
   before(async () => {
     ({ dir, cleanup } = await tempDir());
@@ -44,10 +45,9 @@ describe('openai/transcribe in a pipeline', () => {
   beforeEach(async () => {
     fake = await startFakeOpenAI({ apiKey: KEY });
     store = await openStore({ url: `sqlite://${join(dir, `state-${Date.now()}.sqlite`)}` });
-    restore = withEnv({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: fake.baseURL, SPX_RETRY_BASE_MS: '5', SPX_RETRY_MAX_MS: '20' });
+    env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: fake.baseURL, SPX_RETRY_BASE_MS: '5', SPX_RETRY_MAX_MS: '20', PATH: process.env.PATH };
   });
   afterEach(async () => {
-    restore();
     await store.close();
     await fake.close();
   });
@@ -59,13 +59,12 @@ describe('openai/transcribe in a pipeline', () => {
       store,
       workDir: join(dir, 'work'),
       outDir: join(dir, 'out'),
-      env: process.env,
+      env,
       ...(signal ? { signal } : {}),
     });
 
   it('fails in preflight with MISSING_API_KEY before anything is uploaded', async () => {
-    restore();
-    restore = withEnv({ OPENAI_API_KEY: undefined, OPENAI_BASE_URL: fake.baseURL });
+    env = { ...env, OPENAI_API_KEY: undefined };
     const error = await run().then(
       (summary) => summary.error,
       (e: unknown) => e,

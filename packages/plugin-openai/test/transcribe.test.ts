@@ -2,13 +2,16 @@ import { getEventListeners } from 'node:events';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { isSpxError, openStore, type Diarization, type FileRef, type Store, type Transcript } from '@spx/core';
+import { isSpxError, type Diarization, type FileRef, type Transcript } from '@spx/core';
+import { openStore, type Store } from '@spx/core/engine';
 import { runStageForTest } from '@spx/core/testing';
 import plugin, { transcribeStage } from '@spx/plugin-openai';
 import { faults, startFakeOpenAI, type FakeOpenAI } from '@spx/plugin-openai/testing';
-import { durationOf, longSpeech, shortSpeech, tempDir, withEnv } from './helpers.js';
+import { durationOf, longSpeech, shortSpeech, tempDir } from './helpers.js';
 
 const KEY = 'sk-test-SECRET-5f3a9c2e71';
+/** The stage's environment (ctx.env): the key, fast retries, and PATH for ffmpeg. */
+const env = { OPENAI_API_KEY: KEY, SPX_RETRY_BASE_MS: '5', SPX_RETRY_MAX_MS: '20', SPX_RETRY_MAX_ATTEMPTS: '4', PATH: process.env.PATH };
 
 describe('openai/transcribe', function () {
   let dir: string;
@@ -17,7 +20,6 @@ describe('openai/transcribe', function () {
   let longWav: string;
   let longDuration: number;
   let fake: FakeOpenAI | undefined;
-  let restoreEnv: () => void;
   const stores: Store[] = [];
 
   before(async () => {
@@ -25,10 +27,8 @@ describe('openai/transcribe', function () {
     shortWav = shortSpeech(dir);
     longWav = longSpeech(dir);
     longDuration = durationOf(longWav);
-    restoreEnv = withEnv({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: undefined, SPX_RETRY_BASE_MS: '5', SPX_RETRY_MAX_MS: '20', SPX_RETRY_MAX_ATTEMPTS: '4' });
   });
   after(async () => {
-    restoreEnv();
     await cleanup();
   });
   afterEach(async () => {
@@ -58,7 +58,7 @@ describe('openai/transcribe', function () {
 
   it('transcribes a short file in one upload with word timestamps', async () => {
     await start();
-    const { result, accounting } = await runStageForTest(transcribeStage, { params: { audio: shortWav, baseURL: fake!.baseURL } });
+    const { result, accounting } = await runStageForTest(transcribeStage, { env, params: { audio: shortWav, baseURL: fake!.baseURL } });
     const t = await read(result.outputs.transcript);
     expect(t).to.include({ format: 'spx-transcript', version: 1, engine: 'openai', model: 'whisper-1', timestamps: 'word', language: 'en' });
     expect(t.duration).to.be.closeTo(durationOf(shortWav), 0.01);
@@ -77,7 +77,7 @@ describe('openai/transcribe', function () {
   it('splits a long file at silences into FLAC chunks and stitches monotonic, offset timestamps', async () => {
     await start();
     const controller = new AbortController();
-    const { result } = await runStageForTest(transcribeStage, { params: { audio: longWav, baseURL: fake!.baseURL, maxDuration: 6, overlap: 0.5 }, signal: controller.signal });
+    const { result } = await runStageForTest(transcribeStage, { env, params: { audio: longWav, baseURL: fake!.baseURL, maxDuration: 6, overlap: 0.5 }, signal: controller.signal });
     // Uploads and cuts listen on child signals, so nothing stays attached to the stage's signal.
     expect(getEventListeners(controller.signal, 'abort')).to.have.length(0);
     const t = await read(result.outputs.transcript);
@@ -113,12 +113,12 @@ describe('openai/transcribe', function () {
     await start({ fault: (info) => (info.successes >= 2 ? faults.status(400, 'Scripted crash') : null) });
     const store = await sqlite('resume');
     const params = { audio: longWav, baseURL: fake!.baseURL, maxDuration: 6, concurrency: 1, overlap: 0 };
-    const error = await failure(runStageForTest(transcribeStage, { params, store, dir: join(dir, 'resume') }));
+    const error = await failure(runStageForTest(transcribeStage, { env, params, store, dir: join(dir, 'resume') }));
     expect(error.code).to.equal('API_ERROR');
     expect(error.message).to.contain('chunk 3/');
     expect(fake!.successCount()).to.equal(2);
     fake!.setFaults({ fault: null });
-    const second = await runStageForTest(transcribeStage, { params, store, dir: join(dir, 'resume') });
+    const second = await runStageForTest(transcribeStage, { env, params, store, dir: join(dir, 'resume') });
     const t = await read(second.result.outputs.transcript);
     const counts = fake!.successesByHash();
     expect(counts.size).to.equal(t.chunks!.length);
@@ -141,11 +141,11 @@ describe('openai/transcribe', function () {
     await start({ latencyMs: 300, fault: (info) => void (info.attempt === 2 && controller.abort()) });
     const store = await sqlite('abort');
     const params = { audio: longWav, baseURL: fake!.baseURL, maxDuration: 6, concurrency: 1 };
-    const error = await failure(runStageForTest(transcribeStage, { params, store, signal: controller.signal }));
+    const error = await failure(runStageForTest(transcribeStage, { env, params, store, signal: controller.signal }));
     expect(error.code).to.equal('ABORTED');
     expect(fake!.successCount()).to.equal(2);
     fake!.setFaults({ fault: null });
-    const second = await runStageForTest(transcribeStage, { params, store });
+    const second = await runStageForTest(transcribeStage, { env, params, store });
     const t = await read(second.result.outputs.transcript);
     for (const c of t.chunks!) expect(fake!.successesByHash().get(c.sha256!), `chunk ${c.index}`).to.equal(1);
     expect(second.accounting.paidStepsReused).to.equal(2);
@@ -154,7 +154,7 @@ describe('openai/transcribe', function () {
 
   it('retries 429 honouring retry-after, 5xx sequences and connection resets', async () => {
     await start({ script: [faults.rateLimit(1), faults.serverError(500), faults.serverError(502), faults.reset()] });
-    const { result, events } = await runStageForTest(transcribeStage, { params: { audio: shortWav, baseURL: fake!.baseURL, maxAttempts: 5 } });
+    const { result, events } = await runStageForTest(transcribeStage, { env, params: { audio: shortWav, baseURL: fake!.baseURL, maxAttempts: 5 } });
     expect((await read(result.outputs.transcript)).segments.length).to.be.greaterThan(0);
     expect(fake!.requests.map((r) => r.status)).to.deep.equal([429, 500, 502, 0, 200]);
     const retries = events.filter((e) => e.type === 'stage-log' && e.message.includes('retry')).map((e) => (e as { message: string }).message);
@@ -164,7 +164,7 @@ describe('openai/transcribe', function () {
 
   it('gives up after the configured attempts with API_ERROR on persistent 503', async () => {
     await start({ fault: () => faults.serverError(503) });
-    const error = await failure(runStageForTest(transcribeStage, { params: { audio: shortWav, baseURL: fake!.baseURL, maxAttempts: 3 } }));
+    const error = await failure(runStageForTest(transcribeStage, { env, params: { audio: shortWav, baseURL: fake!.baseURL, maxAttempts: 3 } }));
     expect(error.code).to.equal('API_ERROR');
     expect(error.retryable).to.equal(true);
     expect(fake!.requests).to.have.length(3);
@@ -172,14 +172,14 @@ describe('openai/transcribe', function () {
 
   it('times out a slow answer per attempt and retries it', async () => {
     await start({ script: [faults.slow(3000)] });
-    const { result } = await runStageForTest(transcribeStage, { params: { audio: shortWav, baseURL: fake!.baseURL, timeoutMs: 1000 } });
+    const { result } = await runStageForTest(transcribeStage, { env, params: { audio: shortWav, baseURL: fake!.baseURL, timeoutMs: 1000 } });
     expect(result.metadata).to.include({ piecesSent: 1 });
     expect(fake!.requests.map((r) => r.fault ?? 'ok')).to.deep.equal(['slow', 'ok']);
   });
 
   it('fails without retrying on a rejected key, naming the variable and never the key', async () => {
     await start({ apiKey: 'sk-the-right-one' });
-    const error = await failure(runStageForTest(transcribeStage, { params: { audio: shortWav, baseURL: fake!.baseURL } }));
+    const error = await failure(runStageForTest(transcribeStage, { env, params: { audio: shortWav, baseURL: fake!.baseURL } }));
     expect(error.code).to.equal('API_KEY_REJECTED');
     expect(error.message).to.contain('OPENAI_API_KEY was rejected');
     expect(JSON.stringify(error.toJSON()) + String(error.stack)).not.to.contain(KEY);
@@ -188,13 +188,13 @@ describe('openai/transcribe', function () {
 
   it('says which model does not exist (404) and refuses oversized uploads (413) without retrying', async () => {
     await start();
-    const missing = await failure(runStageForTest(transcribeStage, { params: { audio: shortWav, baseURL: fake!.baseURL, model: 'whisper-9' } }));
+    const missing = await failure(runStageForTest(transcribeStage, { env, params: { audio: shortWav, baseURL: fake!.baseURL, model: 'whisper-9' } }));
     expect(missing.code).to.equal('API_ERROR');
     expect(missing.pluginCode).to.equal('MODEL_NOT_FOUND');
     expect(missing.message).to.contain('"whisper-9" does not exist for this key');
     await fake!.close();
     await start({ maxBodyBytes: 20_000 });
-    const large = await failure(runStageForTest(transcribeStage, { params: { audio: shortWav, baseURL: fake!.baseURL } }));
+    const large = await failure(runStageForTest(transcribeStage, { env, params: { audio: shortWav, baseURL: fake!.baseURL } }));
     expect(large.pluginCode).to.equal('FILE_TOO_LARGE');
     expect(large.message).to.contain('too large');
     expect(large.hint).to.contain('maxDuration');
@@ -203,7 +203,7 @@ describe('openai/transcribe', function () {
 
   it('does not retry 403 and reports it as API_KEY_REJECTED naming the model', async () => {
     await start({ script: [faults.status(403, 'You do not have access to this model.')] });
-    const error = await failure(runStageForTest(transcribeStage, { params: { audio: shortWav, baseURL: fake!.baseURL, model: 'gpt-4o-transcribe' } }));
+    const error = await failure(runStageForTest(transcribeStage, { env, params: { audio: shortWav, baseURL: fake!.baseURL, model: 'gpt-4o-transcribe' } }));
     expect(error.code).to.equal('API_KEY_REJECTED');
     expect(error.message).to.contain('"gpt-4o-transcribe"');
     expect(fake!.requests).to.have.length(1);
@@ -211,13 +211,13 @@ describe('openai/transcribe', function () {
 
   it('reports a malformed JSON answer as API_BAD_RESPONSE', async () => {
     await start({ script: [faults.malformed()] });
-    const error = await failure(runStageForTest(transcribeStage, { params: { audio: shortWav, baseURL: fake!.baseURL } }));
+    const error = await failure(runStageForTest(transcribeStage, { env, params: { audio: shortWav, baseURL: fake!.baseURL } }));
     expect(error.code).to.equal('API_BAD_RESPONSE');
   });
 
   it('records text-only models as timestamps none, with abutting chunks', async () => {
     await start();
-    const { result } = await runStageForTest(transcribeStage, { params: { audio: longWav, baseURL: fake!.baseURL, model: 'gpt-4o-mini-transcribe', maxDuration: 8 } });
+    const { result } = await runStageForTest(transcribeStage, { env, params: { audio: longWav, baseURL: fake!.baseURL, model: 'gpt-4o-mini-transcribe', maxDuration: 8 } });
     const t = await read(result.outputs.transcript);
     expect(t.timestamps).to.equal('none');
     expect(words(t)).to.have.length(0);
@@ -228,11 +228,11 @@ describe('openai/transcribe', function () {
 
   it('sends only the pipeline prompt when chunks run concurrently, and none to the diarizing model', async () => {
     await start();
-    await runStageForTest(transcribeStage, { params: { audio: longWav, baseURL: fake!.baseURL, maxDuration: 8, concurrency: 3, prompt: 'Glossary: spx.' } });
+    await runStageForTest(transcribeStage, { env, params: { audio: longWav, baseURL: fake!.baseURL, maxDuration: 8, concurrency: 3, prompt: 'Glossary: spx.' } });
     const whisper = fake!.requests.filter((r) => r.model === 'whisper-1');
     expect(whisper.length).to.be.greaterThan(2);
     expect(whisper.map((r) => r.fields.prompt)).to.deep.equal(whisper.map(() => ['Glossary: spx.']));
-    const { result } = await runStageForTest(transcribeStage, { params: { audio: longWav, baseURL: fake!.baseURL, maxDuration: 8, model: 'gpt-4o-transcribe-diarize', prompt: 'ignored' } });
+    const { result } = await runStageForTest(transcribeStage, { env, params: { audio: longWav, baseURL: fake!.baseURL, maxDuration: 8, model: 'gpt-4o-transcribe-diarize', prompt: 'ignored' } });
     const diarized = fake!.requests.filter((r) => r.model === 'gpt-4o-transcribe-diarize');
     expect(diarized.every((r) => r.status === 200 && !r.fields.prompt && r.fields.chunking_strategy?.[0] === 'auto' && r.fields.response_format?.[0] === 'diarized_json')).to.equal(true);
     const t = await read(result.outputs.transcript);
@@ -243,13 +243,8 @@ describe('openai/transcribe', function () {
 
   it('passes unknown model names through and honours OPENAI_BASE_URL', async () => {
     await start({ models: ['gpt-transcribe-2027'] });
-    const restore = withEnv({ OPENAI_BASE_URL: fake!.baseURL });
-    try {
-      const { result } = await runStageForTest(transcribeStage, { params: { audio: shortWav, model: 'gpt-transcribe-2027', language: 'de', temperature: 0.2 } });
-      expect((await read(result.outputs.transcript)).timestamps).to.equal('none');
-    } finally {
-      restore();
-    }
+    const { result } = await runStageForTest(transcribeStage, { env: { ...env, OPENAI_BASE_URL: fake!.baseURL }, params: { audio: shortWav, model: 'gpt-transcribe-2027', language: 'de', temperature: 0.2 } });
+    expect((await read(result.outputs.transcript)).timestamps).to.equal('none');
     expect(fake!.requests[0]!.fields).to.deep.include({ model: ['gpt-transcribe-2027'], language: ['de'], temperature: ['0.2'], response_format: ['json'] });
   });
 
@@ -271,7 +266,7 @@ describe('openai/transcribe', function () {
     };
     const turnsFile = join(dir, 'turns.json');
     await writeFile(turnsFile, JSON.stringify(turns));
-    const { result } = await runStageForTest(transcribeStage, { params: { audio: longWav, baseURL: fake!.baseURL, model: 'gpt-4o-transcribe', turns: turnsFile } });
+    const { result } = await runStageForTest(transcribeStage, { env, params: { audio: longWav, baseURL: fake!.baseURL, model: 'gpt-4o-transcribe', turns: turnsFile } });
     const t = await read(result.outputs.transcript);
     expect(result.metadata).to.include({ mode: 'turns', pieces: 4 });
     expect(t.timestamps).to.equal('segment');
@@ -284,11 +279,21 @@ describe('openai/transcribe', function () {
     expect(t.segments.every((s) => s.text.length > 0)).to.equal(true);
   });
 
+  it('refuses a turns file that is not a valid Diarization, naming the file and the field, before any upload', async () => {
+    await start();
+    const turnsFile = join(dir, 'turns-bad.json');
+    await writeFile(turnsFile, JSON.stringify({ format: 'spx-diarization', version: 1, engine: 'test', speakers: ['A'], turns: [{ speaker: 'A', start: 0, end: 1 }, { speaker: 'A', start: 2, end: '3' }] }));
+    const error = await failure(runStageForTest(transcribeStage, { env, params: { audio: longWav, baseURL: fake!.baseURL, turns: turnsFile } }));
+    expect(error.code).to.equal('INPUT_INVALID');
+    expect(error.message).to.contain(turnsFile).and.contain('/turns/1/end');
+    expect(fake!.requests).to.have.length(0);
+  });
+
   it('clips whisper words to the turn group in turn mode and labels them with the speaker', async () => {
     await start();
     const turnsFile = join(dir, 'turns-w.json');
     await writeFile(turnsFile, JSON.stringify({ format: 'spx-diarization', version: 1, engine: 'test', speakers: ['A', 'B'], turns: [{ speaker: 'A', start: 0, end: 3.4 }, { speaker: 'B', start: 4.2, end: 7.4 }] }));
-    const { result } = await runStageForTest(transcribeStage, { params: { audio: longWav, baseURL: fake!.baseURL, turns: turnsFile } });
+    const { result } = await runStageForTest(transcribeStage, { env, params: { audio: longWav, baseURL: fake!.baseURL, turns: turnsFile } });
     const t = await read(result.outputs.transcript);
     expect(t.timestamps).to.equal('word');
     for (const w of words(t)) {
@@ -302,7 +307,7 @@ describe('openai/transcribe', function () {
     await start();
     const store = await sqlite('secret');
     const runDir = join(dir, 'secret-run');
-    const { result } = await runStageForTest(transcribeStage, { params: { audio: longWav, baseURL: fake!.baseURL, maxDuration: 8 }, store, dir: runDir });
+    const { result } = await runStageForTest(transcribeStage, { env, params: { audio: longWav, baseURL: fake!.baseURL, maxDuration: 8 }, store, dir: runDir });
     await store.close();
     stores.pop();
     const files = [join(dir, 'secret.sqlite'), ...(await listFiles(runDir))];

@@ -1,9 +1,10 @@
 // A small typed client for the pyannoteAI v1 API (see docs in the package README). Every
 // request goes through core's fetchWithRetry (429 retry-after, 5xx/network backoff) and every
 // refusal through apiError; the key is registered with core's redaction, so its variable name
-// is reported and never its value (also when the server echoes it).
+// is reported and never its value (also when the server echoes it). Waiting for a job is the
+// remote-job kit's business (jobs.ts), not the client's.
 import { openAsBlob } from 'node:fs';
-import { SpxError, apiError, checkBaseUrl, fetchWithRetry, readJson, registerSecret, sleep, type RetryEvent, type RetryPolicy } from '@spx/core';
+import { SpxError, apiError, checkBaseUrl, fetchWithRetry, readJson, registerSecret, type FetchWithRetryOptions } from '@spx/core';
 
 export const SERVICE = 'pyannoteAI';
 export const KEY_VARIABLE = 'PYANNOTEAI_API_KEY';
@@ -81,29 +82,12 @@ export interface VoiceprintRequest {
   model?: 'precision-2';
 }
 
-export interface PyannoteClientOptions {
+/** The key and server, plus core's retry options (signal, policy, onRetry) for every request. */
+export interface PyannoteClientOptions extends Omit<FetchWithRetryOptions, 'service'> {
   apiKey: string;
   /** Server root; `/v1/...` is appended. Default https://api.pyannote.ai. */
   baseURL?: string;
-  signal?: AbortSignal;
-  policy?: Partial<RetryPolicy>;
-  onRetry?: (event: RetryEvent) => void;
 }
-
-export interface WaitOptions {
-  /** First delay between polls; grows by half each poll up to maxIntervalMs. */
-  intervalMs: number;
-  maxIntervalMs: number;
-  /** Overall deadline for this wait, from its start. */
-  timeoutMs: number;
-  /** Called after each poll with the status seen. */
-  onStatus?: (status: JobStatus, polls: number) => void;
-}
-
-/** How a wait for a job ended. `gone`: unknown, expired, or its output was already deleted. */
-export type JobEnd<O> = { kind: 'succeeded'; job: Job<O>; output: O } | { kind: 'failed' | 'canceled'; job: Job<O>; reason: string } | { kind: 'gone'; reason: string };
-
-const TERMINAL = new Set<JobStatus>(['succeeded', 'failed', 'canceled']);
 
 export class PyannoteClient {
   readonly baseURL: string;
@@ -184,39 +168,6 @@ export class PyannoteClient {
     return job;
   }
 
-  /**
-   * Polls a job until it ends, backing off between polls. Throws API_TIMEOUT at the deadline
-   * (the job itself keeps running remotely; a later wait on the same id picks it up).
-   */
-  async waitForJob<O>(jobId: string, options: WaitOptions): Promise<JobEnd<O>> {
-    const started = Date.now();
-    let interval = Math.max(1, options.intervalMs);
-    let last: JobStatus | undefined;
-    for (let polls = 1; ; polls++) {
-      const job = await this.getJob<O>(jobId);
-      if (!job) return { kind: 'gone', reason: `${SERVICE} answered 404 for job ${jobId} (unknown or expired)` };
-      last = job.status;
-      options.onStatus?.(job.status, polls);
-      if (TERMINAL.has(job.status)) {
-        if (job.status === 'succeeded') {
-          if (!job.output) return { kind: 'gone', reason: `job ${jobId} succeeded but its output is no longer available` };
-          return { kind: 'succeeded', job, output: job.output };
-        }
-        const reason = typeof job.output?.error === 'string' && job.output.error ? job.output.error : job.status === 'canceled' ? 'the job was canceled' : 'no reason given';
-        return { kind: job.status === 'failed' ? 'failed' : 'canceled', job, reason };
-      }
-      const elapsed = Date.now() - started;
-      if (elapsed >= options.timeoutMs) {
-        throw new SpxError('API_TIMEOUT', `${SERVICE} job ${jobId} did not finish within ${formatDuration(options.timeoutMs)} (last status "${last}").`, {
-          hint: 'Run the same command again to keep waiting for the same job (no new job is submitted), or raise pollTimeoutMs.',
-          retryable: true,
-        });
-      }
-      await sleep(Math.min(interval, Math.max(1, options.timeoutMs - elapsed)), this.#options.signal);
-      interval = Math.min(options.maxIntervalMs, Math.ceil(interval * 1.5));
-    }
-  }
-
   async #submit(path: string, request: object): Promise<JobCreated> {
     const created = await this.#json<JobCreated>('POST', path, request);
     if (typeof created.jobId !== 'string' || !created.jobId) throw badResponse(`${path} answered without a jobId`);
@@ -235,8 +186,9 @@ export class PyannoteClient {
     return fetchWithRetry(`${this.baseURL}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }, this.#retryOptions());
   }
 
-  #retryOptions() {
-    return { service: SERVICE, signal: this.#options.signal, policy: this.#options.policy, onRetry: this.#options.onRetry };
+  #retryOptions(): FetchWithRetryOptions {
+    const { signal, policy, onRetry } = this.#options;
+    return { service: SERVICE, signal, policy, onRetry };
   }
 
   /** apiError, plus the field list of a 400 ValidationErrorResponse. */
@@ -266,10 +218,4 @@ function badResponse(what: string): SpxError {
     hint: 'This is a fault on the service side; run the same command again later to resume.',
     retryable: true,
   });
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 120_000) return `${Math.round(ms / 100) / 10} s`;
-  return `${Math.round(ms / 6000) / 10} min`;
 }

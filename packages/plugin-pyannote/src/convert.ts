@@ -114,11 +114,6 @@ export function identifiedDiarization(output: IdentifyOutput, meta: DiarizationM
   };
 }
 
-/** NIST RTTM: one SPEAKER line per turn; fields must not contain spaces. */
-export function toRttm(turns: readonly SpeakerTurn[], uri: string): string {
-  const safe = (s: string) => s.replace(/\s+/g, '_') || '_';
-  return turns.map((t) => `SPEAKER ${safe(uri)} 1 ${t.start.toFixed(3)} ${(t.end - t.start).toFixed(3)} <NA> <NA> ${safe(t.speaker)} <NA> <NA>\n`).join('');
-}
 
 /**
  * A speaker-only Transcript (no words): one segment per exclusive turn (regular turns when the

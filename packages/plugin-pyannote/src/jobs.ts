@@ -1,103 +1,59 @@
-// Crash-safe remote jobs. The job id is checkpointed the moment the API returns it, so a
-// crash while polling resumes polling the same job and never pays for a second one. When
-// the API says the job is gone (unknown, expired, output deleted) a new one is submitted
-// under the next generation key, with a warning. A job that failed in an earlier process is
-// resubmitted on rerun (the earlier run already reported its reason); one that fails in this
-// process is reported as API_JOB_FAILED.
+// pyannoteAI as an adapter of @spx/core's remote-job kit: how a job is read, recorded and keyed,
+// and media uploaded once to the API's temporary storage. Waiting, resuming, replacing lost jobs
+// and the deadline are the kit's (docs/writing-plugins.md, "Calling an async job API"). The API
+// has no cancel call, so at the deadline a job keeps running and a rerun waits for it again.
 import { extname } from 'node:path';
-import { SpxError, type Json, type Logger, type Memo } from '@spx/core';
-import { SERVICE, type JobEnd, type PyannoteClient, type WaitOptions } from './client.js';
+import { storedValue, uploadOnce, type JobState, type Logger, type Memo, type RemoteJobOptions, type Submitted } from '@spx/core';
+import { SERVICE, type Job, type JobCreated, type PyannoteClient } from './client.js';
 
-/** ctx.step or ctx.cache: a memoized sub-step. */
-export type { Memo } from '@spx/core';
-
-/** The API keeps uploads "at least 24 hours"; reuse ours for a safe part of that. */
-export const MEDIA_REUSE_MS = 20 * 3600 * 1000;
-
-/** Bound on resubmissions in one call (each replayed generation costs one GET). */
-const MAX_GENERATIONS = 6;
-
-export interface RemoteJobOptions<T extends Json, O> {
-  client: PyannoteClient;
-  memo: Memo;
-  logger: Logger;
-  signal: AbortSignal;
-  /** Prefix of the sub-step keys, e.g. "diarize/<sha>". */
-  key: string;
-  /** What the job does, for messages ("diarization of call.wav"). */
-  what: string;
-  /** Whether the job-id step counts as a paid call (false when an outer step already does). */
-  paid: boolean;
-  wait: WaitOptions;
-  /** Sends the job; returns its id. */
-  submit: () => Promise<string>;
-  /** Called once per job this process submitted (usage accounting). */
-  onSubmitted?: (jobId: string) => void;
-  /** Turns a succeeded job's output into the JSON value kept as a checkpoint. */
-  extract: (output: O) => T;
-}
-
-export interface RemoteJobResult<T> {
+/** The stored job record (checkpoint format: `<prefix>/job/<n>` → `{ jobId, submittedAt }`). */
+export interface JobRecord {
   jobId: string;
-  value: T;
-  /** True when this process submitted the job that produced the value. */
-  submittedHere: boolean;
+  submittedAt: string;
 }
 
-class JobEnded extends Error {
-  constructor(readonly end: Exclude<JobEnd<unknown>, { kind: 'succeeded' }>) {
-    super(end.reason);
-  }
+/** What runRemoteJob needs to know of every pyannoteAI job; `read` turns a succeeded output into the kept value. */
+export function pyannoteJob<O, T>(client: PyannoteClient, read: (output: O) => T): Pick<RemoteJobOptions<JobRecord, T>, 'service' | 'idOf' | 'poll'> {
+  return {
+    service: SERVICE,
+    idOf: (record) => record.jobId,
+    poll: async (id) => jobState(await client.getJob<O>(id), id, read),
+  };
 }
 
-export async function runRemoteJob<T extends Json, O>(options: RemoteJobOptions<T, O>): Promise<RemoteJobResult<T>> {
-  const { memo, logger, key } = options;
-  for (let generation = 0; generation < MAX_GENERATIONS; generation++) {
-    options.signal.throwIfAborted();
-    let submittedHere = false;
-    const job = await memo(
-      `${key}/job/${generation}`,
-      async () => {
-        const jobId = await options.submit();
-        submittedHere = true;
-        return { jobId, submittedAt: new Date().toISOString() };
-      },
-      { paid: options.paid },
-    );
-    if (submittedHere) {
-      logger.info(`${SERVICE} job ${job.jobId} submitted (${options.what}).`);
-      options.onSubmitted?.(job.jobId);
-    } else {
-      logger.info(`Resuming ${SERVICE} job ${job.jobId} submitted at ${job.submittedAt} (${options.what}).`);
-    }
-    try {
-      const value = await memo(`${key}/result/${job.jobId}`, async () => {
-        const end = await options.client.waitForJob<O>(job.jobId, options.wait);
-        if (end.kind !== 'succeeded') throw new JobEnded(end);
-        return options.extract(end.output);
-      });
-      return { jobId: job.jobId, value, submittedHere };
-    } catch (error) {
-      if (!(error instanceof JobEnded)) throw error;
-      const end = error.end;
-      if (end.kind === 'gone') {
-        logger.warn(`${SERVICE} job ${job.jobId} is gone or expired (${end.reason}); submitting a new one.`);
-        continue;
-      }
-      if (!submittedHere) {
-        logger.warn(`${SERVICE} job ${job.jobId} from an earlier run ${end.kind === 'failed' ? 'failed' : 'was canceled'} (${end.reason}); submitting a new one.`);
-        continue;
-      }
-      throw new SpxError('API_JOB_FAILED', `${SERVICE} job ${job.jobId} (${options.what}) ${end.kind === 'failed' ? 'failed' : 'was canceled'}: ${end.reason}`, {
-        hint: end.kind === 'failed' ? 'Check that the audio is a valid recording the service accepts; running the same command again submits a new job.' : 'Run the same command again to submit a new job.',
-      });
-    }
+export function jobState<O, T>(job: Job<O> | undefined, id: string, read: (output: O) => T): JobState<T> {
+  if (!job) return { state: 'gone', reason: `${SERVICE} answered 404 for job ${id} (unknown or expired)` };
+  if (job.status === 'succeeded') {
+    return job.output ? { state: 'succeeded', status: job.status, value: read(job.output) } : { state: 'gone', reason: `job ${id} succeeded but its output is no longer available` };
   }
-  throw new SpxError('API_JOB_FAILED', `${SERVICE} lost ${MAX_GENERATIONS} jobs in a row (${options.what}); giving up.`, {
-    hint: 'Check the service status, then run the same command again.',
-    retryable: true,
-  });
+  if (job.status === 'failed' || job.status === 'canceled') {
+    const reason = typeof job.output?.error === 'string' && job.output.error ? job.output.error : job.status === 'canceled' ? 'the job was canceled' : 'no reason given';
+    return { state: job.status, status: job.status, reason };
+  }
+  return { state: 'pending', status: job.status };
 }
+
+/** The record of a job the API just created (its warning, if any, is logged). */
+export function submitted(created: JobCreated, logger: Logger): Submitted<JobRecord, never> {
+  if (typeof created.warning === 'string' && created.warning) logger.warn(`${SERVICE}: ${created.warning}`);
+  return { record: { jobId: created.jobId, submittedAt: new Date().toISOString() } };
+}
+
+/**
+ * Where the job record of `prefix` lives: `<prefix>/job/0`, or the newest slot of a checkpoint
+ * written when each resubmission took the next slot (job/1 … job/5), so such a run resumes.
+ */
+export async function jobKey(memo: Memo, prefix: string): Promise<string> {
+  let slot = 0;
+  while (slot < 5 && (await storedValue(memo, `${prefix}/job/${slot + 1}`)) !== undefined) slot++;
+  return `${prefix}/job/${slot}`;
+}
+
+export const resultKey = (prefix: string) => (jobId: string) => `${prefix}/result/${jobId}`;
+
+/** The API keeps uploads "at least 24 hours"; ours are reused for 20 of them. */
+export const MEDIA_KEPT_MS = 24 * 3600 * 1000;
+export const MEDIA_REUSE_MS = 20 * 3600 * 1000;
 
 /** media:// key for a file: content-addressed, so the same audio maps to the same key. */
 export function mediaKeyFor(sha256: string, path: string): string {
@@ -105,21 +61,23 @@ export function mediaKeyFor(sha256: string, path: string): string {
   return `media://spx/${sha256}${ext.length > 1 && ext.length <= 6 ? ext : ''}`;
 }
 
-export interface UploadRecord extends Record<string, Json> {
+interface UploadRecord {
   media: string;
   uploadedAt: number;
 }
 
 /** Uploads a file to pyannoteAI's temporary storage once; reused while the upload is still kept. */
-export async function uploadOnce(client: PyannoteClient, memo: Memo, path: string, sha256: string, logger: Logger): Promise<string> {
-  const record = await memo<UploadRecord>(
-    `upload/${sha256}`,
-    async () => {
+export async function uploadMedia(client: PyannoteClient, memo: Memo, path: string, sha256: string, logger: Logger): Promise<string> {
+  const record = await uploadOnce({
+    memo,
+    key: `upload/${sha256}`,
+    upload: async (): Promise<UploadRecord> => {
       const media = await client.upload(path, mediaKeyFor(sha256, path));
       logger.info(`Uploaded ${path} to ${SERVICE} temporary storage as ${media}.`);
       return { media, uploadedAt: Date.now() };
     },
-    { reuseIf: (value) => typeof (value as UploadRecord).uploadedAt === 'number' && Date.now() - (value as UploadRecord).uploadedAt < MEDIA_REUSE_MS },
-  );
+    expiresAt: (r) => (typeof r.media === 'string' && typeof r.uploadedAt === 'number' ? r.uploadedAt + MEDIA_KEPT_MS : Number.NaN),
+    marginMs: MEDIA_KEPT_MS - MEDIA_REUSE_MS,
+  });
   return record.media;
 }

@@ -3,9 +3,9 @@
 // like any other job: its id is kept in the same cache scope.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { SpxError, sha256, type StageContext } from '@spx/core';
-import { SERVICE, type PyannoteClient, type VoiceprintOutput, type WaitOptions } from './client.js';
-import { runRemoteJob, uploadOnce } from './jobs.js';
+import { SpxError, runRemoteJob, sha256, type PollSchedule, type StageContext } from '@spx/core';
+import { SERVICE, type PyannoteClient, type VoiceprintOutput } from './client.js';
+import { jobKey, pyannoteJob, resultKey, submitted, uploadMedia } from './jobs.js';
 import { localAudio, resolveUserPath, type LocalAudio } from './stages/common.js';
 
 export const VOICEPRINT_FORMAT = 'spx-voiceprint';
@@ -30,44 +30,47 @@ export interface VoiceprintResult {
 }
 
 /** Voiceprint of a sample recording: from the cache, else upload + voiceprint job. */
-export async function voiceprintFor(ctx: StageContext<unknown>, client: PyannoteClient, samplePath: string, model: string, wait: WaitOptions, onSubmitted?: (sample: LocalAudio) => void): Promise<VoiceprintResult> {
+export async function voiceprintFor(ctx: StageContext<unknown>, client: PyannoteClient, samplePath: string, model: string, schedule: PollSchedule, onSubmitted?: (sample: LocalAudio) => void): Promise<VoiceprintResult> {
   const sample = await localAudio(samplePath, 'speaker sample', ctx.run.pipeline.file);
   // Voiceprints are only meaningful to the service that made them.
   const scope = `${model}/${sample.sha256}@${sha256(client.baseURL).slice(0, 8)}`;
-  const memo = ctx.cache.bind(ctx);
-  let submitted = false;
+  const memo = ctx.cache;
+  let madeNow = false;
   const cached = await ctx.cache(
     `voiceprint/${scope}`,
     async () => {
-      const media = await uploadOnce(client, memo, sample.path, sample.sha256, ctx.logger);
-      const { value } = await runRemoteJob<{ voiceprint: string }, VoiceprintOutput>({
-        client,
+      const media = await uploadMedia(client, memo, sample.path, sample.sha256, ctx.logger);
+      const prefix = `voiceprint-job/${scope}`;
+      const job = await runRemoteJob({
+        ...pyannoteJob(client, (output: VoiceprintOutput) => readVoiceprint(output, sample.path, (message) => ctx.logger.warn(message))),
+        ctx,
         memo,
-        logger: ctx.logger,
-        signal: ctx.signal,
-        key: `voiceprint-job/${scope}`,
+        key: await jobKey(memo, prefix),
+        resultKey: resultKey(prefix),
         what: `voiceprint of ${basename(sample.path)}`,
         paid: false, // the enclosing cache entry is the paid step
-        wait,
-        submit: async () => (await client.voiceprint({ url: media, model: 'precision-2' })).jobId,
-        onSubmitted: () => {
-          submitted = true;
-          onSubmitted?.(sample);
-        },
-        extract: (output) => {
-          if (typeof output?.voiceprint !== 'string' || !output.voiceprint) {
-            throw new SpxError('API_BAD_RESPONSE', `${SERVICE} voiceprint job for "${basename(sample.path)}" succeeded without a voiceprint.`, { hint: 'Run the same command again later.', retryable: true });
-          }
-          if (output.warning) ctx.logger.warn(`${SERVICE}: ${output.warning}`);
-          return { voiceprint: output.voiceprint };
-        },
+        schedule,
+        submit: async () => submitted(await client.voiceprint({ url: media, model: 'precision-2' }), ctx.logger),
       });
-      return value;
+      if (job.submittedHere) {
+        madeNow = true;
+        onSubmitted?.(sample);
+      }
+      return job.value;
     },
     { paid: true },
   );
-  if (!submitted) ctx.logger.info(`Voiceprint of ${basename(sample.path)} reused from the cache (sample sha256 ${sample.sha256.slice(0, 12)}).`);
-  return { voiceprint: cached.voiceprint, submitted, sample };
+  if (!madeNow) ctx.logger.info(`Voiceprint of ${basename(sample.path)} reused from the cache (sample sha256 ${sample.sha256.slice(0, 12)}).`);
+  return { voiceprint: cached.voiceprint, submitted: madeNow, sample };
+}
+
+/** The kept value of a succeeded voiceprint job. */
+function readVoiceprint(output: VoiceprintOutput, path: string, warn: (message: string) => void): { voiceprint: string } {
+  if (typeof output?.voiceprint !== 'string' || !output.voiceprint) {
+    throw new SpxError('API_BAD_RESPONSE', `${SERVICE} voiceprint job for "${basename(path)}" succeeded without a voiceprint.`, { hint: 'Run the same command again later.', retryable: true });
+  }
+  if (output.warning) warn(`${SERVICE}: ${output.warning}`);
+  return { voiceprint: output.voiceprint };
 }
 
 /** One declared speaker: a sample recording or an existing voiceprint file. */

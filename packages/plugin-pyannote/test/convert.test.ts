@@ -3,7 +3,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { diarizationFromOutput, identifiedDiarization, toRttm, wavDuration } from '../src/index.js';
+import { readWavInfo, writeRttm } from '@spx/core/formats';
+import { diarizationFromOutput, identifiedDiarization } from '../src/index.js';
 import { timelineTranscript } from '../src/convert.js';
 import { removeDir } from './helpers.js';
 
@@ -52,7 +53,7 @@ describe('convert', () => {
   });
 
   it('writes RTTM fields without spaces', () => {
-    expect(toRttm([{ speaker: 'Ada Lovelace', start: 1, end: 2.5 }], 'my call')).to.equal('SPEAKER my_call 1 1.000 1.500 <NA> <NA> Ada_Lovelace <NA> <NA>\n');
+    expect(writeRttm([{ speaker: 'Ada Lovelace', start: 1, end: 2.5 }], 'my call')).to.equal('SPEAKER my_call 1 1.000 1.500 <NA> <NA> Ada_Lovelace <NA> <NA>\n');
   });
 
   it('builds a speaker-only timeline from exclusive turns, joining touching turns of one speaker', () => {
@@ -80,10 +81,10 @@ describe('convert', () => {
     try {
       const file = join(dir, 'tone.wav');
       execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1.5', '-ar', '16000', '-ac', '1', file]);
-      expect(await wavDuration(file)).to.be.closeTo(1.5, 0.001);
+      expect((await readWavInfo(file))?.duration).to.be.closeTo(1.5, 0.001);
       const mp3 = join(dir, 'tone.mp3');
       execFileSync('ffmpeg', ['-v', 'error', '-i', file, mp3]);
-      expect(await wavDuration(mp3)).to.equal(undefined);
+      expect(await readWavInfo(mp3)).to.equal(undefined);
     } finally {
       await removeDir(dir);
     }

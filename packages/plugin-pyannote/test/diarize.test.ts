@@ -2,16 +2,17 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { SpxError, type Diarization, type Store } from '@spx/core';
+import { SpxError, type Diarization } from '@spx/core';
+import { type Store } from '@spx/core/engine';
 import { runStageForTest } from '@spx/core/testing';
 import { diarizeStage } from '../src/index.js';
 import { startFakePyannote, type FakePyannote } from '../src/testing/index.js';
-import { FAST, makeVoices, rejection, removeDir, sqliteStore, tempDir, until, useFake, type Voices } from './helpers.js';
+import { FAST, makeVoices, rejection, removeDir, sqliteStore, tempDir, until, fakeEnv, type Env, type Voices } from './helpers.js';
 
 describe('pyannote/diarize', () => {
   let voices: Voices;
   let fake: FakePyannote;
-  let restore: () => void;
+  let env: Env;
   let dir: string;
   let store: Store;
 
@@ -22,7 +23,6 @@ describe('pyannote/diarize', () => {
     await removeDir(voices?.dir);
   });
   afterEach(async () => {
-    restore?.();
     await store?.close();
     await fake?.close();
     await removeDir(dir);
@@ -30,12 +30,12 @@ describe('pyannote/diarize', () => {
 
   async function setup(options: Parameters<typeof startFakePyannote>[0] = {}): Promise<void> {
     fake = await startFakePyannote(options);
-    restore = useFake(fake);
+    env = fakeEnv(fake);
     dir = await tempDir();
     store = await sqliteStore(dir);
   }
 
-  const run = (params: Record<string, unknown>, signal?: AbortSignal) => runStageForTest(diarizeStage, { params: { ...FAST, ...params }, store, dir, ...(signal ? { signal } : {}) });
+  const run = (params: Record<string, unknown>, signal?: AbortSignal) => runStageForTest(diarizeStage, { params: { ...FAST, ...params }, store, dir, env, ...(signal ? { signal } : {}) });
 
   it('uploads once, runs one job and writes Diarization and RTTM from its output', async () => {
     await setup();
@@ -138,8 +138,7 @@ describe('pyannote/diarize', () => {
 
   it('fails with API_KEY_REJECTED naming the variable, never the key, and creates nothing', async () => {
     await setup();
-    restore();
-    restore = useFake(fake, { PYANNOTEAI_API_KEY: 'wrong-secret-value' });
+    env = fakeEnv(fake, { PYANNOTEAI_API_KEY: 'wrong-secret-value' });
     const error = await rejection(() => run({ audio: voices.dialog }));
     expect(error.code).to.equal('API_KEY_REJECTED');
     expect(error.message).to.contain('PYANNOTEAI_API_KEY').and.not.contain('wrong-secret-value');

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
-import { PyannoteClient } from '../src/index.js';
+import { PyannoteClient, pyannoteJob } from '../src/index.js';
 // Through the package's public subpath, as other packages' end-to-end tests import it.
 import { startFakePyannote, type FakePyannote } from '@spx/plugin-pyannote/testing';
 import { makeVoices, removeDir, type Voices } from './helpers.js';
@@ -127,8 +127,15 @@ describe('fake pyannoteAI server', () => {
     await client.upload(voices.alice, 'media://a.wav');
     const failed = await client.diarize({ url: 'media://a.wav' });
     const canceled = await client.diarize({ url: 'media://a.wav', model: 'community-1' });
-    const wait = { intervalMs: 1, maxIntervalMs: 5, timeoutMs: 5000 };
-    expect(await client.waitForJob(failed.jobId, wait)).to.deep.include({ kind: 'failed', reason: 'GPU on fire' });
-    expect(await client.waitForJob(canceled.jobId, wait)).to.deep.include({ kind: 'canceled', reason: 'the job was canceled' });
+    const { poll } = pyannoteJob(client, (output) => output);
+    const end = async (id: string) => {
+      for (let polls = 0; polls < 10; polls++) {
+        const state = await poll(id);
+        if (state.state !== 'pending') return state;
+      }
+      throw new Error(`job ${id} did not end within 10 polls`);
+    };
+    expect(await end(failed.jobId)).to.deep.include({ state: 'failed', reason: 'GPU on fire' });
+    expect(await end(canceled.jobId)).to.deep.include({ state: 'canceled', reason: 'the job was canceled' });
   });
 });

@@ -1,10 +1,11 @@
 // Test helpers: tiny two-voice speech made with espeak-ng + sox, a temp dir per suite, a real
-// SQLite store, the environment pointed at a fake server, and a wait-until with a bound.
+// SQLite store, an environment pointed at a fake server, and a wait-until with a bound.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, sleep, type Store } from '@spx/core';
+import { sleep } from '@spx/core';
+import { openStore, type Store } from '@spx/core/engine';
 import type { FakePyannote } from '../src/testing/index.js';
 
 export interface Voices {
@@ -44,23 +45,11 @@ export async function makeVoices(): Promise<Voices> {
   return { dir, alice, bob, carol, dialog, trio, garbage };
 }
 
-const ENV_KEYS = ['PYANNOTEAI_API_KEY', 'PYANNOTEAI_BASE_URL', 'SPX_RETRY_BASE_MS', 'SPX_RETRY_MAX_MS', 'SPX_RETRY_MAX_ATTEMPTS'] as const;
+export type Env = Record<string, string | undefined>;
 
-/** Points the stages at the fake (fast retries); returns a restore function. */
-export function useFake(fake: FakePyannote, overrides: Partial<Record<(typeof ENV_KEYS)[number], string | undefined>> = {}): () => void {
-  const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
-  const values = { PYANNOTEAI_API_KEY: fake.apiKey, PYANNOTEAI_BASE_URL: fake.baseURL, SPX_RETRY_BASE_MS: '5', SPX_RETRY_MAX_MS: '20', SPX_RETRY_MAX_ATTEMPTS: '5', ...overrides };
-  for (const key of ENV_KEYS) {
-    const value = values[key];
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-  return () => {
-    for (const key of ENV_KEYS) {
-      if (saved[key] === undefined) delete process.env[key];
-      else process.env[key] = saved[key];
-    }
-  };
+/** The stages' environment (ctx.env) pointed at the fake, with fast retries; `overrides` replace or unset variables. */
+export function fakeEnv(fake: FakePyannote, overrides: Env = {}): Env {
+  return { PYANNOTEAI_API_KEY: fake.apiKey, PYANNOTEAI_BASE_URL: fake.baseURL, SPX_RETRY_BASE_MS: '5', SPX_RETRY_MAX_MS: '20', SPX_RETRY_MAX_ATTEMPTS: '5', ...overrides };
 }
 
 export async function sqliteStore(dir: string, name = 'state.sqlite'): Promise<Store> {

@@ -1,17 +1,18 @@
 import { mkdir, readFile, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { SpxError, type Diarization, type Store } from '@spx/core';
+import { SpxError, type Diarization } from '@spx/core';
+import { type Store } from '@spx/core/engine';
 import { runStageForTest } from '@spx/core/testing';
 import { identifyStage, voiceprintStage, type SpeakerMatch } from '../src/index.js';
 import { startFakePyannote, type FakePyannote } from '../src/testing/index.js';
-import { FAST, makeVoices, rejection, removeDir, sqliteStore, tempDir, until, useFake, type Voices } from './helpers.js';
+import { FAST, makeVoices, rejection, removeDir, sqliteStore, tempDir, until, fakeEnv, type Env, type Voices } from './helpers.js';
 
 describe('pyannote/identify', () => {
   let voices: Voices;
   let speakersDir: string;
   let fake: FakePyannote;
-  let restore: () => void;
+  let env: Env;
   let dir: string;
   let store: Store;
 
@@ -26,7 +27,6 @@ describe('pyannote/identify', () => {
     await removeDir(voices?.dir);
   });
   afterEach(async () => {
-    restore?.();
     await store?.close();
     await fake?.close();
     await removeDir(dir);
@@ -34,13 +34,13 @@ describe('pyannote/identify', () => {
 
   async function setup(options: Parameters<typeof startFakePyannote>[0] = {}): Promise<void> {
     fake = await startFakePyannote(options);
-    restore = useFake(fake);
+    env = fakeEnv(fake);
     dir = await tempDir();
     store = await sqliteStore(dir);
   }
 
   const run = (params: Record<string, unknown>, options: { runId?: string; signal?: AbortSignal } = {}) =>
-    runStageForTest(identifyStage, { params: { ...FAST, ...params }, store, dir, runId: options.runId ?? 'run-1', ...(options.signal ? { signal: options.signal } : {}) });
+    runStageForTest(identifyStage, { params: { ...FAST, ...params }, store, dir, env, runId: options.runId ?? 'run-1', ...(options.signal ? { signal: options.signal } : {}) });
   const read = async (path: string) => JSON.parse(await readFile(path, 'utf8')) as Diarization;
 
   it('labels turns with the names of a speakers folder, with match confidence', async () => {
@@ -80,7 +80,7 @@ describe('pyannote/identify', () => {
 
   it('reuses cached voiceprints across runs and from pyannote/voiceprint', async () => {
     await setup();
-    await runStageForTest(voiceprintStage, { params: { ...FAST, sample: join(speakersDir, 'Alice.wav') }, store, dir, runId: 'vp' });
+    await runStageForTest(voiceprintStage, { params: { ...FAST, sample: join(speakersDir, 'Alice.wav') }, store, dir, env, runId: 'vp' });
     expect(fake.counts.voiceprints).to.equal(1);
     await run({ audio: voices.dialog, speakersDir }, { runId: 'run-1' });
     expect(fake.counts.voiceprints).to.equal(2);
@@ -92,7 +92,7 @@ describe('pyannote/identify', () => {
 
   it('accepts voiceprint files written by pyannote/voiceprint', async () => {
     await setup();
-    const vp = await runStageForTest(voiceprintStage, { params: { ...FAST, sample: voices.bob, label: 'Robert' }, store, dir, runId: 'vp' });
+    const vp = await runStageForTest(voiceprintStage, { params: { ...FAST, sample: voices.bob, label: 'Robert' }, store, dir, env, runId: 'vp' });
     const { result } = await run({ audio: voices.dialog, voiceprints: [vp.result.outputs.voiceprint.path] });
     const diarization = await read(result.outputs.diarization.path);
     expect(diarization.turns.map((t) => t.speaker)).to.deep.equal(['SPEAKER_00', 'Robert', 'SPEAKER_00']);

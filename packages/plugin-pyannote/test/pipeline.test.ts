@@ -5,9 +5,10 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { corePlugin, loadPipeline, runPipeline, SpxError, type Store } from '@spx/core';
+import { SpxError } from '@spx/core';
+import { corePlugin, loadPipeline, runPipeline, type Store } from '@spx/core/engine';
 import { startFakePyannote, type FakePyannote } from '../src/testing/index.js';
-import { removeDir, sqliteStore, tempDir, until, useFake } from './helpers.js';
+import { removeDir, sqliteStore, tempDir, until, fakeEnv, type Env } from './helpers.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const pipelineFile = join(repo, 'pipelines/identification.yaml');
@@ -16,7 +17,7 @@ const fast = ['identify.pollIntervalMs=5', 'identify.maxPollIntervalMs=20'];
 
 describe('pipelines/identification.yaml', () => {
   let fake: FakePyannote;
-  let restore: () => void;
+  let env: Env;
   let dir: string;
   let store: Store;
 
@@ -25,7 +26,6 @@ describe('pipelines/identification.yaml', () => {
     store = await sqliteStore(dir);
   });
   afterEach(async () => {
-    restore?.();
     await store?.close();
     await fake?.close();
     await removeDir(dir);
@@ -33,11 +33,11 @@ describe('pipelines/identification.yaml', () => {
 
   const load = () => loadPipeline(pipelineFile, { builtins: [corePlugin], resolveFrom: [packageJson], overrides: fast });
   const run = async (input: string, signal?: AbortSignal) =>
-    runPipeline({ pipeline: await load(), inputs: { audio: input }, store, workDir: join(dir, 'work'), outDir: join(dir, 'out'), env: process.env, ...(signal ? { signal } : {}) });
+    runPipeline({ pipeline: await load(), inputs: { audio: input }, store, workDir: join(dir, 'work'), outDir: join(dir, 'out'), env: { ...process.env, ...env }, ...(signal ? { signal } : {}) });
 
   it('names the meeting speakers from the demo samples and exports the timeline', async () => {
     fake = await startFakePyannote();
-    restore = useFake(fake);
+    env = fakeEnv(fake);
     const input = join(dir, 'meeting.wav');
     await copyFile(join(repo, 'samples/meeting.wav'), input);
     const summary = await run(input);
@@ -53,7 +53,7 @@ describe('pipelines/identification.yaml', () => {
 
   it('fails before any stage runs when the key is missing', async () => {
     fake = await startFakePyannote();
-    restore = useFake(fake, { PYANNOTEAI_API_KEY: undefined });
+    env = fakeEnv(fake, { PYANNOTEAI_API_KEY: undefined });
     const input = join(dir, 'meeting.wav');
     await copyFile(join(repo, 'samples/meeting.wav'), input);
     const error = await run(input).then(
@@ -66,7 +66,7 @@ describe('pipelines/identification.yaml', () => {
 
   it('resumes after an interrupt while the identify job runs, without a second job', async () => {
     fake = await startFakePyannote({ paused: ['identify'] });
-    restore = useFake(fake);
+    env = fakeEnv(fake);
     const input = join(dir, 'meeting.wav');
     await copyFile(join(repo, 'samples/meeting.wav'), input);
     const controller = new AbortController();

@@ -1,16 +1,16 @@
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import type { Store } from '@spx/core';
+import type { Store } from '@spx/core/engine';
 import { runStageForTest } from '@spx/core/testing';
 import { voiceprintStage, type VoiceprintFile } from '../src/index.js';
 import { startFakePyannote, type FakePyannote } from '../src/testing/index.js';
-import { FAST, makeVoices, rejection, removeDir, sqliteStore, tempDir, useFake, type Voices } from './helpers.js';
+import { FAST, makeVoices, rejection, removeDir, sqliteStore, tempDir, fakeEnv, type Env, type Voices } from './helpers.js';
 
 describe('pyannote/voiceprint', () => {
   let voices: Voices;
   let fake: FakePyannote;
-  let restore: () => void;
+  let env: Env;
   let dir: string;
   let store: Store;
 
@@ -21,7 +21,6 @@ describe('pyannote/voiceprint', () => {
     await removeDir(voices?.dir);
   });
   afterEach(async () => {
-    restore?.();
     await store?.close();
     await fake?.close();
     await removeDir(dir);
@@ -29,12 +28,12 @@ describe('pyannote/voiceprint', () => {
 
   async function setup(options: Parameters<typeof startFakePyannote>[0] = {}): Promise<void> {
     fake = await startFakePyannote(options);
-    restore = useFake(fake);
+    env = fakeEnv(fake);
     dir = await tempDir();
     store = await sqliteStore(dir);
   }
 
-  const run = (params: Record<string, unknown>, runId = 'run-1') => runStageForTest(voiceprintStage, { params: { ...FAST, ...params }, store, dir, runId });
+  const run = (params: Record<string, unknown>, runId = 'run-1') => runStageForTest(voiceprintStage, { params: { ...FAST, ...params }, store, dir, env, runId });
 
   it('writes a voiceprint file labelled with the sample name', async () => {
     await setup();

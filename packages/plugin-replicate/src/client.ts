@@ -3,7 +3,7 @@
 // token is registered with core's redaction, so no message shows it, even a server's echo.
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
-import { SpxError, apiError, checkBaseUrl, fetchWithRetry, readJson, registerSecret, type Json, type RetryEvent, type RetryPolicy } from '@spx/core';
+import { SpxError, apiError, checkBaseUrl, fetchWithRetry, readJson, registerSecret, type FetchWithRetryOptions, type Json } from '@spx/core';
 
 export const SERVICE = 'Replicate';
 export const TOKEN_VARIABLE = 'REPLICATE_API_TOKEN';
@@ -18,9 +18,9 @@ export interface Prediction {
   model?: string;
   version?: string;
   status: PredictionStatus;
-  input?: Record<string, unknown>;
-  output?: unknown;
-  error?: unknown;
+  input?: Record<string, Json>;
+  output?: Json;
+  error?: Json;
   logs?: string | null;
   data_removed?: boolean;
   created_at?: string;
@@ -50,17 +50,15 @@ export interface CreatePredictionRequest {
   wait?: number;
 }
 
-export interface ReplicateClientOptions {
+/** The token and server, plus core's retry options (signal, policy, onRetry) for every request. */
+export interface ReplicateClientOptions extends Omit<FetchWithRetryOptions, 'service'> {
   token: string;
   /** Server root without `/v1` (REPLICATE_BASE_URL); default https://api.replicate.com. */
   baseURL?: string;
-  signal?: AbortSignal;
-  policy?: Partial<RetryPolicy>;
-  onRetry?: (event: RetryEvent) => void;
 }
 
-/** REPLICATE_BASE_URL, or the public API; a trailing slash or `/v1` is dropped. */
-export function baseUrlFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): string {
+/** REPLICATE_BASE_URL of the run's environment, or the public API; a trailing slash or `/v1` is dropped. */
+export function baseUrlFromEnv(env: Readonly<Record<string, string | undefined>>): string {
   return normalizeBaseUrl(env[BASE_URL_VARIABLE] || DEFAULT_BASE_URL);
 }
 
@@ -143,12 +141,8 @@ export class ReplicateClient {
     const headers = new Headers(init.headers);
     headers.set('authorization', `Bearer ${this.#options.token}`);
     headers.set('accept', 'application/json');
-    return fetchWithRetry(`${this.baseURL}${path}`, { ...init, headers }, {
-      service: SERVICE,
-      signal: this.#options.signal,
-      policy: this.#options.policy,
-      onRetry: this.#options.onRetry,
-    });
+    const { signal, policy, onRetry } = this.#options;
+    return fetchWithRetry(`${this.baseURL}${path}`, { ...init, headers }, { service: SERVICE, signal, policy, onRetry });
   }
 
   async #json<T>(response: Response, check: (value: unknown) => value is T): Promise<T> {

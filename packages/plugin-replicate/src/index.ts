@@ -3,15 +3,9 @@ import { createRequire } from 'node:module';
 import { definePlugin } from '@spx/core';
 import { predictStage } from './stages/predict.js';
 
-const require = createRequire(import.meta.url);
-const { version } = require('../package.json') as { version: string };
+const { name, version } = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
 
-export default definePlugin({
-  name: '@spx/plugin-replicate',
-  version,
-  apiVersion: 1,
-  stages: { 'replicate/predict': predictStage },
-});
+export default definePlugin({ name, version, apiVersion: 1, stages: { 'replicate/predict': predictStage } });
 
 export { createPredictStage, predictStage, PRICE_PER_PREDICTION_SECOND, MAX_UPLOAD_BYTES, type PredictParams, type PredictOutputs, type PredictStageOptions } from './stages/predict.js';
 export {
@@ -29,4 +23,4 @@ export {
   type ReplicateClientOptions,
 } from './client.js';
 export * from './adapters/index.js';
-export { audioDuration, audioMediaType, wavDuration } from './audio.js';
+export { audioDuration, audioMediaType } from './audio.js';

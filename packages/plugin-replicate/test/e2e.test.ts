@@ -75,7 +75,7 @@ describe('e2e: spx run pipelines/replicate.yaml', function () {
     const resumed = await spx(args, env);
     expect(resumed.code, resumed.output).to.equal(0);
     expect(fake.counts.predictionsCreated).to.equal(1);
-    expect(resumed.output).to.match(/resuming prediction \w+ \(processing\)/);
+    expect(resumed.output).to.match(/Resuming Replicate prediction \w+ \(processing\)/);
     expect((await readdir(join(dir, 'out'))).sort()).to.deep.equal(['meeting.json', 'meeting.srt', 'meeting.txt', 'meeting.vtt']);
     const srt = await readFile(join(dir, 'out', 'meeting.srt'), 'utf8');
     expect(srt).to.contain('SPEAKER_00').and.contain('-->');

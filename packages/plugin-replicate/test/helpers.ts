@@ -1,4 +1,4 @@
-// Test helpers: tiny WAV files written in process, and environment save/restore.
+// Test helpers: tiny WAV files written in process.
 import { writeFile } from 'node:fs/promises';
 
 /** Writes a 16 kHz mono 16-bit WAV of `seconds` with a quiet tone. */
@@ -20,20 +20,4 @@ export async function writeWav(path: string, seconds: number, sampleRate = 16_00
   buffer.writeUInt32LE(samples * 2, 40);
   for (let i = 0; i < samples; i++) buffer.writeInt16LE(Math.round(3000 * Math.sin((2 * Math.PI * 220 * i) / sampleRate)), 44 + i * 2);
   await writeFile(path, buffer);
-}
-
-/** Sets environment variables and returns a function that restores the previous values. */
-export function setEnv(values: Record<string, string | undefined>): () => void {
-  const saved: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(values)) {
-    saved[key] = process.env[key];
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-  return () => {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  };
 }

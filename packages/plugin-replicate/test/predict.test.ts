@@ -2,11 +2,12 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { SpxError, isSpxError, openStore, type Diarization, type RunEvent, type Transcript } from '@spx/core';
+import { SpxError, isSpxError, type Diarization, type Transcript } from '@spx/core';
+import { openStore, type RunEvent } from '@spx/core/engine';
 import { runStageForTest, type TestStageOptions } from '@spx/core/testing';
 import { builtinAdapters, createPredictStage, defineAdapter, predictStage, whisperDiarizationOutput } from '../src/index.js';
 import { startFakeReplicate, type FakeReplicate, type FakeReplicateOptions } from '../src/testing/index.js';
-import { setEnv, writeWav } from './helpers.js';
+import { writeWav } from './helpers.js';
 
 const fastPoll = { pollIntervalMs: 5, maxPollIntervalMs: 20 };
 
@@ -14,7 +15,7 @@ describe('replicate/predict', () => {
   let dir: string;
   let wav: string;
   let fake: FakeReplicate | undefined;
-  let restoreEnv: (() => void) | undefined;
+  let env: Record<string, string | undefined> = {};
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'spx-replicate-'));
@@ -22,20 +23,18 @@ describe('replicate/predict', () => {
     await writeWav(wav, 6);
   });
   afterEach(async () => {
-    restoreEnv?.();
-    restoreEnv = undefined;
     await fake?.close();
     fake = undefined;
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function serve(options: FakeReplicateOptions = {}, env: Record<string, string | undefined> = {}): Promise<FakeReplicate> {
+  async function serve(options: FakeReplicateOptions = {}, overrides: Record<string, string | undefined> = {}): Promise<FakeReplicate> {
     fake = await startFakeReplicate(options);
-    restoreEnv = setEnv({ REPLICATE_API_TOKEN: fake.token, REPLICATE_BASE_URL: fake.baseURL, SPX_RETRY_BASE_MS: '5', SPX_RETRY_MAX_MS: '20', SPX_RETRY_MAX_ATTEMPTS: '4', ...env });
+    env = { REPLICATE_API_TOKEN: fake.token, REPLICATE_BASE_URL: fake.baseURL, SPX_RETRY_BASE_MS: '5', SPX_RETRY_MAX_MS: '20', SPX_RETRY_MAX_ATTEMPTS: '4', ...overrides };
     return fake;
   }
   const run = (params: Record<string, unknown>, options: TestStageOptions = {}) =>
-    runStageForTest(predictStage, { dir: join(dir, 'stage'), params: { audio: wav, ...fastPoll, ...params }, ...options });
+    runStageForTest(predictStage, { dir: join(dir, 'stage'), params: { audio: wav, ...fastPoll, ...params }, env, ...options });
   const failure = async (promise: Promise<unknown>): Promise<SpxError> => {
     const error = await promise.then(() => undefined, (e: unknown) => e);
     expect(isSpxError(error), `expected an SpxError, got ${String(error)}`).to.equal(true);
@@ -232,7 +231,6 @@ describe('replicate/predict', () => {
       await serve();
       await run({}, { store });
       await fake!.close();
-      restoreEnv!();
       await serve();
       const { accounting, events } = await run({}, { store });
       expect(fake!.counts).to.include({ predictionsCreated: 1, notFound: 1 });
@@ -257,7 +255,7 @@ describe('replicate/predict', () => {
       },
     });
     const stage = createPredictStage({ adapters: { ...builtinAdapters, 'wd-fork': fork } });
-    const { result } = await runStageForTest(stage, { dir: join(dir, 'stage'), params: { audio: wav, adapter: 'wd-fork', ...fastPoll } });
+    const { result } = await runStageForTest(stage, { dir: join(dir, 'stage'), params: { audio: wav, adapter: 'wd-fork', ...fastPoll }, env });
     expect(mapped).to.equal(1);
     expect([...fake!.predictions.values()][0]!.prediction.model).to.equal('me/wd-fork');
     expect((await json<Transcript>(result.outputs.transcript.path)).engine).to.equal('replicate/wd-fork');

@@ -5,7 +5,8 @@
 import { readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore, sha256, type ArtifactRecord, type RunState } from '@spx/core';
+import { sha256 } from '@spx/core';
+import { openStore, type ArtifactRecord, type RunState } from '@spx/core/engine';
 import { TEXT_PLUGIN, textPipeline } from '../../../packages/core/test/helpers.js';
 import { DOC, PIPE, type BadCase, type CaseContext } from '../bad-inputs.js';
 

@@ -5,7 +5,7 @@
 // says what happened — and completed work is kept.
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openStore, type RunState } from '@spx/core';
+import { openStore, type RunState } from '@spx/core/engine';
 import { textPipeline } from '../../../packages/core/test/helpers.js';
 import { DOC, FAULT_PLUGIN, PIPE, canMount, mount, umount, type BadCase, type CaseContext, type CaseOutcome } from '../bad-inputs.js';
 import { startSpx, type CliResult } from '../cli.js';
@@ -19,7 +19,7 @@ function withMisbehaving(mode: string): string {
 async function runState(ctx: CaseContext): Promise<RunState | undefined> {
   const store = await openStore({ url: `sqlite://${join(ctx.dir, '.spx', 'state.sqlite')}` });
   try {
-    const { listRuns } = await import('@spx/core');
+    const { listRuns } = await import('@spx/core/engine');
     return (await listRuns(store))[0];
   } finally {
     await store.close();

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listRuns, openStore, storeKeys, type Lease, type RunState } from '@spx/core';
+import { listRuns, openStore, storeKeys, type Lease, type RunState } from '@spx/core/engine';
 import { textPipeline } from '../../../packages/core/test/helpers.js';
 import { DOC, FAULT_PLUGIN, PIPE, type BadCase, type CaseContext, type CaseOutcome } from '../bad-inputs.js';
 import { startSpx, type CliResult } from '../cli.js';
@@ -309,7 +309,10 @@ export const PAID_CASES: BadCase[] = [
       const original = await readFile(join(ctx.dir, DOC), 'utf8');
       const env = { SPX_TEST_LEDGER: join(ctx.dir, 'ledger.txt') };
       const running = startSpx(['run', PIPE, DOC], { cwd: ctx.dir, env });
-      await new Promise((r) => setTimeout(r, 1200));
+      // The read stage sleeps 1.5 s before it reads: edit as soon as it has started.
+      let printed = '';
+      running.child.stdout!.on('data', (d: Buffer) => (printed += d.toString()));
+      await until(async () => /read: running/.test(printed));
       await writeFile(join(ctx.dir, DOC), 'an edit made while the run reads the file\n');
       await until(async () => (await ctx.ledger()).includes('read:read'));
       await writeFile(join(ctx.dir, DOC), original);

@@ -5,7 +5,8 @@
 // work owned by someone else sharing the work dir must still resume without repeating anything.
 import { mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
-import { computeRunId, openStore, sha256, type ArtifactRecord, type RunState, type StageRecord, type Store } from '@spx/core';
+import { sha256 } from '@spx/core';
+import { computeRunId, openStore, type ArtifactRecord, type RunState, type StageRecord, type Store } from '@spx/core/engine';
 import { TEXT_PLUGIN, textPipeline } from '../../../packages/core/test/helpers.js';
 import { afterPartialRun, DOC, PIPE, pipelineWith, READ, type BadCase, type CaseContext, type CaseOutcome } from '../bad-inputs.js';
 import type { CliResult } from '../cli.js';

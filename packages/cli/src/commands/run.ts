@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { EXIT, SpxError, displayStoreUrl, guardPluginFaults, mapPool, runPipeline, toSpxError, type RunSummary } from '@spx/core';
+import { EXIT, SpxError, mapPool, toSpxError } from '@spx/core';
+import { displayStoreUrl, guardPluginFaults, runPipeline, type RunSummary } from '@spx/core/engine';
 import { SpxCommand } from '../lib/base-command.js';
 import { expandInputs } from '../lib/inputs.js';
 import { openPipeline } from '../lib/pipelines.js';

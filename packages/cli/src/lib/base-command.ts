@@ -3,7 +3,9 @@
 // stdout and stderr pass through core's redaction (bin/run.js sets it up; init() again for
 // commands run in-process), so nothing a command prints can hold a secret.
 import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
-import { EXIT, SpxAggregateError, formatError, isSpxError, openStore, redactWrites, toSpxError, SpxError, type Store } from '@spx/core';
+import { EXIT, SpxAggregateError, isSpxError, toSpxError, SpxError } from '@spx/core';
+import { redactWrites } from '@spx/core/redact';
+import { formatError, openStore, type Store } from '@spx/core/engine';
 
 export type SpxFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SpxCommand)['baseFlags'] & T['flags']>;
 export type SpxArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;

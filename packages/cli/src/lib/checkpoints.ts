@@ -5,7 +5,8 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { checkArtifact, defaultStoreUrl, displayStoreUrl, liveLease, printable, SpxError, runArtifacts, runPipeline, runSize, runStepKeys, toSpxError, type Lease, type PlannedStage, type RetentionMap, type RunState, type StageRecord, type Store } from '@spx/core';
+import { SpxError, toSpxError } from '@spx/core';
+import { checkArtifacts, defaultStoreUrl, displayStoreUrl, liveLease, printable, runArtifacts, runPipeline, runSize, runStepKeys, type Lease, type PlannedStage, type RetentionMap, type RunState, type StageRecord, type Store } from '@spx/core/engine';
 import { openPipeline, resolvePipelineArg, shippedPipelines } from './pipelines.js';
 
 export const runIdArg = Args.string({ description: 'Run id, or a unique prefix of one (like git).', required: true });
@@ -245,15 +246,16 @@ export interface ArtifactReport {
  * unchecked: their files are gone on purpose.
  */
 export async function verifyRun(state: RunState, full: boolean): Promise<ArtifactReport[]> {
-  return Promise.all(
-    runArtifacts(state).map(async (artifact): Promise<ArtifactReport> => {
-      const base = { stage: artifact.stage, path: artifact.path, bytes: artifact.bytes };
-      if (artifact.pruned) return { ...base, ok: true, pruned: true };
-      const c = await checkArtifact(artifact, full);
-      const exported = artifact.export === true || Boolean(state.stages[artifact.stage]?.destination);
-      return { ...base, ok: c.ok, ...(c.ok ? {} : { reason: c.reason }), ...(exported ? { export: true } : {}) };
-    }),
-  );
+  const artifacts = runArtifacts(state);
+  const kept = artifacts.filter((a) => !a.pruned);
+  const checks = new Map((await checkArtifacts(kept, full)).map((c, i) => [kept[i]!, c]));
+  return artifacts.map((artifact): ArtifactReport => {
+    const base = { stage: artifact.stage, path: artifact.path, bytes: artifact.bytes };
+    const c = checks.get(artifact);
+    if (!c) return { ...base, ok: true, pruned: true };
+    const exported = artifact.export === true || Boolean(state.stages[artifact.stage]?.destination);
+    return { ...base, ok: c.ok, ...(c.ok ? {} : { reason: c.reason }), ...(exported ? { export: true } : {}) };
+  });
 }
 
 /** Artifacts whose loss or change means the run's own checkpoints are damaged (exports excluded). */

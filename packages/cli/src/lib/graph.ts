@@ -1,6 +1,6 @@
 // The stage graph of a loaded pipeline (inputs → stages, data and needs: edges) and its
 // renderings as Mermaid, Graphviz DOT and plain text.
-import { findRefs, type LoadedPipeline } from '@spx/core';
+import { findRefs, type LoadedPipeline } from '@spx/core/engine';
 
 export interface GraphNode {
   id: string;

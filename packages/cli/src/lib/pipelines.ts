@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
-import { corePlugin, loadPipeline, type LoadedPipeline } from '@spx/core';
+import { corePlugin, loadPipeline, type LoadedPipeline } from '@spx/core/engine';
 
 /** Where the shipped pipelines are: the @spx/pipelines package, a dependency of this one. */
 export const SHIPPED_DIR = dirname(createRequire(import.meta.url).resolve('@spx/pipelines/package.json'));

@@ -1,6 +1,7 @@
 // Loads the plugins the CLI ships (or a pipeline's) and describes their stages for `spx plugins list`.
 import { readFileSync } from 'node:fs';
-import { corePlugin, loadPlugin, toSpxError, type JSONSchema, type Plugin, type SpxError } from '@spx/core';
+import { toSpxError, type JSONSchema, type Plugin, type SpxError } from '@spx/core';
+import { corePlugin, loadPlugin } from '@spx/core/engine';
 import { CLI_PACKAGE_JSON } from './pipelines.js';
 
 export interface ParamInfo {
@@ -83,7 +84,9 @@ function describeParams(schema: JSONSchema): ParamInfo[] {
     const type = Array.isArray(prop.type) ? prop.type.join('|') : typeof prop.type === 'string' ? prop.type : Array.isArray(prop.enum) ? 'enum' : prop.oneOf || prop.anyOf ? 'union' : undefined;
     return {
       name,
-      required: required.has(name),
+      // A TypeBox schema lists a param with a default as required (the default fills it first):
+      // the user never has to give it.
+      required: required.has(name) && prop.default === undefined,
       ...(type ? { type } : {}),
       ...(prop.default !== undefined ? { default: prop.default } : {}),
       ...(Array.isArray(prop.enum) ? { enum: prop.enum } : {}),

@@ -1,6 +1,6 @@
 // Renders run events: a live stage table on a TTY, one plain line per event otherwise,
 // or one JSON object per line with --json.
-import type { RunEvent, StageState } from '@spx/core';
+import type { RunEvent, StageState } from '@spx/core/engine';
 
 export interface Renderer {
   event(event: RunEvent, input?: string): void;

@@ -3,7 +3,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { SPX_VERSION, SpxError, writeFileAtomic } from '@spx/core';
+import { SPX_VERSION, SpxError } from '@spx/core';
+import { writeFileAtomic } from '@spx/core/engine';
 
 export interface PluginNames {
   /** npm package name, e.g. "spx-plugin-wordstats" or "@acme/spx-plugin-wordstats". */
@@ -204,14 +205,23 @@ export const wordCount = defineStage<WordCountParams, { report: FileRef; words: 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { openStore, isSpxError } from '@spx/core';
+import { isSpxError } from '@spx/core';
+import { openStore } from '@spx/core/engine';
 import { pluginConformanceTests, runStageForTest } from '@spx/core/testing';
 import plugin, { countWords } from '../src/index.js';
 
 const stage = plugin.stages['${stageId}']!;
 
 describe('${packageName}', () => {
-  describe('conformance', () => pluginConformanceTests(it, plugin));
+  describe('conformance', () => {
+    // The suite runs every stage for real: give it sample params with a real input file.
+    const sample = { params: { input: '' } };
+    before(async () => {
+      sample.params.input = join(await mkdtemp(join(tmpdir(), 'word-count-conformance-')), 'input.txt');
+      await writeFile(sample.params.input, 'one two two');
+    });
+    pluginConformanceTests(it, plugin, { stages: { '${stageId}': sample } });
+  });
 
   describe('countWords', () => {
     it('counts words case-insensitively and ranks the most frequent', () => {

@@ -3,7 +3,7 @@ import { cp, mkdir, readFile, stat, utimes, writeFile, rm } from 'node:fs/promis
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { openStore, RUN_MARKER, storeIdentity } from '@spx/core';
+import { openStore, RUN_MARKER, storeIdentity } from '@spx/core/engine';
 import { json, spx, tempDir, textPipeline, type CliResult, type TempDir } from '../helpers.js';
 
 interface Row {

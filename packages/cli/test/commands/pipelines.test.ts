@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { parseYaml } from '@spx/core';
+import { parseYaml } from '@spx/core/engine';
 import { json, REPO, spx, tempDir, textPipeline, TEXT_PLUGIN, type TempDir } from '../helpers.js';
 
 // Three problems the loader reports together, each at its own line.

@@ -58,9 +58,16 @@ describe('spx plugins', function () {
     const core = plugins[0]!;
     expect(core.builtin).to.equal(true);
     expect(core.stages.map((s) => s.id)).to.include.members(['core/merge', 'core/export']);
+    // TypeBox schemas list defaulted params as required; users never have to give them.
+    const merge = core.stages.find((s) => s.id === 'core/merge')!;
+    expect(merge.params.find((p) => p.name === 'tolerance')).to.deep.include({ required: false });
+    expect(merge.params.find((p) => p.name === 'transcript')).to.deep.include({ required: true });
     const convert = plugins.find((p) => p.name === '@spx/plugin-ffmpeg')!.stages.find((s) => s.id === 'ffmpeg/convert')!;
     expect(convert.params.find((p) => p.name === 'input')).to.deep.include({ required: true });
     expect(convert.params.find((p) => p.name === 'sampleRate')).to.deep.include({ required: false, default: 16000 });
+    expect(merge.params.find((p) => p.name === 'tolerance')).to.deep.include({ default: 1 });
+    const diarize = plugins.find((p) => p.name === '@spx/plugin-pyannote')!.stages.find((s) => s.id === 'pyannote/diarize')!;
+    expect(diarize.params.find((p) => p.name === 'model')).to.deep.include({ required: false, default: 'precision-2' });
     expect(convert.outputs).to.deep.include({ name: 'audio', kind: 'file', description: convert.outputs.find((o) => o.name === 'audio')!.description });
     expect(plugins.find((p) => p.name === '@spx/plugin-openai')!.stages[0]!.pricing).to.have.property('unit');
 

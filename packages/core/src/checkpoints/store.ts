@@ -21,6 +21,8 @@ export interface StoreOptions {
   ttlMs?: number;
   /** Base directory for the default store (`<cwd>/.spx`). */
   cwd?: string;
+  /** Where SPX_STORE and SPX_TTL_HOURS are read (default process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface Store {
@@ -46,9 +48,10 @@ export function displayStoreUrl(url: string): string {
 
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   // An empty --store / SPX_STORE means the default, as if it were unset.
-  const url = options.url || process.env.SPX_STORE || defaultStoreUrl(options.cwd);
+  const env = options.env ?? process.env;
+  const url = options.url || env.SPX_STORE || defaultStoreUrl(options.cwd);
   registerUrlCredentials(url, 'store URL');
-  const ttlMs = entryTtlMs(options.ttlMs);
+  const ttlMs = entryTtlMs(options.ttlMs, env);
   const adapter = await createAdapter(url).catch((error: unknown) => {
     throw isSpxError(error) ? error : storeError(url, 'open', error);
   });

@@ -13,7 +13,7 @@ export const MAX_TTL_HOURS = 10 * 365 * 24;
 const RANGE = `0 (keep entries forever) or a number of hours from ${MIN_TTL_HOURS} to ${MAX_TTL_HOURS}`;
 
 /** The entry lifetime in whole ms (0 = forever), from `ttlMs` if given, else SPX_TTL_HOURS, else 7 days. */
-export function entryTtlMs(ttlMs: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
+export function entryTtlMs(ttlMs: number | undefined, env: Readonly<Record<string, string | undefined>> = process.env): number {
   if (ttlMs !== undefined) {
     // A caller's own choice (tests, tools): any whole, finite lifetime, however short.
     if (Number.isFinite(ttlMs) && ttlMs >= 0 && ttlMs <= MAX_TTL_HOURS * 3600_000) return ttlMs === 0 ? 0 : Math.max(1, Math.round(ttlMs));

@@ -17,10 +17,5 @@ export const corePlugin = definePlugin({
 });
 
 export { mergeStage, exportStage };
-export { mergeTranscript, MERGE_DEFAULTS, type MergeOptions, type MergeStats } from './merge.js';
 export type { MergeParams, MergeOutputs } from './merge-stage.js';
 export type { ExportParams, ExportOutputs } from './export-stage.js';
-export { buildCues, wrapLines, CUE_DEFAULTS, type Cue, type CueOptions } from './export/cues.js';
-export { render, toSrt, toVtt, toJson, toTxt, toMarkdown, toRttm, toTsv, toDocx, EXPORT_FORMATS, MEDIA_TYPES, type ExportFormat, type RenderOptions } from './export/formats.js';
-export * from './merged.js';
-export { restorePunctuation, joinWords, wordKey } from './text.js';

@@ -7,7 +7,7 @@ import { loadPipeline } from '../../src/pipeline/load.js';
 import { runPipeline } from '../../src/runner/run.js';
 import { keys } from '../../src/checkpoints/keys.js';
 import { readRunMarker, RUN_MARKER, storeIdentity } from '../../src/checkpoints/ownership.js';
-import { exportRun, importRun } from '../../src/checkpoints/runs.js';
+import { exportRun, importRun } from '../../src/checkpoints/transfer.js';
 import type { RunState } from '../../src/checkpoints/state.js';
 import { openStore } from '../../src/checkpoints/store.js';
 import { isSpxError } from '../../src/errors/errors.js';

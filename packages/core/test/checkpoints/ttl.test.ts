@@ -10,20 +10,16 @@ import { isSpxError } from '../../src/errors/errors.js';
 
 describe('checkpoints/store: SPX_TTL_HOURS', () => {
   let dir: string;
-  const saved = process.env.SPX_TTL_HOURS;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'spx-ttl-'));
   });
   after(async () => {
-    if (saved === undefined) delete process.env.SPX_TTL_HOURS;
-    else process.env.SPX_TTL_HOURS = saved;
     await rm(dir, { recursive: true, force: true });
   });
 
   async function open(value: string | undefined, ttlMs?: number) {
-    if (value === undefined) delete process.env.SPX_TTL_HOURS;
-    else process.env.SPX_TTL_HOURS = value;
-    const store = await openStore({ url: `sqlite://${join(dir, 'state.sqlite')}`, ...(ttlMs === undefined ? {} : { ttlMs }) });
+    const env = value === undefined ? {} : { SPX_TTL_HOURS: value };
+    const store = await openStore({ url: `sqlite://${join(dir, 'state.sqlite')}`, env, ...(ttlMs === undefined ? {} : { ttlMs }) });
     await store.close();
     return store.ttlMs;
   }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { diarizationErrorRate } from '../../src/metrics/der.js';
 import { maxWeightAssignment } from '../../src/metrics/hungarian.js';
-import { parseRttm } from '../../src/metrics/rttm.js';
+import { parseRttm } from '../../src/formats/rttm.js';
 
 const t = (speaker: string, start: number, end: number) => ({ speaker, start, end });
 

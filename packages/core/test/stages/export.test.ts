@@ -10,7 +10,7 @@ import { buildCues, wrapLines } from '../../src/stages/export/cues.js';
 import { toJson } from '../../src/stages/export/formats.js';
 import { mergeTranscript } from '../../src/stages/merge.js';
 import type { MergedTranscript } from '../../src/stages/merged.js';
-import { parseRttm } from '../../src/metrics/rttm.js';
+import { parseRttm } from '../../src/formats/rttm.js';
 import { verifyFile } from '../../src/artifacts/atomic.js';
 import type { Segment, Transcript } from '../../src/transcript/types.js';
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { diarizationErrorRate } from '../../src/metrics/der.js';
-import { parseRttm } from '../../src/metrics/rttm.js';
+import { parseRttm } from '../../src/formats/rttm.js';
 import { mergeTranscript } from '../../src/stages/merge.js';
 import { mergedToTurns } from '../../src/stages/merged.js';
 import type { Diarization, SpeakerTurn, Transcript } from '../../src/transcript/types.js';

@@ -1,31 +1,22 @@
-// Pieces the three stages share: param schemas, input resolution, FileRefs, progress.
+// Pieces the three stages share: param schemas, input resolution, progress.
 import { resolve } from 'node:path';
-import { type Json, type JSONSchema, type StageContext } from '@spx/core';
-import { findBinaries } from '../binaries.js';
-import { AUDIO_FORMATS, type AudioFormat } from '../convert.js';
+import { Enum, Type, type StageContext } from '@spx/core';
+import { AUDIO_FORMATS } from '@spx/core/formats';
+import { findBinaries, type Env } from '../binaries.js';
 import { abortError } from '../exec.js';
 
-export const inputParam: JSONSchema = { type: 'string', minLength: 1, description: 'Audio or video file ffmpeg can read (absolute, or relative to the working directory).' };
+export const inputParam = Type.String({ minLength: 1, description: 'Audio or video file ffmpeg can read (absolute, or relative to the working directory).' });
 
-export const encodeParams: Record<string, JSONSchema> = {
-  format: { enum: [...AUDIO_FORMATS], default: 'wav', description: 'Output format: wav (16-bit PCM), flac, mp3 or opus.' },
-  sampleRate: { type: 'integer', minimum: 1000, maximum: 384000, default: 16000, description: 'Output sample rate in Hz (opus: 8000, 12000, 16000, 24000 or 48000).' },
-  channels: { type: 'integer', minimum: 1, maximum: 8, default: 1, description: 'Output channels (1 = mono downmix).' },
-  bitrate: {
-    anyOf: [
-      { type: 'string', pattern: '^\\d+(\\.\\d+)?[kKmM]?$' },
-      { type: 'integer', minimum: 1000 },
-    ],
-    description: 'mp3/opus bitrate, e.g. "64k" (default 64k mp3, 32k opus); ignored for wav/flac.',
-  },
+export const encodeParams = {
+  format: Enum(AUDIO_FORMATS, { default: 'wav', description: 'Output format: wav (16-bit PCM), flac, mp3 or opus.' }),
+  sampleRate: Type.Integer({ minimum: 1000, maximum: 384000, default: 16000, description: 'Output sample rate in Hz (opus: 8000, 12000, 16000, 24000 or 48000).' }),
+  channels: Type.Integer({ minimum: 1, maximum: 8, default: 1, description: 'Output channels (1 = mono downmix).' }),
+  bitrate: Type.Optional(
+    Type.Union([Type.String({ pattern: '^\\d+(\\.\\d+)?[kKmM]?$' }), Type.Integer({ minimum: 1000 })], {
+      description: 'mp3/opus bitrate, e.g. "64k" (default 64k mp3, 32k opus); ignored for wav/flac.',
+    }),
+  ),
 };
-
-export interface EncodeParams {
-  format: AudioFormat;
-  sampleRate: number;
-  channels: number;
-  bitrate?: string | number;
-}
 
 export function resolveInput(input: string): string {
   return resolve(input);
@@ -36,18 +27,12 @@ export function checkAborted(ctx: Pick<StageContext, 'signal'>, action: string):
 }
 
 /** Preflight shared by all stages: ffmpeg must be installed. */
-export function preflightBinaries(env: Readonly<Record<string, string | undefined>>): void {
+export function preflightBinaries(env: Env): void {
   findBinaries(env);
 }
 
-/** ctx.step for values typed as interfaces (which TypeScript will not treat as Json by itself). */
-export async function jsonStep<T>(ctx: StageContext<unknown>, key: string, fn: () => Promise<T>, reuseIf?: (value: T) => boolean | Promise<boolean>): Promise<T> {
-  const value = await ctx.step(key, async () => (await fn()) as unknown as Json, reuseIf ? { reuseIf: (stored) => reuseIf(stored as unknown as T) } : undefined);
-  return value as unknown as T;
-}
-
 /** Progress in seconds of audio, throttled to whole percent steps. */
-export function secondsProgress(ctx: StageContext<unknown>, total: number, label: string): (fraction: number) => void {
+export function secondsProgress(ctx: Pick<StageContext, 'progress'>, total: number, label: string): (fraction: number) => void {
   let last = -1;
   return (fraction) => {
     const percent = Math.floor(fraction * 100);

@@ -1,16 +1,22 @@
 // ffmpeg/convert: any file ffmpeg reads -> the format the next stages want (16 kHz mono WAV by default).
 import { join } from 'node:path';
-import { defineStage, SpxError, type FileRef } from '@spx/core';
+import { defineStage, SpxError, Type, type FileRef, type Static } from '@spx/core';
 import { convertAudioMeasured, encoderArgs, MEDIA_TYPES } from '../convert.js';
 import { audioDurationKnown, probeAudio, type AudioInfo } from '../probe.js';
-import { checkAborted, encodeParams, inputParam, preflightBinaries, resolveInput, secondsProgress, type EncodeParams } from './common.js';
+import { checkAborted, encodeParams, inputParam, preflightBinaries, resolveInput, secondsProgress } from './common.js';
 
-export interface ConvertParams extends EncodeParams {
-  input: string;
-  start?: number;
-  end?: number;
-  normalize: boolean;
-}
+const ConvertParamsSchema = Type.Object(
+  {
+    input: inputParam,
+    ...encodeParams,
+    start: Type.Optional(Type.Number({ minimum: 0, description: 'Trim: start, in seconds.' })),
+    end: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Trim: end, in seconds.' })),
+    normalize: Type.Boolean({ default: false, description: 'EBU R128 loudness normalisation to -16 LUFS (ffmpeg loudnorm).' }),
+  },
+  { additionalProperties: false },
+);
+
+export type ConvertParams = Static<typeof ConvertParamsSchema>;
 
 export const EXTENSIONS = { wav: 'wav', flac: 'flac', mp3: 'mp3', opus: 'opus' } as const;
 
@@ -21,21 +27,10 @@ function checkParams(params: ConvertParams): void {
   }
 }
 
-export const convertStage = defineStage<ConvertParams, { audio: FileRef; info: AudioInfo }>({
+export const convertStage = defineStage<typeof ConvertParamsSchema, { audio: FileRef; info: AudioInfo }>({
   description: 'Converts any audio or video file to WAV/FLAC/MP3/Opus at a given rate and channel count, optionally trimmed and loudness-normalised.',
   version: '1',
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['input'],
-    properties: {
-      input: inputParam,
-      ...encodeParams,
-      start: { type: 'number', minimum: 0, description: 'Trim: start, in seconds.' },
-      end: { type: 'number', exclusiveMinimum: 0, description: 'Trim: end, in seconds.' },
-      normalize: { type: 'boolean', default: false, description: 'EBU R128 loudness normalisation to -16 LUFS (ffmpeg loudnorm).' },
-    },
-  },
+  params: ConvertParamsSchema,
   retention: { audio: 'cheap' },
   outputs: {
     audio: { kind: 'file', description: 'The converted audio file.' },
@@ -50,7 +45,7 @@ export const convertStage = defineStage<ConvertParams, { audio: FileRef; info: A
     checkParams(params);
     const input = resolveInput(params.input);
     checkAborted(ctx, `converting "${input}"`);
-    const source = await probeAudio(input, { signal: ctx.signal });
+    const source = await probeAudio(input, { signal: ctx.signal, env: ctx.env });
     const output = join(ctx.artifacts.dir, `audio.${EXTENSIONS[params.format]}`);
     const total = Math.min(params.end ?? source.duration, source.duration) - (params.start ?? 0);
     const written = await convertAudioMeasured({
@@ -67,12 +62,13 @@ export const convertStage = defineStage<ConvertParams, { audio: FileRef; info: A
       inputSampleRate: source.sampleRate,
       strict: audioDurationKnown(source),
       signal: ctx.signal,
+      env: ctx.env,
       onProgress: secondsProgress(ctx, Math.max(0, total), 'converting'),
       hash: true,
       probe: true,
     });
     const audio: FileRef = { kind: 'file', path: output, bytes: written.bytes, sha256: written.sha256 ?? '', mediaType: MEDIA_TYPES[params.format] };
-    const info = written.info ?? (await probeAudio(output, { signal: ctx.signal }));
+    const info = written.info ?? (await probeAudio(output, { signal: ctx.signal, env: ctx.env }));
     return {
       outputs: { audio, info },
       metadata: { sourceCodec: source.codec, sourceDuration: source.duration, duration: info.duration, bytes: info.bytes },

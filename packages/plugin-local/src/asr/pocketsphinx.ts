@@ -4,6 +4,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { SpxError, isSpxError, type Word } from '@spx/core';
+import type { Env } from '@spx/plugin-ffmpeg';
 
 export const POCKETSPHINX_HINT = 'Install pocketsphinx and its English model (`apt-get install pocketsphinx pocketsphinx-en-us`) or set POCKETSPHINX_PATH to pocketsphinx_continuous.';
 
@@ -15,8 +16,8 @@ function executable(path: string): boolean {
   }
 }
 
-/** Finds pocketsphinx_continuous: POCKETSPHINX_PATH, then PATH. Throws BINARY_NOT_FOUND. */
-export function findPocketsphinx(env: Readonly<Record<string, string | undefined>> = process.env): string {
+/** Finds pocketsphinx_continuous in `env` (a stage's ctx.env): POCKETSPHINX_PATH, then PATH. Throws BINARY_NOT_FOUND. */
+export function findPocketsphinx(env: Env): string {
   const configured = env.POCKETSPHINX_PATH;
   if (configured) {
     if (executable(configured)) return configured;
@@ -69,11 +70,12 @@ export interface RecognizeOptions {
   signal?: AbortSignal;
   /** Extra decoder flags, e.g. ['-lw', '7']. */
   args?: readonly string[];
-  env?: Readonly<Record<string, string | undefined>>;
+  /** Where pocketsphinx is looked up (a stage's ctx.env). */
+  env: Env;
 }
 
 /** Recognises one WAV file (16 kHz mono s16). Word times are relative to the file start. */
-export async function recognizeFile(file: string, options: RecognizeOptions = {}): Promise<Utterance[]> {
+export async function recognizeFile(file: string, options: RecognizeOptions): Promise<Utterance[]> {
   const binary = findPocketsphinx(options.env);
   const result = await execa(binary, ['-infile', file, '-time', 'yes', '-logfn', '/dev/null', ...(options.args ?? [])], {
     stdin: 'ignore',

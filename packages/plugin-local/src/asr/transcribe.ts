@@ -2,7 +2,7 @@
 // as a small WAV and recognised by pocketsphinx, several at a time; a checkpoint per batch.
 import { rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mapPool, type Json, type Segment, type Transcript, type Word } from '@spx/core';
+import { mapPool, type Memo, type Segment, type Transcript, type Word } from '@spx/core';
 import { readPcm, SAMPLE_RATE } from '../audio/pcm.js';
 import { normalizeLevel, writeWav } from '../audio/wav.js';
 import type { SpeechSegments, WorkHooks } from '../vad/detect.js';
@@ -35,20 +35,17 @@ interface ChunkResult {
   utterances: Array<{ words: Array<{ text: string; start: number; end: number; confidence?: number }> }>;
 }
 
-export async function transcribeSpeech(input: string, speech: SpeechSegments, options: TranscribeOptions, hooks: WorkHooks = {}): Promise<Transcript> {
+export async function transcribeSpeech(input: string, speech: SpeechSegments, options: TranscribeOptions, hooks: WorkHooks): Promise<Transcript> {
   const chunks = planRecognitionChunks(speech.speech, speech.duration, options.maxChunkSeconds, options.padSeconds ?? 0.5);
   const batches = batchChunks(chunks, options.batchSeconds);
-  const step = hooks.step ?? ((_k: string, fn: () => Promise<Json>) => fn());
+  const step: Memo = hooks.step ?? (<T,>(_key: string, fn: () => Promise<T>) => fn());
   await mkdir(options.tmpDir, { recursive: true });
   const results: ChunkResult[] = [];
   let done = 0;
   for (let b = 0; b < batches.length; b++) {
     const batch = batches[b]!;
     const key = `asr-batch-${b}-${batch[0]!.start}-${batch.at(-1)!.end}`;
-    const value = (await step(key, async () => {
-      const out = await mapPool(batch, options.concurrency, (chunk) => recognizeChunk(input, chunk, options, hooks.signal), hooks.signal);
-      return out as unknown as Json;
-    })) as unknown as ChunkResult[];
+    const value = await step(key, () => mapPool(batch, options.concurrency, (chunk) => recognizeChunk(input, chunk, options, hooks), hooks.signal));
     results.push(...value);
     done += batch.length;
     hooks.progress?.(done, chunks.length, `recognised ${done}/${chunks.length} chunks`);
@@ -74,17 +71,17 @@ export async function transcribeSpeech(input: string, speech: SpeechSegments, op
   };
 }
 
-async function recognizeChunk(input: string, chunk: Chunk, options: TranscribeOptions, signal?: AbortSignal): Promise<ChunkResult> {
+async function recognizeChunk(input: string, chunk: Chunk, options: TranscribeOptions, { signal, env }: WorkHooks): Promise<ChunkResult> {
   // Decoding starts up to contextSeconds early (inside the previous chunk) so the recogniser's
   // running noise and cepstral-mean estimates have settled when the chunk's own speech begins;
   // words recognised in that lead-in belong to the previous chunk and are dropped.
   const from = Math.max(0, chunk.start - (options.contextSeconds ?? 0));
-  const samples = await readPcm({ input, start: from, duration: chunk.end - from, signal });
+  const samples = await readPcm({ input, start: from, duration: chunk.end - from, signal, env });
   if (options.levelDb !== null) normalizeLevel(samples, SAMPLE_RATE, options.levelDb);
   const file = join(options.tmpDir, `chunk-${chunk.index}-${process.pid}.wav`);
   try {
     await writeWav(file, samples, SAMPLE_RATE);
-    const utterances = await recognizeFile(file, { signal, args: options.decoderArgs });
+    const utterances = await recognizeFile(file, { signal, env, args: options.decoderArgs });
     const shift = (x: number): number => Math.round((x + from) * 1000) / 1000;
     const kept = utterances
       .map((u) => ({ words: u.words.map((w) => ({ ...w, start: shift(w.start), end: shift(Math.min(w.end, chunk.end - from)) })).filter((w) => (w.start + w.end) / 2 >= chunk.start) }))

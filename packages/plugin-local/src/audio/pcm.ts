@@ -3,7 +3,7 @@
 // found by @spx/plugin-ffmpeg's findBinaries). Windows of a file are read with -ss/-t.
 import { execa } from 'execa';
 import { SpxError, isSpxError } from '@spx/core';
-import { findBinaries, summarizeStderr } from '@spx/plugin-ffmpeg';
+import { findBinaries, summarizeStderr, type Env } from '@spx/plugin-ffmpeg';
 
 export const SAMPLE_RATE = 16000;
 
@@ -16,7 +16,8 @@ export interface PcmStreamOptions {
   signal?: AbortSignal;
   /** Samples per yielded block (default 1 s worth). The last block may be shorter. */
   blockSamples?: number;
-  env?: Readonly<Record<string, string | undefined>>;
+  /** Where ffmpeg is looked up (a stage's ctx.env). */
+  env: Env;
 }
 
 function aborted(signal: AbortSignal | undefined, input: string): SpxError {

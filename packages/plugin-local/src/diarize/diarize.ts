@@ -8,7 +8,8 @@
 //     minSpeakers / maxSpeakers there.
 // Memory: one window of PCM + MFCCs, and O(pieces²) per window; the linking step holds only
 // the statistics of each window's clusters.
-import type { Diarization, Json, SpeakerTurn } from '@spx/core';
+import type { Diarization, Memo, SpeakerTurn } from '@spx/core';
+import type { Env } from '@spx/plugin-ffmpeg';
 import { readPcm } from '../audio/pcm.js';
 import { MfccExtractor } from '../dsp/mfcc.js';
 import type { SpeechSegments, WorkHooks } from '../vad/detect.js';
@@ -69,11 +70,11 @@ export interface WindowResult {
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /** Clusters the speech regions of one window (absolute times). */
-export async function diarizeWindow(input: string, start: number, end: number, regions: readonly Region[], options: DiarizeOptions, signal?: AbortSignal): Promise<WindowResult> {
+export async function diarizeWindow(input: string, start: number, end: number, regions: readonly Region[], options: DiarizeOptions, signal: AbortSignal | undefined, env: Env): Promise<WindowResult> {
   if (regions.length === 0) return { pieces: [], clusters: [] };
   const from = Math.max(start, regions[0]!.start);
   const to = Math.min(end, regions.at(-1)!.end);
-  const pcm = await readPcm({ input, start: from, duration: to - from, signal });
+  const pcm = await readPcm({ input, start: from, duration: to - from, signal, env });
   const mfcc = new MfccExtractor();
   const features = mfcc.compute(pcm);
   const d = features.numCeps;
@@ -130,8 +131,8 @@ export async function diarizeWindow(input: string, start: number, end: number, r
 }
 
 /** Diarizes the whole recording window by window and links speakers across windows. */
-export async function diarizeSpeech(input: string, speech: SpeechSegments, options: DiarizeOptions, hooks: WorkHooks = {}): Promise<Diarization> {
-  const step = hooks.step ?? ((_k: string, fn: () => Promise<Json>) => fn());
+export async function diarizeSpeech(input: string, speech: SpeechSegments, options: DiarizeOptions, hooks: WorkHooks): Promise<Diarization> {
+  const step: Memo = hooks.step ?? (<T,>(_key: string, fn: () => Promise<T>) => fn());
   const windows = Math.max(1, Math.ceil(speech.duration / options.windowSeconds));
   const results: WindowResult[] = [];
   for (let w = 0; w < windows; w++) {
@@ -140,7 +141,7 @@ export async function diarizeSpeech(input: string, speech: SpeechSegments, optio
     // A region belongs to the window holding its start; the window reads to that region's end.
     const regions = speech.speech.filter((r) => r.start >= start && (r.start < end || (w === windows - 1 && r.start <= end)));
     const readEnd = Math.max(end, regions.at(-1)?.end ?? end);
-    const value = (await step(`diarize-window-${w}`, async () => (await diarizeWindow(input, start, readEnd, regions, options, hooks.signal)) as unknown as Json)) as unknown as WindowResult;
+    const value = await step(`diarize-window-${w}`, () => diarizeWindow(input, start, readEnd, regions, options, hooks.signal, hooks.env));
     results.push(value);
     hooks.progress?.(w + 1, windows, `diarization window ${w + 1}/${windows}`);
   }

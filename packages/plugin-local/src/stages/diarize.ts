@@ -1,14 +1,9 @@
 // local/diarize: MFCC + ΔBIC change detection and clustering, windowed, speakers linked across windows.
 import { basename, extname, resolve } from 'node:path';
-import { defineStage, type FileRef } from '@spx/core';
-import { DIARIZE_DEFAULTS, diarizeSpeech, type DiarizeOptions } from '../diarize/diarize.js';
-import { toRttm } from '../diarize/rttm.js';
+import { defineStage, Enum, Type, type FileRef, type Static } from '@spx/core';
+import { writeRttm } from '@spx/core/formats';
+import { DIARIZE_DEFAULTS, diarizeSpeech } from '../diarize/diarize.js';
 import { audioParam, hooksOf, preflightFfmpeg, segmentsParam, speechFor } from './common.js';
-
-export interface LocalDiarizeParams extends Partial<Pick<DiarizeOptions, 'numSpeakers' | 'minSpeakers' | 'maxSpeakers'>>, Omit<DiarizeOptions, 'numSpeakers' | 'minSpeakers' | 'maxSpeakers'> {
-  audio: string;
-  segments?: string;
-}
 
 export interface LocalDiarizeOutputs extends Record<string, unknown> {
   diarization: FileRef;
@@ -19,31 +14,33 @@ export interface LocalDiarizeOutputs extends Record<string, unknown> {
 
 const D = DIARIZE_DEFAULTS;
 
-export const diarizeStage = defineStage<LocalDiarizeParams, LocalDiarizeOutputs>({
+const LocalDiarizeParamsSchema = Type.Object(
+  {
+    audio: audioParam,
+    segments: Type.Optional(segmentsParam),
+    numSpeakers: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'Exact number of speakers, when known.' })),
+    minSpeakers: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'At least this many speakers.' })),
+    maxSpeakers: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'At most this many speakers.' })),
+    windowSeconds: Type.Number({ minimum: 10, maximum: 3600, default: D.windowSeconds, description: 'Audio clustered (and checkpointed) per window, seconds.' }),
+    pieceSeconds: Type.Number({ minimum: 0.5, maximum: 30, default: D.pieceSeconds, description: 'Longest piece of speech clustered as one unit, seconds.' }),
+    minPieceSeconds: Type.Number({ minimum: 0.1, maximum: 10, default: D.minPieceSeconds, description: 'Shorter pieces are assigned to the most likely speaker after clustering, seconds.' }),
+    lambda: Type.Number({ exclusiveMinimum: 0, default: D.lambda, description: 'ΔBIC penalty weight for clustering: higher merges more (fewer speakers).' }),
+    changeLambda: Type.Number({ exclusiveMinimum: 0, default: D.changeLambda, description: 'ΔBIC penalty weight for speaker-change detection: higher finds fewer changes.' }),
+    covariance: Enum(['full', 'diagonal'], { default: D.covariance, description: 'Gaussian covariance used by ΔBIC.' }),
+    changeDetection: Type.Boolean({ default: D.changeDetection, description: 'Look for speaker changes inside speech regions.' }),
+    mergeGap: Type.Number({ minimum: 0, default: D.mergeGap, description: 'Same-speaker turns closer than this are joined, seconds.' }),
+    linkCapSeconds: Type.Number({ minimum: 1, default: D.linkCapSeconds, description: 'Clusters are compared as if each held at most this much speech, seconds.' }),
+    minSpeakerShare: Type.Number({ minimum: 0, maximum: 0.5, default: D.minSpeakerShare, description: 'Speakers with less than this share of the speech are folded into the most likely other one (not with numSpeakers).' }),
+  },
+  { additionalProperties: false },
+);
+
+export type LocalDiarizeParams = Static<typeof LocalDiarizeParamsSchema>;
+
+export const diarizeStage = defineStage<typeof LocalDiarizeParamsSchema, LocalDiarizeOutputs>({
   description: 'Diarizes offline: MFCCs over speech, ΔBIC speaker-change detection and agglomerative clustering per window, speakers linked across windows.',
   version: '1',
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['audio'],
-    properties: {
-      audio: audioParam,
-      segments: segmentsParam,
-      numSpeakers: { type: 'integer', minimum: 1, maximum: 50, description: 'Exact number of speakers, when known.' },
-      minSpeakers: { type: 'integer', minimum: 1, maximum: 50, description: 'At least this many speakers.' },
-      maxSpeakers: { type: 'integer', minimum: 1, maximum: 50, description: 'At most this many speakers.' },
-      windowSeconds: { type: 'number', minimum: 10, maximum: 3600, default: D.windowSeconds, description: 'Audio clustered (and checkpointed) per window, seconds.' },
-      pieceSeconds: { type: 'number', minimum: 0.5, maximum: 30, default: D.pieceSeconds, description: 'Longest piece of speech clustered as one unit, seconds.' },
-      minPieceSeconds: { type: 'number', minimum: 0.1, maximum: 10, default: D.minPieceSeconds, description: 'Shorter pieces are assigned to the most likely speaker after clustering, seconds.' },
-      lambda: { type: 'number', exclusiveMinimum: 0, default: D.lambda, description: 'ΔBIC penalty weight for clustering: higher merges more (fewer speakers).' },
-      changeLambda: { type: 'number', exclusiveMinimum: 0, default: D.changeLambda, description: 'ΔBIC penalty weight for speaker-change detection: higher finds fewer changes.' },
-      covariance: { enum: ['full', 'diagonal'], default: D.covariance, description: 'Gaussian covariance used by ΔBIC.' },
-      changeDetection: { type: 'boolean', default: D.changeDetection, description: 'Look for speaker changes inside speech regions.' },
-      mergeGap: { type: 'number', minimum: 0, default: D.mergeGap, description: 'Same-speaker turns closer than this are joined, seconds.' },
-      linkCapSeconds: { type: 'number', minimum: 1, default: D.linkCapSeconds, description: 'Clusters are compared as if each held at most this much speech, seconds.' },
-      minSpeakerShare: { type: 'number', minimum: 0, maximum: 0.5, default: D.minSpeakerShare, description: 'Speakers with less than this share of the speech are folded into the most likely other one (not with numSpeakers).' },
-    },
-  },
+  params: LocalDiarizeParamsSchema,
   outputs: {
     diarization: { kind: 'file', description: 'Diarization JSON (spx-diarization): turns, exclusiveTurns, speakers.' },
     rttm: { kind: 'file', description: 'The same turns as RTTM.' },
@@ -66,7 +63,7 @@ export const diarizeStage = defineStage<LocalDiarizeParams, LocalDiarizeOutputs>
     const diarization = await diarizeSpeech(audio, speech, { ...D, ...options }, hooksOf(ctx));
     const uri = ctx.run.inputStem || basename(audio, extname(audio));
     const file = await ctx.artifacts.write('diarization.json', `${JSON.stringify(diarization, null, 1)}\n`, 'application/json');
-    const rttm = await ctx.artifacts.write('diarization.rttm', toRttm(diarization.turns, uri), 'text/plain');
+    const rttm = await ctx.artifacts.write('diarization.rttm', writeRttm(diarization.turns, uri), 'text/plain');
     const stats = {
       speakers: diarization.speakers.length,
       turns: diarization.turns.length,

@@ -1,27 +1,22 @@
 // local/vad: Silero VAD speech regions of a recording, a checkpoint per window.
 import { resolve } from 'node:path';
-import { defineStage, type FileRef } from '@spx/core';
+import { defineStage, Type, type FileRef, type Static } from '@spx/core';
 import { detectSpeech } from '../vad/detect.js';
-import { audioParam, hooksOf, preflightFfmpeg, vadParams, type VadParams } from './common.js';
+import { audioParam, hooksOf, preflightFfmpeg, vadParams } from './common.js';
 
-export interface LocalVadParams extends VadParams {
-  audio: string;
-}
+const LocalVadParamsSchema = Type.Object({ audio: audioParam, ...vadParams }, { additionalProperties: false });
+
+export type LocalVadParams = Static<typeof LocalVadParamsSchema>;
 
 export interface LocalVadOutputs extends Record<string, unknown> {
   segments: FileRef;
   stats: { regions: number; speechSeconds: number; duration: number };
 }
 
-export const vadStage = defineStage<LocalVadParams, LocalVadOutputs>({
+export const vadStage = defineStage<typeof LocalVadParamsSchema, LocalVadOutputs>({
   description: 'Finds speech regions with Silero VAD (onnxruntime, CPU), split only at pauses; the regions both recognition and diarization work on.',
   version: '1',
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['audio'],
-    properties: { audio: audioParam, ...vadParams },
-  },
+  params: LocalVadParamsSchema,
   outputs: {
     segments: { kind: 'file', description: 'Speech segments JSON (format spx-speech): duration and speech [{start, end}] in seconds.' },
     stats: { kind: 'json', description: '{regions, speechSeconds, duration}.' },

@@ -1,7 +1,7 @@
 // Speech detection over a whole recording, window by window, with a checkpoint per window.
 import { readFile } from 'node:fs/promises';
-import { SpxError, type Json } from '@spx/core';
-import { probeAudio } from '@spx/plugin-ffmpeg';
+import { SpxError, type Memo } from '@spx/core';
+import { probeAudio, type Env } from '@spx/plugin-ffmpeg';
 import { joinAcross, round3, speechRegions, type Region, type RegionOptions } from './regions.js';
 import { VAD_FRAME_SECONDS, vadProbabilities } from './silero.js';
 
@@ -29,18 +29,20 @@ export interface VadOptions {
 export const VAD_DEFAULTS: VadOptions = { threshold: 0.5, minSpeechSeconds: 0.25, minSilenceSeconds: 0.1, padSeconds: 0.03, maxSpeechSeconds: 30, windowSeconds: 300 };
 
 export interface WorkHooks {
+  /** Where ffmpeg is looked up (a stage's ctx.env). */
+  env: Env;
   signal?: AbortSignal;
   /** Memoises one unit of work (ctx.step), or runs it directly. */
-  step?: <T extends Json>(key: string, fn: () => Promise<T>) => Promise<T>;
+  step?: Memo;
   progress?: (done: number, total: number, message: string) => void;
 }
 
 const direct = <T,>(_key: string, fn: () => Promise<T>): Promise<T> => fn();
 
-export async function detectSpeech(input: string, options: Partial<VadOptions> = {}, hooks: WorkHooks = {}): Promise<SpeechSegments> {
+export async function detectSpeech(input: string, options: Partial<VadOptions>, hooks: WorkHooks): Promise<SpeechSegments> {
   const o = { ...VAD_DEFAULTS, ...options };
-  const step = hooks.step ?? direct;
-  const { duration } = await probeAudio(input, { signal: hooks.signal });
+  const step: Memo = hooks.step ?? direct;
+  const { duration } = await probeAudio(input, { signal: hooks.signal, env: hooks.env });
   if (!(duration > 0)) throw new SpxError('AUDIO_INVALID', `"${input}" holds no audio (duration ${duration}).`, { hint: 'Pass a recording with an audio stream.' });
   const windows = Math.max(1, Math.ceil(duration / o.windowSeconds));
   const regionOptions: Partial<RegionOptions> = {
@@ -56,7 +58,7 @@ export async function detectSpeech(input: string, options: Partial<VadOptions> =
     const start = w * o.windowSeconds;
     const length = Math.min(o.windowSeconds, duration - start);
     const found = await step(`vad-window-${w}`, async () => {
-      const probs = await vadProbabilities(input, start, length, hooks.signal);
+      const probs = await vadProbabilities(input, start, length, hooks.signal, hooks.env);
       return speechRegions(probs, length, regionOptions).map((r) => ({ start: round3(start + r.start), end: round3(start + r.end) }));
     });
     all.push(...found);

@@ -2,6 +2,7 @@
 // Audio is streamed through ffmpeg window by window; each window starts from a fresh model
 // state, so a window's result is the same whether or not earlier windows ran in this process.
 import { createRequire } from 'node:module';
+import type { Env } from '@spx/plugin-ffmpeg';
 import { streamPcm, SAMPLE_RATE } from '../audio/pcm.js';
 
 interface SileroModel {
@@ -34,14 +35,14 @@ export function loadVad(): Promise<SileroModel> {
 let queue: Promise<unknown> = Promise.resolve();
 
 /** Speech probability of every 32 ms frame of [start, start+duration) of `input`. */
-export async function vadProbabilities(input: string, start: number, duration: number, signal?: AbortSignal): Promise<Float32Array> {
+export async function vadProbabilities(input: string, start: number, duration: number, signal: AbortSignal | undefined, env: Env): Promise<Float32Array> {
   const run = async (): Promise<Float32Array> => {
     const model = await loadVad();
     model.resetStates();
     const probs: number[] = [];
     const frame = new Float32Array(VAD_FRAME);
     let fill = 0;
-    for await (const block of streamPcm({ input, start, duration, signal, blockSamples: VAD_FRAME * 64 })) {
+    for await (const block of streamPcm({ input, start, duration, signal, env, blockSamples: VAD_FRAME * 64 })) {
       for (let i = 0; i < block.length; i++) {
         frame[fill++] = block[i]!;
         if (fill === VAD_FRAME) {

@@ -9,39 +9,45 @@
 // pipeline-level `prompt` and the chunks run in parallel.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { canonicalJson, checkBaseUrl, defineStage, mapPool, sha256, sha256File, SpxError, type Json, type PreflightContext, type StageContext } from '@spx/core';
-import { detectSilences, extractSegment, planChunks, probeAudio, type AudioFormat } from '@spx/plugin-ffmpeg';
+import { canonicalJson, checkBaseUrl, defineStage, Enum, mapPool, readDiarization, sha256, sha256File, SpxError, Type, type Json, type PreflightContext, type StageContext, type Static } from '@spx/core';
+import { encodedBytesPerSecond, type AudioFormat } from '@spx/core/formats';
+import { detectSilences, extractSegment, planChunks, probeAudio } from '@spx/plugin-ffmpeg';
 import { BASE_URL_VARIABLE, createClient, KEY_VARIABLE, transcribeUpload, UPLOAD_LIMIT_BYTES } from '../client.js';
-import { DEFAULT_MODEL, KNOWN_MODELS, modelInfo, type ModelInfo, type ResponseFormat } from '../models.js';
+import { DEFAULT_MODEL, KNOWN_MODELS, modelInfo, type ModelInfo } from '../models.js';
 import { round, shiftSegments, stitch, tail, type PieceResult } from '../stitch.js';
-import { groupTurns, readDiarization } from '../turns.js';
+import { groupTurns } from '../turns.js';
 
-export interface TranscribeParams {
-  audio: string;
-  model: string;
-  mode: 'auto' | 'chunks' | 'turns';
-  turns?: string;
-  language: string;
-  prompt?: string;
-  temperature?: number;
-  responseFormat?: ResponseFormat;
-  baseURL?: string;
-  concurrency: number;
-  maxDuration: number;
-  maxBytes: number;
-  overlap: number;
-  chunkFormat: AudioFormat;
-  bitrate?: string;
-  sampleRate: number;
-  silenceDb: number;
-  minSilence: number;
-  previousTextPrompt: boolean;
-  minTurn: number;
-  maxTurnGap: number;
-  turnPadding: number;
-  maxAttempts?: number;
-  timeoutMs?: number;
-}
+const TranscribeParamsSchema = Type.Object(
+  {
+    audio: Type.String({ minLength: 1, description: 'Audio file to transcribe.' }),
+    model: Type.String({ minLength: 1, default: DEFAULT_MODEL, examples: [...KNOWN_MODELS], description: 'Transcription model; unknown names are sent as given.' }),
+    mode: Enum(['auto', 'chunks', 'turns'], { default: 'auto', description: 'auto: turns when `turns` is given, else chunks.' }),
+    turns: Type.Optional(Type.String({ minLength: 1, description: 'Diarization JSON file (turn mode input).' })),
+    language: Type.String({ default: 'auto', description: 'ISO-639-1 code, or auto to let the model detect it.' }),
+    prompt: Type.Optional(Type.String({ description: 'Vocabulary or context hint sent with every upload (where the model accepts one).' })),
+    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    responseFormat: Type.Optional(Enum(['json', 'verbose_json', 'diarized_json'], { description: 'Override the response format chosen for the model (for compatible servers).' })),
+    baseURL: Type.Optional(Type.String({ pattern: '^https?://', description: 'OpenAI-compatible endpoint including /v1; default OPENAI_BASE_URL, then api.openai.com.' })),
+    concurrency: Type.Integer({ minimum: 1, maximum: 32, default: 4, description: 'Uploads in flight at once.' }),
+    maxDuration: Type.Number({ exclusiveMinimum: 0, default: 600, description: 'Longest upload in seconds; longer audio is split at silences.' }),
+    maxBytes: Type.Integer({ minimum: 65536, maximum: UPLOAD_LIMIT_BYTES, default: 20 * 1024 * 1024, description: 'Largest upload in bytes (service limit 25 MiB).' }),
+    overlap: Type.Number({ minimum: 0, default: 1, description: 'Seconds chunks share, de-duplicated by word times (word-timestamp models only).' }),
+    chunkFormat: Enum(['flac', 'mp3', 'opus', 'wav'], { default: 'flac', description: 'Encoding of uploaded chunks.' }),
+    bitrate: Type.Optional(Type.String({ pattern: '^\\d+[kK]?$', description: 'For mp3/opus chunks (default 48k mp3, 32k opus).' })),
+    sampleRate: Enum([8000, 12000, 16000, 24000, 48000], { type: 'integer', default: 16000 }),
+    silenceDb: Type.Number({ maximum: -1, default: -35, description: 'Silence threshold for cut points, dB.' }),
+    minSilence: Type.Number({ exclusiveMinimum: 0, default: 0.4, description: 'Shortest silence used as a cut point, seconds.' }),
+    previousTextPrompt: Type.Boolean({ default: true, description: 'With concurrency 1, prompt each upload with the end of the previous text.' }),
+    minTurn: Type.Number({ minimum: 0, default: 1, description: 'Turn groups shorter than this (s) are folded into a neighbour.' }),
+    maxTurnGap: Type.Number({ minimum: 0, default: 1.5, description: 'Same-speaker turns closer than this (s) are uploaded together.' }),
+    turnPadding: Type.Number({ minimum: 0, maximum: 2, default: 0.2, description: 'Audio kept around each turn group, seconds.' }),
+    maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, description: 'Attempts per upload (default SPX_RETRY_MAX_ATTEMPTS or 6).' })),
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 1000, description: 'Timeout per attempt in ms (default SPX_HTTP_TIMEOUT_MS or 120000).' })),
+  },
+  { additionalProperties: false },
+);
+
+export type TranscribeParams = Static<typeof TranscribeParamsSchema>;
 
 /** Extensions the service accepts as they are (an upload of the original file needs one). */
 const UPLOADABLE = new Set(['flac', 'mp3', 'mp4', 'mpeg', 'mpga', 'm4a', 'ogg', 'wav', 'webm']);
@@ -65,42 +71,12 @@ interface Plan {
   pieces: Piece[];
 }
 
-export const transcribeStage = defineStage<TranscribeParams, { transcript: unknown }>({
+export const transcribeStage = defineStage<typeof TranscribeParamsSchema, { transcript: unknown }>({
   description: 'Transcribes audio with the OpenAI audio API (chunked at silences, or per speaker turn) into a Transcript JSON.',
   version: '1',
   pricing: { unit: 'audio minute', usd: 0.006 },
   executionParams: ['concurrency', 'maxAttempts', 'timeoutMs'],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['audio'],
-    properties: {
-      audio: { type: 'string', minLength: 1, description: 'Audio file to transcribe.' },
-      model: { type: 'string', minLength: 1, default: DEFAULT_MODEL, examples: [...KNOWN_MODELS], description: 'Transcription model; unknown names are sent as given.' },
-      mode: { enum: ['auto', 'chunks', 'turns'], default: 'auto', description: 'auto: turns when `turns` is given, else chunks.' },
-      turns: { type: 'string', minLength: 1, description: 'Diarization JSON file (turn mode input).' },
-      language: { type: 'string', default: 'auto', description: 'ISO-639-1 code, or auto to let the model detect it.' },
-      prompt: { type: 'string', description: 'Vocabulary or context hint sent with every upload (where the model accepts one).' },
-      temperature: { type: 'number', minimum: 0, maximum: 1 },
-      responseFormat: { enum: ['json', 'verbose_json', 'diarized_json'], description: 'Override the response format chosen for the model (for compatible servers).' },
-      baseURL: { type: 'string', pattern: '^https?://', description: 'OpenAI-compatible endpoint including /v1; default OPENAI_BASE_URL, then api.openai.com.' },
-      concurrency: { type: 'integer', minimum: 1, maximum: 32, default: 4, description: 'Uploads in flight at once.' },
-      maxDuration: { type: 'number', exclusiveMinimum: 0, default: 600, description: 'Longest upload in seconds; longer audio is split at silences.' },
-      maxBytes: { type: 'integer', minimum: 65536, maximum: UPLOAD_LIMIT_BYTES, default: 20 * 1024 * 1024, description: 'Largest upload in bytes (service limit 25 MiB).' },
-      overlap: { type: 'number', minimum: 0, default: 1, description: 'Seconds chunks share, de-duplicated by word times (word-timestamp models only).' },
-      chunkFormat: { enum: ['flac', 'mp3', 'opus', 'wav'], default: 'flac', description: 'Encoding of uploaded chunks.' },
-      bitrate: { type: 'string', pattern: '^\\d+[kK]?$', description: 'For mp3/opus chunks (default 48k mp3, 32k opus).' },
-      sampleRate: { type: 'integer', enum: [8000, 12000, 16000, 24000, 48000], default: 16000 },
-      silenceDb: { type: 'number', maximum: -1, default: -35, description: 'Silence threshold for cut points, dB.' },
-      minSilence: { type: 'number', exclusiveMinimum: 0, default: 0.4, description: 'Shortest silence used as a cut point, seconds.' },
-      previousTextPrompt: { type: 'boolean', default: true, description: 'With concurrency 1, prompt each upload with the end of the previous text.' },
-      minTurn: { type: 'number', minimum: 0, default: 1, description: 'Turn groups shorter than this (s) are folded into a neighbour.' },
-      maxTurnGap: { type: 'number', minimum: 0, default: 1.5, description: 'Same-speaker turns closer than this (s) are uploaded together.' },
-      turnPadding: { type: 'number', minimum: 0, maximum: 2, default: 0.2, description: 'Audio kept around each turn group, seconds.' },
-      maxAttempts: { type: 'integer', minimum: 1, maximum: 20, description: 'Attempts per upload (default SPX_RETRY_MAX_ATTEMPTS or 6).' },
-      timeoutMs: { type: 'integer', minimum: 1000, description: 'Timeout per attempt in ms (default SPX_HTTP_TIMEOUT_MS or 120000).' },
-    },
-  },
+  params: TranscribeParamsSchema,
   outputs: {
     transcript: { kind: 'file', description: 'Transcript JSON (format spx-transcript) with segments, words where the model gives them, and per-chunk provenance.' },
   },
@@ -126,7 +102,7 @@ export const transcribeStage = defineStage<TranscribeParams, { transcript: unkno
 async function run(ctx: StageContext<TranscribeParams>) {
   const p = ctx.params;
   ctx.signal.throwIfAborted();
-  const apiKey = process.env[KEY_VARIABLE];
+  const apiKey = ctx.env[KEY_VARIABLE];
   if (!apiKey) ctx.fail('MISSING_API_KEY', `${KEY_VARIABLE} is not set.`, { hint: `Export ${KEY_VARIABLE}=sk-... and run the same command again.` });
   const mode = p.mode === 'auto' ? (p.turns ? 'turns' : 'chunks') : p.mode;
   if (mode === 'turns' && !p.turns) ctx.fail('PARAMS_INVALID', 'Mode turns needs a `turns` file.', { hint: 'Pass the diarization output as `turns:` or use mode chunks.' });
@@ -144,28 +120,29 @@ async function run(ctx: StageContext<TranscribeParams>) {
   const planKey = sha256(canonicalJson({ mode, maxDuration: p.maxDuration, maxBytes: p.maxBytes, overlap, format, bitrate, sampleRate: p.sampleRate, silenceDb: p.silenceDb, minSilence: p.minSilence, turns: p.turns ? { minTurn: p.minTurn, maxTurnGap: p.maxTurnGap, turnPadding: p.turnPadding } : null })).slice(0, 12);
   const turnsHash = p.turns ? (await sha256File(p.turns).catch(() => 'missing')).slice(0, 12) : '';
 
-  const plan = (await ctx.step(`plan:${inputHash}:${planKey}${turnsHash ? `:${turnsHash}` : ''}`, async () => {
-    const info = await probeAudio(p.audio, { signal: ctx.signal });
+  const plan = await ctx.step(`plan:${inputHash}:${planKey}${turnsHash ? `:${turnsHash}` : ''}`, async (): Promise<Plan> => {
+    const info = await probeAudio(p.audio, { signal: ctx.signal, env: ctx.env });
     if (mode === 'turns') {
       const diarization = await readDiarization(p.turns!);
       const groups = groupTurns(diarization, { maxGap: p.maxTurnGap, minTurn: p.minTurn, maxDuration: p.maxDuration, padding: p.turnPadding, duration: info.duration });
       const pieces: Piece[] = groups.map((g) => ({ index: g.index, start: round(g.cutStart), end: round(g.cutEnd), speaker: g.speaker, clip: { start: g.start, end: g.end } }));
-      return toJson<Plan>({ duration: info.duration, direct: false, pieces });
+      return { duration: info.duration, direct: false, pieces };
     }
     const ext = extname(p.audio).slice(1).toLowerCase();
     if (UPLOADABLE.has(ext) && info.bytes <= p.maxBytes && info.duration <= p.maxDuration) {
-      return toJson<Plan>({ duration: info.duration, direct: true, pieces: [{ index: 0, start: 0, end: info.duration }] });
+      return { duration: info.duration, direct: true, pieces: [{ index: 0, start: 0, end: info.duration }] };
     }
-    const bytesPerSecond = encodedBytesPerSecond(format, p.sampleRate, bitrate);
+    const bytesPerSecond = encodedBytesPerSecond(format, { sampleRate: p.sampleRate, channels: 1, bitrate });
     const needsSplit = info.duration > p.maxDuration || info.duration * bytesPerSecond > p.maxBytes - 4096;
-    const silences = needsSplit ? await detectSilences(p.audio, { noiseDb: p.silenceDb, minSilence: p.minSilence, signal: ctx.signal, duration: info.duration }) : [];
+    const silences = needsSplit ? await detectSilences(p.audio, { noiseDb: p.silenceDb, minSilence: p.minSilence, signal: ctx.signal, env: ctx.env, duration: info.duration }) : [];
     const chunks = planChunks({ duration: info.duration, silences, maxDuration: p.maxDuration, maxBytes: p.maxBytes, bytesPerSecond, overlap });
-    return toJson<Plan>({ duration: info.duration, direct: false, pieces: chunks.map((c) => ({ index: c.index, start: c.start, end: c.end })) });
-  })) as unknown as Plan;
+    return { duration: info.duration, direct: false, pieces: chunks.map((c) => ({ index: c.index, start: c.start, end: c.end })) };
+  });
 
   if (mode === 'turns' && plan.pieces.length === 0) ctx.logger.warn('The turns file has no speech turns; the transcript is empty.');
   const client = createClient({
     apiKey: apiKey!,
+    env: ctx.env,
     ...(p.baseURL ? { baseURL: p.baseURL } : {}),
     policy: { ...(p.maxAttempts ? { maxAttempts: p.maxAttempts } : {}), ...(p.timeoutMs ? { timeoutMs: p.timeoutMs } : {}) },
     onRetry: (event) => ctx.logger.warn(`OpenAI: ${event.reason}; retry ${event.attempt} in ${event.delayMs} ms`),
@@ -198,9 +175,9 @@ async function run(ctx: StageContext<TranscribeParams>) {
       p.concurrency,
       async (piece, i) => {
         const label = `${mode === 'turns' ? 'turn group' : 'chunk'} ${i + 1}/${total} (${piece.start.toFixed(1)}-${piece.end.toFixed(1)} s)`;
-        const stored = (await ctx.step(
+        const stored = await ctx.step(
           `${mode}:${inputHash}:${planKey}:${requestKey}:${piece.index}`,
-          async () => {
+          async (): Promise<PieceResult> => {
             const { bytes, filename } = await audioFor(i);
             prepared.delete(i);
             // While this upload waits on the network, cut the piece this worker is likely to take next.
@@ -213,7 +190,7 @@ async function run(ctx: StageContext<TranscribeParams>) {
             uploadedBytes += bytes.byteLength;
             sentSeconds += piece.end - piece.start;
             ctx.usage((piece.end - piece.start) / 60);
-            const result: PieceResult = {
+            return {
               index: piece.index,
               start: piece.start,
               end: piece.end,
@@ -224,10 +201,9 @@ async function run(ctx: StageContext<TranscribeParams>) {
               ...(piece.speaker ? { speaker: piece.speaker } : {}),
               segments: shiftSegments(answer.segments, piece.start, piece.end),
             };
-            return toJson(result);
           },
           { paid: true },
-        )) as unknown as PieceResult;
+        );
         texts[i] = stored.text;
         done++;
         ctx.progress({ done, total, message: `${mode === 'turns' ? 'turn group' : 'chunk'} ${done}/${total}` });
@@ -272,7 +248,7 @@ async function cutPiece(ctx: StageContext<TranscribeParams>, p: TranscribeParams
   const filename = `chunk-${String(piece.index).padStart(4, '0')}.${EXTENSION[format]}`;
   const tmp = ctx.artifacts.tmpPath(filename);
   try {
-    await linked(ctx.signal, (signal) => extractSegment({ input: p.audio, output: tmp, start: piece.start, end: piece.end, format, sampleRate: p.sampleRate, channels: 1, ...(bitrate ? { bitrate } : {}), signal }));
+    await linked(ctx.signal, (signal) => extractSegment({ input: p.audio, output: tmp, start: piece.start, end: piece.end, format, sampleRate: p.sampleRate, channels: 1, ...(bitrate ? { bitrate } : {}), signal, env: ctx.env }));
     return { bytes: await readFile(tmp), filename };
   } finally {
     await rm(tmp, { force: true });
@@ -305,16 +281,4 @@ function promptFor(p: TranscribeParams, model: ModelInfo, texts: string[], i: nu
   const previous = chainPrompts(p, model) && i > 0 ? tail(texts[i - 1] ?? '') : '';
   const prompt = [p.prompt?.trim(), previous].filter(Boolean).join(' ');
   return prompt || undefined;
-}
-
-/** Upper bound of encoded bytes per second for planning chunk sizes. */
-function encodedBytesPerSecond(format: AudioFormat, sampleRate: number, bitrate: string | undefined): number {
-  if (format === 'wav') return sampleRate * 2;
-  if (format === 'flac') return sampleRate * 2 * 1.05; // never much above raw PCM
-  const bits = Number.parseFloat(bitrate ?? '64') * (/k$/i.test(bitrate ?? 'k') ? 1000 : 1);
-  return (bits / 8) * 1.1;
-}
-
-function toJson<T>(value: T): Json {
-  return JSON.parse(JSON.stringify(value)) as Json;
 }

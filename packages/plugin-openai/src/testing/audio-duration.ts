@@ -2,34 +2,16 @@
 // fake server can spread its words over the real length of each chunk it receives.
 // Knows WAV (RIFF), FLAC (STREAMINFO), Ogg Opus/Vorbis (last granule position) and MP3
 // (Xing/Info frame count, else constant bitrate). Returns undefined for anything else.
+import { parseWav } from '@spx/core/formats';
 
 export function audioDuration(data: Uint8Array): number | undefined {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (buf.length < 12) return undefined;
   const magic4 = buf.toString('latin1', 0, 4);
-  if (magic4 === 'RIFF' && buf.toString('latin1', 8, 12) === 'WAVE') return wavDuration(buf);
+  if (magic4 === 'RIFF' && buf.toString('latin1', 8, 12) === 'WAVE') return parseWav(buf)?.duration;
   if (magic4 === 'fLaC') return flacDuration(buf);
   if (magic4 === 'OggS') return oggDuration(buf);
   return mp3Duration(buf);
-}
-
-function wavDuration(buf: Buffer): number | undefined {
-  let offset = 12;
-  let byteRate = 0;
-  while (offset + 8 <= buf.length) {
-    const id = buf.toString('latin1', offset, offset + 4);
-    const size = buf.readUInt32LE(offset + 4);
-    const body = offset + 8;
-    if (id === 'fmt ' && body + 12 <= buf.length) byteRate = buf.readUInt32LE(body + 8);
-    if (id === 'data') {
-      // Streamed WAVs carry 0 or 0xFFFFFFFF as size: use what is really there.
-      const available = buf.length - body;
-      const bytes = size === 0 || size === 0xffffffff || size > available ? available : size;
-      return byteRate > 0 ? bytes / byteRate : undefined;
-    }
-    offset = body + size + (size % 2);
-  }
-  return undefined;
 }
 
 function flacDuration(buf: Buffer): number | undefined {

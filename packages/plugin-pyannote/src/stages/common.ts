@@ -1,12 +1,12 @@
-// What the three stages share: the key and base URL from the environment, the client with
-// retry logging, polling params, speaker-count checks, the audio source (file or public URL).
+// What the three stages share: the key and base URL from ctx.env, the client with retry
+// logging, the polling params and schedule, speaker-count checks, the audio source (file or URL).
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
-import { SpxError, checkBaseUrl, sha256, sha256File, type Diarization, type FileRef, type JSONSchema, type Logger, type Pricing, type StageContext } from '@spx/core';
-import { timelineTranscript, toRttm } from '../convert.js';
-import { BASE_URL_VARIABLE, DEFAULT_BASE_URL, KEY_VARIABLE, PyannoteClient, SERVICE, type SpeakerCounts, type WaitOptions } from '../client.js';
-import { uploadOnce, type Memo } from '../jobs.js';
-import { wavDuration } from '../wav.js';
+import { SpxError, Type, checkBaseUrl, defaultRetryPolicy, sha256, sha256File, type Diarization, type FileRef, type Logger, type Memo, type OutputSpec, type PollSchedule, type Pricing, type StageContext } from '@spx/core';
+import { readWavInfo, writeRttm } from '@spx/core/formats';
+import { timelineTranscript } from '../convert.js';
+import { BASE_URL_VARIABLE, DEFAULT_BASE_URL, KEY_VARIABLE, PyannoteClient, SERVICE, type SpeakerCounts } from '../client.js';
+import { uploadMedia } from '../jobs.js';
 
 /**
  * An estimate, not a quote: the API contract gives no prices. pyannoteAI bills processed
@@ -14,37 +14,45 @@ import { wavDuration } from '../wav.js';
  */
 export const PRICING: Pricing = { unit: 'audio hour', usd: 0.15 };
 
+export const pollParams = {
+  pollIntervalMs: Type.Integer({ minimum: 1, default: 5000, description: 'First delay between job status polls; grows by half each poll.' }),
+  maxPollIntervalMs: Type.Integer({ minimum: 1, default: 30000, description: 'Longest delay between polls.' }),
+  pollTimeoutMs: Type.Integer({ minimum: 1, default: 1_800_000, description: 'Overall deadline for one wait on a job (default 30 min); a rerun keeps waiting on the same job.' }),
+};
+
+export const POLL_PARAMS = ['pollIntervalMs', 'maxPollIntervalMs', 'pollTimeoutMs'] as const;
+
 export interface PollParams {
   pollIntervalMs: number;
   maxPollIntervalMs: number;
   pollTimeoutMs: number;
 }
 
-export const pollSchema: Record<string, JSONSchema> = {
-  pollIntervalMs: { type: 'integer', minimum: 1, default: 5000, description: 'First delay between job status polls; grows by half each poll.' },
-  maxPollIntervalMs: { type: 'integer', minimum: 1, default: 30000, description: 'Longest delay between polls.' },
-  pollTimeoutMs: { type: 'integer', minimum: 1, default: 1_800_000, description: 'Overall deadline for one wait on a job (default 30 min); a rerun keeps waiting on the same job.' },
+export const speakerCountParams = {
+  numSpeakers: Type.Optional(Type.Integer({ minimum: 1, description: 'Exact number of speakers, when known.' })),
+  minSpeakers: Type.Optional(Type.Integer({ minimum: 1, description: 'Lower bound on the number of speakers.' })),
+  maxSpeakers: Type.Optional(Type.Integer({ minimum: 1, description: 'Upper bound on the number of speakers.' })),
 };
 
-export const speakerCountSchema: Record<string, JSONSchema> = {
-  numSpeakers: { type: 'integer', minimum: 1, description: 'Exact number of speakers, when known.' },
-  minSpeakers: { type: 'integer', minimum: 1, description: 'Lower bound on the number of speakers.' },
-  maxSpeakers: { type: 'integer', minimum: 1, description: 'Upper bound on the number of speakers.' },
+export const audioSourceParams = {
+  audio: Type.Optional(Type.String({ minLength: 1, description: 'Audio file to upload to pyannoteAI temporary storage (e.g. ${{ stages.convert.outputs.audio }}).' })),
+  url: Type.Optional(Type.String({ pattern: '^(https?|media)://', description: 'Public http(s) URL the API can download, or a media:// key already uploaded; used instead of `audio`.' })),
 };
 
-export const audioSourceSchema: Record<string, JSONSchema> = {
-  audio: { type: 'string', minLength: 1, description: 'Audio file to upload to pyannoteAI temporary storage (e.g. ${{ stages.convert.outputs.audio }}).' },
-  url: { type: 'string', pattern: '^(https?|media)://', description: 'Public http(s) URL the API can download, or a media:// key already uploaded; used instead of `audio`.' },
-};
+/** `audio` or `url` (schema keyword of the stages that take either). */
+export const audioSourceRequired = [{ required: ['audio'] }, { required: ['url'] }];
 
-export const audioSourceRequired: JSONSchema[] = [{ required: ['audio'] }, { required: ['url'] }];
+/** The JSON Schema `enum` keyword (ajv reports "must be one of …") with the literal type it allows. */
+export function enumOf<const V extends readonly string[]>(values: V, options: { default: V[number]; description: string }) {
+  return Type.Unsafe<V[number]>({ enum: [...values], ...options });
+}
 
 export interface Env {
   apiKey?: string;
   baseURL: string;
 }
 
-export function readEnv(env: Readonly<Record<string, string | undefined>> = process.env): Env {
+export function readEnv(env: Readonly<Record<string, string | undefined>>): Env {
   const apiKey = env[KEY_VARIABLE]?.trim() || undefined;
   return { apiKey, baseURL: env[BASE_URL_VARIABLE]?.trim() || DEFAULT_BASE_URL };
 }
@@ -80,29 +88,22 @@ export function speakerCounts(params: Partial<SpeakerCounts>): SpeakerCounts {
   return out;
 }
 
-/** A client configured from the environment, logging each retry as a warning. */
+/** A client configured from ctx.env (key, base URL, retry tunables), logging each retry as a warning. */
 export function clientFor(ctx: StageContext<unknown>): PyannoteClient {
-  const env = readEnv();
+  const env = readEnv(ctx.env);
   if (!env.apiKey) throw missingKey();
   return new PyannoteClient({
     apiKey: env.apiKey,
     baseURL: env.baseURL,
     signal: ctx.signal,
+    policy: defaultRetryPolicy(ctx.env),
     onRetry: (event) => ctx.logger.warn(`${SERVICE}: ${event.reason}; retrying in ${event.delayMs} ms (attempt ${event.attempt + 1}).`),
   });
 }
 
-export function waitOptions(ctx: StageContext<PollParams>): WaitOptions {
-  const p = ctx.params;
-  return {
-    intervalMs: p.pollIntervalMs,
-    maxIntervalMs: Math.max(p.pollIntervalMs, p.maxPollIntervalMs),
-    timeoutMs: p.pollTimeoutMs,
-    onStatus: (status, polls) => {
-      ctx.progress({ done: 0, total: 1, message: `${SERVICE} job ${status} (poll ${polls})` });
-      ctx.logger.debug(`${SERVICE} job status ${status} (poll ${polls}).`);
-    },
-  };
+/** The remote-job kit's poll schedule from the polling params. */
+export function pollSchedule(p: PollParams): PollSchedule {
+  return { intervalMs: p.pollIntervalMs, maxIntervalMs: Math.max(p.pollIntervalMs, p.maxPollIntervalMs), timeoutMs: p.pollTimeoutMs, timeoutSetting: 'pollTimeoutMs' };
 }
 
 /** Resolves a user path: as given (relative to the working directory), else next to the pipeline file. */
@@ -132,7 +133,7 @@ export async function localAudio(path: string, what: string, pipelineFile?: stri
     throw new SpxError('INPUT_MISSING', `${what} "${path}" does not exist or is not a file.`, { hint: 'Check the path (relative paths are resolved from the working directory, then from the pipeline file).' });
   }
   if (bytes === 0) throw new SpxError('INPUT_INVALID', `${what} "${path}" is empty.`, { hint: 'Point it at a non-empty audio file.' });
-  const duration = await wavDuration(full).catch(() => undefined);
+  const duration = (await readWavInfo(full).catch(() => undefined))?.duration;
   return { path: full, sha256: await sha256File(full), bytes, ...(duration === undefined ? {} : { duration }) };
 }
 
@@ -152,7 +153,7 @@ export async function audioSource(ctx: StageContext<{ audio?: string; url?: stri
   const { audio, url } = ctx.params;
   if (audio) {
     const local = await localAudio(audio, 'audio', ctx.run.pipeline.file);
-    const media = await uploadOnce(client, memo, local.path, local.sha256, ctx.logger);
+    const media = await uploadMedia(client, memo, local.path, local.sha256, ctx.logger);
     return { url: media, id: local.sha256, local, name: ctx.run.inputStem || stem(local.path) };
   }
   if (url) {
@@ -176,12 +177,22 @@ export interface DiarizationFiles {
   raw: FileRef;
 }
 
+/** Declares the file outputs of writeDiarizationFiles; the stages word three of them their own way. */
+export function diarizationOutputs(descriptions: { diarization: string; rttm: string; raw: string }): Record<keyof DiarizationFiles, OutputSpec> {
+  return {
+    diarization: { kind: 'file', description: descriptions.diarization },
+    rttm: { kind: 'file', description: descriptions.rttm },
+    timeline: { kind: 'file', description: 'Speaker-only spx Transcript (one placeholder segment per turn) for core/merge + core/export when there is no transcription.' },
+    raw: { kind: 'file', description: descriptions.raw },
+  };
+}
+
 /** Writes the file outputs diarize and identify share: canonical JSON, RTTM, speaker timeline, raw API output. */
 export async function writeDiarizationFiles(ctx: StageContext<unknown>, diarization: Diarization, raw: unknown, uri: string): Promise<DiarizationFiles> {
   const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
   return {
     diarization: await ctx.artifacts.write('diarization.json', json(diarization), 'application/json'),
-    rttm: await ctx.artifacts.write('diarization.rttm', toRttm(diarization.turns, uri), 'text/plain'),
+    rttm: await ctx.artifacts.write('diarization.rttm', writeRttm(diarization.turns, uri), 'text/plain'),
     timeline: await ctx.artifacts.write('timeline.json', json(timelineTranscript(diarization)), 'application/json'),
     raw: await ctx.artifacts.write('pyannote-output.json', json(raw), 'application/json'),
   };

@@ -2,7 +2,7 @@
 // analysed (speech regions by energy, speakers by pitch), other media get a fixed rhythm of
 // turns; voiceprints carry the clip's pitch and identification matches by pitch similarity.
 import { createHash } from 'node:crypto';
-import { parseWavHeader } from '../wav.js';
+import { parseWav } from '@spx/core/formats';
 import { clusterByPitch, decodePcm16, medianPitch, pitchSimilarity, speechRegions, type Region } from './voice.js';
 
 export type FakeJobType = 'diarize' | 'voiceprint' | 'identify';
@@ -36,7 +36,7 @@ export function readAudio(data: Buffer): AudioRead {
 
 function analyseAudio(data: Buffer, sha256: string): AudioRead {
   if (data.length < 16) return { ok: false, error: 'Could not decode audio: file is empty or truncated' };
-  const wav = parseWavHeader(data);
+  const wav = parseWav(data);
   if (wav) {
     if (wav.duration <= 0) return { ok: false, error: 'Could not decode audio: no samples' };
     if (wav.formatTag !== 1 || wav.bitsPerSample !== 16 || wav.duration > ANALYSE_MAX_SECONDS) return { ok: true, duration: round2(wav.duration), sha256 };

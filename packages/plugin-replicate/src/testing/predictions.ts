@@ -4,7 +4,8 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { problemAnswer, type Answer } from '@spx/core/testing';
-import { audioDuration, wavDuration } from '../audio.js';
+import { parseWav } from '@spx/core/formats';
+import { audioDuration } from '../audio.js';
 import { fakeId, type ReplicateContext } from './context.js';
 import { fakeWhisperDiarizationOutput, fakeWhisperxOutput } from './outputs.js';
 
@@ -206,11 +207,11 @@ export class FakePredictions {
   }
 
   private async durationOf(bytes: Buffer): Promise<number> {
-    const fromWav = wavDuration(bytes);
+    const fromWav = parseWav(bytes)?.duration;
     if (fromWav !== undefined) return fromWav;
     const path = join(this.ctx.scratch, `probe-${this.ctx.nextFileSeq()}`);
     await writeFile(path, bytes);
-    const probed = await audioDuration(path).catch(() => undefined);
+    const probed = await audioDuration(path, { env: process.env }).catch(() => undefined);
     await rm(path, { force: true });
     // Unknown formats: assume 64 kbit/s.
     return probed ?? Math.round((bytes.length / 8000) * 1000) / 1000;

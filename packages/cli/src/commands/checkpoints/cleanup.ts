@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { deleteRun, displayStoreUrl, liveLease, orphanRunDirs, printable, pruneStoredRun, scanRuns, SpxError, type LeftAlone, type Store } from '@spx/core';
+import { SpxError } from '@spx/core';
+import { deleteRun, displayStoreUrl, liveLease, orphanRunDirs, printable, pruneStoredRun, scanRuns, type LeftAlone, type Store } from '@spx/core/engine';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SpxCommand } from '../../lib/base-command.js';

@@ -1,4 +1,4 @@
-import { deleteRun, resolveRunId, type LeftAlone } from '@spx/core';
+import { deleteRun, resolveRunId, type LeftAlone } from '@spx/core/engine';
 import { resolve } from 'node:path';
 import { SpxCommand } from '../../lib/base-command.js';
 import { missingDefaultStore, noStoreError, runIdArg, shortPath, workDirFlag } from '../../lib/checkpoints.js';

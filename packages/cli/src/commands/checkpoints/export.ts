@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { exportRun, resolveRunId, writeFileAtomic, type RunExport } from '@spx/core';
+import { exportRun, resolveRunId, writeFileAtomic, type RunExport } from '@spx/core/engine';
 import { resolve } from 'node:path';
 import { SpxCommand } from '../../lib/base-command.js';
 import { missingDefaultStore, noStoreError, runIdArg } from '../../lib/checkpoints.js';

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { importRun, parseRunExport, printable, SpxError } from '@spx/core';
+import { SpxError } from '@spx/core';
+import { importRun, parseRunExport, printable } from '@spx/core/engine';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';

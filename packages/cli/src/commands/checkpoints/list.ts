@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { displayStoreUrl, printable, scanRuns, type InvalidRunEntry } from '@spx/core';
+import { displayStoreUrl, printable, scanRuns, type InvalidRunEntry } from '@spx/core/engine';
 import { SpxCommand } from '../../lib/base-command.js';
 import { missingDefaultStore, runDetail, runRow, shortPath, type RunDetail, type RunRow } from '../../lib/checkpoints.js';
 import { formatAge, formatBytes, formatDuration, plural, table } from '../../lib/table.js';

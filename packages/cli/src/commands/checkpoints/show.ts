@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { findRun } from '@spx/core';
+import { findRun } from '@spx/core/engine';
 import { SpxCommand } from '../../lib/base-command.js';
 import { missingDefaultStore, noStoreError, runDetail, runIdArg, type RunDetail } from '../../lib/checkpoints.js';
 import { formatBytes, formatDuration, plural } from '../../lib/table.js';

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { findRun, formatError, invalidEntry, printable, scanRuns, SpxError, type InvalidRunEntry, type RunState } from '@spx/core';
+import { SpxError } from '@spx/core';
+import { findRun, formatError, invalidEntry, printable, scanRuns, type InvalidRunEntry, type RunState } from '@spx/core/engine';
 import { SpxCommand } from '../../lib/base-command.js';
 import { damaged, missingDefaultStore, noStoreError, verifyRun, type ArtifactReport } from '../../lib/checkpoints.js';
 import { formatBytes, plural } from '../../lib/table.js';

@@ -1,4 +1,5 @@
-import { parseYaml, readPipelineFile, toSpxError } from '@spx/core';
+import { toSpxError } from '@spx/core';
+import { parseYaml, readPipelineFile } from '@spx/core/engine';
 import { basename } from 'node:path';
 import { SpxCommand } from '../../lib/base-command.js';
 import { SHIPPED_DIR, shippedPipelines } from '../../lib/pipelines.js';

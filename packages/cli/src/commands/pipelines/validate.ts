@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
-import { formatError, SpxAggregateError, SpxError, toSpxError } from '@spx/core';
+import { SpxAggregateError, SpxError, toSpxError } from '@spx/core';
+import { formatError } from '@spx/core/engine';
 
 import { SpxCommand } from '../../lib/base-command.js';
 import { openPipeline } from '../../lib/pipelines.js';

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { formatError } from '@spx/core';
+import { formatError } from '@spx/core/engine';
 import { SpxCommand } from '../../lib/base-command.js';
 import { describePlugin, loadShippedPlugins, paramSummary, type PluginInfo } from '../../lib/plugin-info.js';
 import { openPipeline } from '../../lib/pipelines.js';

@@ -1,5 +1,6 @@
 // Renderers from the merged transcript to each export format. Every format shows the
 // speaker of every piece of text. Output is built as arrays of lines joined once.
+import { writeRttm } from '../../formats/rttm.js';
 import type { MergedTranscript } from '../merged.js';
 import { buildCues, CUE_DEFAULTS, wrapLines, type Cue, type CueOptions } from './cues.js';
 import { clockTime, secondsText, srtTime, vttTime } from './time.js';
@@ -114,11 +115,8 @@ const escapeMd = (s: string) => (/^([#>*+-]|\d+\.)|</.test(s) ? s.replace(/^([#>
 
 /** NIST RTTM: one SPEAKER line per utterance; labels (not display names) as speaker ids. */
 export function toRttm(merged: MergedTranscript, options: RenderOptions = {}): string {
-  const file = rttmToken(options.title ?? 'audio');
-  return lines(merged.utterances.map((u) => `SPEAKER ${file} 1 ${Math.max(0, u.start).toFixed(3)} ${Math.max(0, u.end - u.start).toFixed(3)} <NA> <NA> ${rttmToken(u.speaker)} <NA> <NA>`));
+  return writeRttm(merged.utterances, options.title ?? 'audio');
 }
-
-const rttmToken = (s: string) => s.replace(/\s+/g, '_') || '_';
 
 export function toTsv(merged: MergedTranscript): string {
   const cell = (s: string) => (/[\t\r\n]/.test(s) ? s.replace(/[\t\r\n]+/g, ' ') : s);
