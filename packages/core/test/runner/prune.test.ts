@@ -56,7 +56,6 @@ describe('runner: retention (prune when done, make again on demand)', () => {
     doc = await ws.write('talk.md', 'hello world');
   });
   afterEach(async () => {
-    delete process.env.SPX_TEST_BUILD;
     await ws.cleanup();
   });
 
@@ -126,8 +125,8 @@ describe('runner: retention (prune when done, make again on demand)', () => {
   it('uses new bytes where a stage runs, never reruns a completed paid stage for them, and says so', async () => {
     const first = await run();
     const before = (await ws.ledger()).length;
-    process.env.SPX_TEST_BUILD = '2'; // the cheap stage's tool now writes other bytes
-    const { summary, copy, events, newWork } = await run(pipeline({ exclaim: '?' }));
+    const build2 = { env: { ...process.env, SPX_TEST_BUILD: '2' } }; // the cheap stage's tool now writes other bytes
+    const { summary, copy, events, newWork } = await run(pipeline({ exclaim: '?' }), build2);
     expect((await newWork(before)).sort()).to.deep.equal(['append:exclaim', 'copy:copy', 'publish:publish']);
     expect(summary.reused).to.include('steps');
     expect(await readFile(join(ws.dir, 'talk.txt'), 'utf8')).to.equal('HELLO WORLD [build 2]?');
@@ -140,7 +139,7 @@ describe('runner: retention (prune when done, make again on demand)', () => {
     expect(copyFile(copy)).to.include({ sha256: newSha, pruned: true });
     expect(copy.outputDigest).to.equal(first.copy.outputDigest);
     const settled = (await ws.ledger()).length;
-    const third = await run(pipeline({ exclaim: '?' }));
+    const third = await run(pipeline({ exclaim: '?' }), build2);
     expect(third.summary.ran).to.deep.equal([]);
     expect(await third.newWork(settled)).to.deep.equal([]);
   });
