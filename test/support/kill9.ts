@@ -27,6 +27,12 @@ export interface KillTrialOptions {
    * stale timeout below it — while a second `spx run` of the same input is started; then SIGCONT.
    */
   pauseMs?: number;
+  /**
+   * Once the run completed (and pruned its cheap files), run it again with these extra arguments
+   * (e.g. `--from-stage transcribe`, which makes the pruned audio again and reuses every paid
+   * sub-step), killed the same way, until that run completes too.
+   */
+  rerun?: string[];
   random?: () => number;
 }
 
@@ -87,50 +93,53 @@ export async function killTrial(options: KillTrialOptions): Promise<KillTrialRes
   const result: KillTrialResult = { kills: 0, runs: 0, pauses: 0, identical: false, differing: [], duplicatePaid: 0, corrupt: [], failures: [], last: '' };
   try {
     const maxKills = options.maxKills ?? 3;
-    for (let attempt = 0; ; attempt++) {
-      const killing = attempt < maxKills;
-      const saved = await paidState(storeUrl);
-      const requestsBefore = fakes.openai.requests.length;
-      const jobsBefore = fakes.pyannote.jobs().length;
-      const args = argsFor(options.pipeline ?? 'standard');
-      const { child, done } = startSpx(args, { cwd: dir, env });
-      const killAt = Math.floor(random() * options.windowMs);
-      let pausing: Promise<void> | undefined;
-      const pauseTimer =
-        killing && options.pauseMs
-          ? setTimeout(() => {
-              if (child.exitCode !== null || child.signalCode !== null) return;
-              child.kill('SIGSTOP');
-              result.pauses++;
-              pausing = (async () => {
-                await new Promise((r) => setTimeout(r, options.pauseMs));
-                const contender = await startSpx(args, { cwd: dir, env }).done;
-                child.kill('SIGCONT');
-                if (contender.code !== 4 && contender.code !== 0) result.failures.push(`a second run during a pause exited ${contender.code ?? contender.signal}: ${(contender.stderr || contender.stdout).split('\n')[0]}`);
-              })();
-            }, Math.floor(random() * killAt))
-          : undefined;
-      const timer = killing ? setTimeout(() => void (pausing ?? Promise.resolve()).then(() => child.kill('SIGKILL')), killAt) : undefined;
-      const run = await done;
-      clearTimeout(timer);
-      clearTimeout(pauseTimer);
-      await pausing;
-      result.runs++;
-      result.last = `exit ${run.code ?? run.signal}: ${(run.stdout + run.stderr).trim().split('\n').slice(-6).join(' | ')}`;
-      // Duplicates: answers for chunks already checkpointed; new jobs while a job id was saved.
-      result.duplicatePaid += answeredSince(fakes.openai, requestsBefore).filter((hash) => saved.chunkHashes.has(hash)).length;
-      if (saved.jobIds.size > 0) result.duplicatePaid += fakes.pyannote.jobs().length - jobsBefore;
-      if (run.signal === 'SIGKILL') {
-        result.kills++;
-        result.corrupt.push(...(await stateProblems(storeUrl)).map((p) => `after kill ${result.kills}: ${p}`));
-        continue;
+    // The first run until it completes; then, with `rerun`, the same with those arguments.
+    for (const extra of [[], ...(options.rerun ? [options.rerun] : [])]) {
+      for (let attempt = 0; ; attempt++) {
+        const killing = attempt < maxKills;
+        const saved = await paidState(storeUrl);
+        const requestsBefore = fakes.openai.requests.length;
+        const jobsBefore = fakes.pyannote.jobs().length;
+        const args = [...argsFor(options.pipeline ?? 'standard'), ...extra];
+        const { child, done } = startSpx(args, { cwd: dir, env });
+        const killAt = Math.floor(random() * options.windowMs);
+        let pausing: Promise<void> | undefined;
+        const pauseTimer =
+          killing && options.pauseMs
+            ? setTimeout(() => {
+                if (child.exitCode !== null || child.signalCode !== null) return;
+                child.kill('SIGSTOP');
+                result.pauses++;
+                pausing = (async () => {
+                  await new Promise((r) => setTimeout(r, options.pauseMs));
+                  const contender = await startSpx(args, { cwd: dir, env }).done;
+                  child.kill('SIGCONT');
+                  if (contender.code !== 4 && contender.code !== 0) result.failures.push(`a second run during a pause exited ${contender.code ?? contender.signal}: ${(contender.stderr || contender.stdout).split('\n')[0]}`);
+                })();
+              }, Math.floor(random() * killAt))
+            : undefined;
+        const timer = killing ? setTimeout(() => void (pausing ?? Promise.resolve()).then(() => child.kill('SIGKILL')), killAt) : undefined;
+        const run = await done;
+        clearTimeout(timer);
+        clearTimeout(pauseTimer);
+        await pausing;
+        result.runs++;
+        result.last = `exit ${run.code ?? run.signal}: ${(run.stdout + run.stderr).trim().split('\n').slice(-6).join(' | ')}`;
+        // Duplicates: answers for chunks already checkpointed; new jobs while a job id was saved.
+        result.duplicatePaid += answeredSince(fakes.openai, requestsBefore).filter((hash) => saved.chunkHashes.has(hash)).length;
+        if (saved.jobIds.size > 0) result.duplicatePaid += fakes.pyannote.jobs().length - jobsBefore;
+        if (run.signal === 'SIGKILL') {
+          result.kills++;
+          result.corrupt.push(...(await stateProblems(storeUrl)).map((p) => `after kill ${result.kills}: ${p}`));
+          continue;
+        }
+        if (run.code !== 0) {
+          result.failures.push(`run ${result.runs} exited ${run.code}: ${(run.stderr || run.stdout).split('\n').slice(0, 3).join(' | ')}`);
+          if (!killing) break;
+          continue;
+        }
+        break;
       }
-      if (run.code !== 0) {
-        result.failures.push(`run ${result.runs} exited ${run.code}: ${(run.stderr || run.stdout).split('\n').slice(0, 3).join(' | ')}`);
-        if (!killing) break;
-        continue;
-      }
-      break;
     }
     const outputs = await readOutputs(join(dir, 'out'));
     result.differing = diffOutputs(options.reference, outputs);

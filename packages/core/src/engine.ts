@@ -20,7 +20,9 @@ export { runRow, runDetail, editsSummary, rerunPlan, recordedPipelineUnsafe, ver
 export { readSavedEdits, saveEdits, type SavedEdits } from './checkpoints/edits.js';
 export { isRunId, isRunArtifactPath } from './artifacts/paths.js';
 export { storeIdentity, printable, RUN_MARKER, type RunMarker, type RunDirOwnership, type StoreIdentity } from './checkpoints/ownership.js';
-export type { RunState, StageRecord, CheckpointEntry, ArtifactRecord, RunStatus } from './checkpoints/state.js';
+export type { RunState, StageRecord, CheckpointEntry, ArtifactRecord, RunStatus, RunAttempt } from './checkpoints/state.js';
+export { keptArtifacts } from './checkpoints/state.js';
+export { pruneStoredRun, type PruneResult, type RetentionMap, type StoredPrune } from './checkpoints/prune.js';
 export { writeFileAtomic } from './artifacts/atomic.js';
 export { formatError } from './errors/format.js';
 export { corePlugin, mergeStage, exportStage } from './stages/index.js';

@@ -6,6 +6,7 @@ import { SpxCommand } from '../lib/base-command.js';
 import { expandInputs } from '../lib/inputs.js';
 import { openPipeline } from '../lib/pipelines.js';
 import { createRenderer } from '../lib/render.js';
+import { formatBytes } from '../lib/table.js';
 
 interface InputResult {
   input: string;
@@ -40,10 +41,15 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
     'stage-concurrency': Flags.integer({ summary: 'Independent stages run at once within one input (default: pipeline setting or 4).', min: 1, max: 64 }),
     wait: Flags.integer({ summary: 'Seconds to wait when another process holds the same run.', min: 0, default: 0 }),
     'work-dir': Flags.string({ summary: 'Directory for stage artifacts.', default: '.spx', env: 'SPX_WORK_DIR' }),
+    'keep-intermediates': Flags.boolean({
+      summary: 'Keep the files of cheap intermediate outputs (converted audio, chunks) when a run completes; SPX_KEEP_INTERMEDIATES=1 does the same.',
+      description: 'By default they are removed once the run has completed, their records kept, and made again only when a later run needs them.',
+    }),
   };
 
   public async run(): Promise<undefined> {
     const { flags } = this;
+    const keepIntermediates = flags['keep-intermediates'] || envSwitch('SPX_KEEP_INTERMEDIATES');
     const inputs = expandInputs(this.positionals.slice(1));
     if (inputs.length === 0) throw new SpxError('USAGE', 'No input file given.', { hint: 'spx run <pipeline.yaml> <input...>' });
     assertDistinctExports(inputs, flags.out);
@@ -84,6 +90,7 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
               concurrency: flags['stage-concurrency'],
               signal: controller.signal,
               lockWaitMs: flags.wait * 1000,
+              keepIntermediates,
               onEvent: (event) => renderer.event(event, batch ? input : undefined),
             });
             return { input, summary, ...(summary.error ? { error: summary.error } : {}) };
@@ -133,8 +140,10 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
         continue;
       }
       const mark = summary.status === 'completed' ? '✔' : summary.status === 'interrupted' ? '■' : '✖';
-      this.log(`${mark} ${summary.status} ${input} — run ${summary.runId} in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.ran.length} ran, ${summary.reused.length} reused`);
+      const remade = summary.remade.length ? ` (${summary.remade.join(', ')} made again)` : '';
+      this.log(`${mark} ${summary.status} ${input} — run ${summary.runId} in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.ran.length} ran, ${summary.reused.length} reused${remade}`);
       for (const file of summary.outputs) this.log(`  → ${file.path}`);
+      if (summary.pruned?.files) this.log(`  pruned ${formatBytes(summary.pruned.bytes)} of intermediate files (records kept, made again when needed; --keep-intermediates keeps them)`);
       if (summary.saved.stages > 0 || summary.saved.paidCalls > 0) {
         const usd = summary.saved.usd > 0 ? ` (≈ $${summary.saved.usd.toFixed(summary.saved.usd < 1 ? 3 : 2)})` : '';
         const calls = summary.saved.paidCalls > 0 ? `, ${summary.saved.paidCalls} paid API call${summary.saved.paidCalls === 1 ? '' : 's'}${usd}` : '';
@@ -173,6 +182,14 @@ function assertDistinctExports(inputs: string[], out: string | undefined): void 
   }
 }
 
+/** A yes/no environment variable: unset or empty is no; anything but 1/0, true/false, yes/no is refused. */
+function envSwitch(name: string): boolean {
+  const raw = process.env[name]?.trim().toLowerCase();
+  if (!raw || ['0', 'false', 'no'].includes(raw)) return false;
+  if (['1', 'true', 'yes'].includes(raw)) return true;
+  throw new SpxError('ENV_INVALID', `${name}="${process.env[name]}" is not a yes/no value.`, { hint: `Set ${name}=1 to keep intermediate files (0 or unset: prune them when a run completes).` });
+}
+
 function mainInputName(inputs: Record<string, { type: string }> | undefined): string {
   const files = Object.entries(inputs ?? {}).filter(([, spec]) => spec.type === 'file');
   if (files.length !== 1) throw new SpxError('PIPELINE_INVALID', `The pipeline must declare exactly one file input to take inputs from the command line (it declares ${files.length}).`, { hint: 'Declare one input of type: file.' });
@@ -183,7 +200,18 @@ function summarize({ input, summary, error }: InputResult): Record<string, unkno
   return {
     input,
     ...(summary
-      ? { runId: summary.runId, status: summary.status, ran: summary.ran, reused: summary.reused, plan: summary.plan, durationMs: summary.durationMs, outputs: summary.outputs.map((o) => o.path), saved: summary.saved }
+      ? {
+          runId: summary.runId,
+          status: summary.status,
+          ran: summary.ran,
+          reused: summary.reused,
+          remade: summary.remade,
+          plan: summary.plan,
+          durationMs: summary.durationMs,
+          outputs: summary.outputs.map((o) => o.path),
+          saved: summary.saved,
+          pruned: summary.pruned ?? { files: 0, bytes: 0 },
+        }
       : { status: 'error' }),
     ...(error ? { error: error.toJSON() } : {}),
   };

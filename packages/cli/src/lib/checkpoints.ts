@@ -5,7 +5,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { SpxError } from '@spx/core';
-import { defaultStoreUrl, type PipelineOpener } from '@spx/core/engine';
+import { defaultStoreUrl, recordedPipelineUnsafe, runArtifacts, type PipelineOpener, type RetentionMap, type RunState, type StageRecord, type Store } from '@spx/core/engine';
 import { openPipeline, shippedPipelines } from './pipelines.js';
 
 export const runIdArg = Args.string({ description: 'Run id, or a unique prefix of one (like git).', required: true });
@@ -47,4 +47,27 @@ export function shortPath(path: string): string {
   if (!path) return path;
   const rel = relative(process.cwd(), path);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+const pipelines = new Map<string, ReturnType<typeof openPipeline>>();
+
+/**
+ * Retention declarations for a run whose records carry no marks (completed before spx recorded
+ * them), read from its pipeline file under the same rules as the rerun plan: only a shipped
+ * pipeline or a run made here in a local SQLite store, never a file an import or shared store
+ * names. Undefined when the records' own marks decide, or the file may not be loaded.
+ */
+export async function declaredRetention(store: Store, state: RunState): Promise<((stageId: string, record: StageRecord) => RetentionMap | undefined) | undefined> {
+  const file = state.pipeline?.file;
+  if (runArtifacts(state).some((a) => a.cheap) || !file || !existsSync(file) || recordedPipelineUnsafe(store, state, file, pipelineOpener)) return undefined;
+  if (!pipelines.has(file)) pipelines.set(file, openPipeline(file));
+  try {
+    const pipeline = await pipelines.get(file)!;
+    return (id, record) => {
+      const stage = pipeline.stages.get(id);
+      return stage?.uses === record.uses ? stage.definition.retention : undefined;
+    };
+  } catch {
+    return undefined;
+  }
 }

@@ -133,10 +133,10 @@ export function runArtifacts(state: RunState): Array<ArtifactRecord & { stage: s
   return Object.entries(state.stages ?? {}).flatMap(([stage, record]) => (record.artifacts ?? []).map((a) => ({ ...a, stage })));
 }
 
-/** Sum of recorded artifact sizes (each path counted once). */
-export function runSize(state: RunState): number {
+/** Sum of recorded artifact sizes (each path counted once), of the files kept or of those pruned. */
+export function runSize(state: RunState, which: 'kept' | 'pruned' = 'kept'): number {
   const seen = new Map<string, number>();
-  for (const a of runArtifacts(state)) seen.set(a.path, a.bytes);
+  for (const a of runArtifacts(state)) if ((a.pruned === true) === (which === 'pruned')) seen.set(a.path, a.bytes);
   return [...seen.values()].reduce((sum, n) => sum + n, 0);
 }
 

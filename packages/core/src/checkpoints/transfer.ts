@@ -12,7 +12,7 @@ import { editsProblem, readSavedEdits } from './edits.js';
 import { keys } from './keys.js';
 import { adoptRunDir, printable } from './ownership.js';
 import { checkedState, liveLease, quoted, runStateProblem, runStepKeys, type RunExport } from './runs.js';
-import { fileRefsIn, type ArtifactRecord, type RunState } from './state.js';
+import { fileRefsIn, keptArtifacts, type ArtifactRecord, type RunState } from './state.js';
 import type { Store } from './store.js';
 import { checkArtifacts, type ArtifactCheck } from './verify.js';
 
@@ -149,7 +149,7 @@ export async function importRun(store: Store, data: RunExport, options: { force?
   if (outside.length === 1) throw outside[0]!;
   if (outside.length > 1) throw new SpxAggregateError('IMPORT_INVALID', `${label}: ${outside.length} files of run ${state.id} are not in its run directory ${runDir}:`, outside.slice(0, 20), { hint });
 
-  const artifacts = Object.entries(state.stages).flatMap(([stage, record]) => record.artifacts.map((a) => ({ ...a, stage })));
+  const artifacts = Object.entries(state.stages).flatMap(([stage, record]) => keptArtifacts(record.artifacts).map((a) => ({ ...a, stage })));
   const checks = await checkArtifacts(artifacts);
   const bad = checks.filter((c): c is Extract<ArtifactCheck, { ok: false }> => !c.ok);
   if (bad.length > 0) {

@@ -42,8 +42,11 @@ export interface RunRow {
   stages: { completed: number; total: number };
   created: string;
   updated: string;
+  /** Bytes of the artifacts kept on disk. */
   bytes: number;
   artifacts: number;
+  /** Artifacts pruned after the run completed (records kept, files made again when needed) and the bytes they held. */
+  pruned: { artifacts: number; bytes: number };
   failedStage: string | null;
   error: string | null;
   holder?: { pid: number; host: string };
@@ -70,6 +73,7 @@ export async function runRow(store: Store, state: RunState, lease?: Lease | null
     updated: state.last_updated,
     bytes: runSize(state),
     artifacts: runArtifacts(state).length,
+    pruned: { artifacts: runArtifacts(state).filter((a) => a.pruned).length, bytes: runSize(state, 'pruned') },
     failedStage: state.failed_stage,
     error: state.error_message ?? null,
     ...(holder ? { holder: { pid: holder.pid, host: holder.host } } : {}),
@@ -88,7 +92,7 @@ export interface StageDetail {
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
-  artifacts: Array<{ path: string; bytes: number; sha256: string }>;
+  artifacts: Array<{ path: string; bytes: number; sha256: string; pruned?: true }>;
   /** Attempts in which this stage ran / was reused from its checkpoint / failed. */
   history: { ran: number; reused: number; failed: number };
   usage: number;
@@ -153,7 +157,7 @@ export async function runDetail(store: Store, state: RunState, options: DetailOp
       startedAt: record?.startedAt ?? null,
       finishedAt: record?.finishedAt ?? null,
       durationMs: record?.durationMs ?? null,
-      artifacts: (record?.artifacts ?? []).map((a) => ({ path: a.path, bytes: a.bytes, sha256: a.sha256 })),
+      artifacts: (record?.artifacts ?? []).map((a) => ({ path: a.path, bytes: a.bytes, sha256: a.sha256, ...(a.pruned ? { pruned: true as const } : {}) })),
       history: { ran: history.filter((h) => h.ran?.includes(id)).length, reused: history.filter((h) => h.reused?.includes(id)).length, failed },
       usage: record?.usage ?? 0,
       paidCalls: record?.paidCalls ?? 0,
@@ -256,20 +260,26 @@ export interface ArtifactReport {
   reason?: string;
   /** A user-facing export: changing, moving or deleting it is the user's right, not damage. */
   export?: boolean;
+  /** Removed after the run completed (a cheap intermediate): not checked, made again when a run needs it. */
+  pruned?: boolean;
 }
 
 /**
  * Re-hashes every recorded artifact of a run (`full`) or checks size+mtime first (quick). Exports
  * are reported with `export: true`; a changed export never makes a run invalid (the next run
- * writes it again and keeps the changed file as a backup).
+ * writes it again and keeps the changed file as a backup). Pruned artifacts are reported as such,
+ * unchecked: their files are gone on purpose.
  */
 export async function verifyRun(state: RunState, full: boolean): Promise<ArtifactReport[]> {
   const artifacts = runArtifacts(state);
-  const checks = await checkArtifacts(artifacts, full);
-  return checks.map((c, i) => {
-    const artifact = artifacts[i]!;
+  const kept = artifacts.filter((a) => !a.pruned);
+  const checks = new Map((await checkArtifacts(kept, full)).map((c, i) => [kept[i]!, c]));
+  return artifacts.map((artifact): ArtifactReport => {
+    const base = { stage: artifact.stage, path: artifact.path, bytes: artifact.bytes };
+    const c = checks.get(artifact);
+    if (!c) return { ...base, ok: true, pruned: true };
     const exported = artifact.export === true || Boolean(state.stages[artifact.stage]?.destination);
-    return { stage: artifact.stage, path: c.artifact.path, bytes: c.artifact.bytes, ok: c.ok, ...(c.ok ? {} : { reason: c.reason }), ...(exported ? { export: true } : {}) };
+    return { ...base, ok: c.ok, ...(c.ok ? {} : { reason: c.reason }), ...(exported ? { export: true } : {}) };
   });
 }
 

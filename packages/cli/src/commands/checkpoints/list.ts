@@ -65,7 +65,7 @@ export default class CheckpointsList extends SpxCommand<typeof CheckpointsList> 
     this.say(`  out dir   ${run.outDir}`);
     this.say(`  created   ${run.created}   updated ${run.updated} (${formatAge(run.updated)})`);
     this.say(`  stages    ${run.stageDetails.map((s) => `${MARK[s.status] ?? '·'} ${s.stage}`).join('  ')}  (${run.stages.completed}/${run.stages.total})`);
-    this.say(`  stored    ${formatBytes(run.bytes)} in ${plural(run.artifacts, 'artifact')}, ${plural(run.subSteps, 'sub-step')}`);
+    this.say(`  stored    ${formatBytes(run.bytes)} in ${plural(run.artifacts, 'artifact')}${run.pruned.artifacts ? ` (${run.pruned.artifacts} pruned)` : ''}, ${plural(run.subSteps, 'sub-step')}`);
     const last = run.attempts[run.attempts.length - 1];
     if (last) this.say(`  attempts  ${run.attempts.length}; last ${last.at}: ${last.status}, ran ${last.ran.length}, reused ${last.reused.length}, ${formatDuration(last.durationMs)}`);
     if (run.status === 'failed' && run.error) this.say(`  error     ${run.failedStage ? `${run.failedStage}: ` : ''}${run.error}`);
