@@ -6,8 +6,7 @@
 // from the uploaded file's header, so tests can check timestamps, offsets and stitching.
 import { createHash, randomBytes } from 'node:crypto';
 import { extname } from 'node:path';
-import { FaultScript, Router, parseMultipart, pause, sendAnswer, serveFault, startFakeHttp, type Answer, type Exchange, type FaultRule, type ReceivedRequest } from '@spx/core/testing';
-import { audioDuration } from './audio-duration.js';
+import { FaultScript, Router, audioDuration, parseMultipart, pause, sendAnswer, serveFault, startFakeHttp, type Answer, type Exchange, type FaultRule, type ReceivedRequest } from '@spx/core/testing';
 import { bearer, checkAuth, HttpFailure, validateCombination, withKeyEchoed } from './failures.js';
 import { toFault, type FakeFault } from './faults.js';
 import { generatedText, renderTranscript } from './transcript.js';

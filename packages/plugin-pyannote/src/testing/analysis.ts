@@ -3,7 +3,7 @@
 // turns; voiceprints carry the clip's pitch and identification matches by pitch similarity.
 import { createHash } from 'node:crypto';
 import { parseWav } from '@spx/core/formats';
-import { clusterByPitch, decodePcm16, medianPitch, pitchSimilarity, speechRegions, type Region } from './voice.js';
+import { clusterByPitch, decodePcm16, medianPitch, pitchSimilarity, speechRegions, type Region } from '@spx/core/testing';
 
 export type FakeJobType = 'diarize' | 'voiceprint' | 'identify';
 
