@@ -1,7 +1,8 @@
 // Speaker labels across uploads. A diarizing engine numbers the speakers of each request on its
 // own ("0", "1", … in the order it met them), so the same person may be "1" in one chunk and "0"
 // in the next. Chunks that overlap hear the same seconds twice: who speaks there in both links
-// the labels (linkSpeakers). numberSpeakers then renames every label SPEAKER_00, SPEAKER_01, …
+// the labels (linkSpeakers); a voice silent in the overlap is linked only when it is the one
+// left on both sides. numberSpeakers then renames every label SPEAKER_00, SPEAKER_01, …
 // in order of first appearance, the form every spx engine's speakers take.
 import type { Segment } from './schema.js';
 
@@ -44,8 +45,10 @@ function labelsOf(piece: SpeakerPiece): string[] {
 /**
  * For pieces in time order, maps each piece's own labels to shared ones (`S0`, `S1`, …). A label
  * of a piece takes the shared label of the earlier piece's speaker it talks at the same time with
- * most inside their overlap (one to one, at least MIN_SHARED_SECONDS together); a label that
- * matches no one — a new voice, or pieces that do not overlap — gets a new shared label.
+ * most inside their overlap (one to one, at least MIN_SHARED_SECONDS together). When then one
+ * label of the piece and one speaker of the earlier piece are left, they are taken for one person
+ * who was silent in the overlap. Any other label — a new voice, or pieces that do not overlap —
+ * gets a new shared label.
  */
 export function linkSpeakers(pieces: readonly SpeakerPiece[]): Map<number, Map<string, string>> {
   const links = new Map<number, Map<string, string>>();
@@ -77,6 +80,11 @@ export function linkSpeakers(pieces: readonly SpeakerPiece[]): Map<number, Map<s
         own.set(pair.local, pair.global);
         taken.add(pair.global);
       }
+      // One voice of each piece left over (silent in the overlap, or heard there too briefly):
+      // the same number of people on both sides, so take them for one person.
+      const mineLeft = labelsOf(piece).filter((label) => !own.has(label));
+      const theirsLeft = [...new Set(earlier.values())].filter((global) => !taken.has(global));
+      if (mineLeft.length === 1 && theirsLeft.length === 1) own.set(mineLeft[0]!, theirsLeft[0]!);
     }
     for (const label of labelsOf(piece)) if (!own.has(label)) own.set(label, `S${next++}`);
     links.set(piece.index, own);
