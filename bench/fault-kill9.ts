@@ -3,13 +3,16 @@
 // exports are compared byte for byte with an uninterrupted run, the fake servers count paid
 // requests repeated after their checkpoint was saved, and the store is checked after every kill.
 // With --pipeline local, the offline pipeline (pocketsphinx is deterministic too; no API, so no
-// paid calls to count). Each of its runs takes tens of seconds: use a few trials.
+// paid calls to count). Each of its runs takes tens of seconds: use a few trials. --pipeline
+// pyannote-stt runs one pyannoteAI job that also transcribes (a job created again while one was
+// saved is a duplicate); --pipeline deepgram sends ffmpeg/chunk's chunks to the fake Deepgram (a
+// chunk answered again after it was saved is a duplicate).
 // The kill moment is uniform over [0, window]; the window defaults to the reference run's wall
 // time (pass --window MS when the machine's load differs from the reference run's).
 // With --pause MS, each killed run is first paused (SIGSTOP) for MS, with the lease stale timeout set
 // to a third of it, while a second `spx run` of the same input starts; it must refuse (the paused
 // holder lives) or find the work done, and then the holder continues (SIGCONT) until its kill.
-// Run: node --import tsx bench/fault-kill9.ts [--trials 200] [--parallel 2] [--kills 3] [--store redis] [--pipeline local] [--window MS] [--pause MS]
+// Run: node --import tsx bench/fault-kill9.ts [--trials 200] [--parallel 2] [--kills 3] [--store redis] [--pipeline local|pyannote-stt|deepgram] [--window MS] [--pause MS]
 // Target: every trial identical, 0 duplicate paid calls, 0 corrupt states.
 import { mapPool } from '@spx/core';
 import { killTrial, referenceRun, type CampaignPipeline } from '../test/support/kill9.js';
