@@ -1,6 +1,6 @@
 // The CLI end to end: `spx run pipelines/deepgram.yaml` against the fake server, in chunks; a
 // rerun reuses every stage and sends nothing.
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -34,5 +34,15 @@ describe('e2e: spx run pipelines/deepgram.yaml', function () {
     const again = await spx(args, { cwd: dir, env });
     expect(again.code, again.stderr).to.equal(0);
     expect(fake.requests.length).to.equal(sent);
+  });
+
+  it('takes the place of openai/transcribe in standard with the change docs/providers.md shows', async () => {
+    const doc = await readFile(join(REPO, 'docs/providers.md'), 'utf8');
+    const example = /```yaml\n(spx: 1\nname: standard-deepgram[\s\S]*?)```/.exec(doc)?.[1];
+    expect(example, 'the example in docs/providers.md').to.be.a('string');
+    await writeFile(join(dir, 'standard-deepgram.yaml'), example!);
+    const [valid, graph] = await Promise.all([spx(['pipelines', 'validate', 'standard-deepgram.yaml'], { cwd: dir }), spx(['pipelines', 'graph', 'standard-deepgram.yaml', '--format', 'text'], { cwd: dir })]);
+    expect(valid.code, valid.stdout + valid.stderr).to.equal(0);
+    expect(graph.stdout).to.match(/transcribe\s+deepgram\/transcribe/);
   });
 });
