@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const QUICK = ['core-engine.ts', 'cli-startup.ts', 'merge-export.ts 1 10', 'ffmpeg-convert.ts', 'ffmpeg-chunk.ts', 'openai-chunks.ts', 'redact.ts'];
-const LONG = ['fault-report.ts', 'fault-kill9.ts --trials 20', 'quality.ts'];
+const LONG = ['fault-report.ts', 'fault-kill9.ts --trials 20', 'quality.ts', 'ui.ts'];
 const benches = process.argv.includes('--all') ? [...QUICK, ...LONG] : QUICK;
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const failed: string[] = [];

@@ -9,6 +9,7 @@ export function fencedStore(store: Store, lock: Pick<HeldLock, 'assertHeld'>): S
     url: store.url,
     ttlMs: store.ttlMs,
     get: (key) => store.get(key),
+    getMany: (list) => store.getMany(list),
     keys: (prefix) => store.keys(prefix),
     close: () => store.close(),
     async set(key, value) {

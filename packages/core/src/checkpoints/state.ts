@@ -66,7 +66,8 @@ export interface RunState {
   /** Content hashes of the run's inputs (name → sha256). */
   input_hashes: Record<string, string>;
   pipeline_id: string;
-  pipeline: { name: string; version: string; file: string; stages: string[] };
+  /** `overrides`: the `--set` values of the latest run (what running "the same command again" repeats). */
+  pipeline: { name: string; version: string; file: string; stages: string[]; overrides?: string[] };
   created_at: string;
   last_updated: string;
   status: RunStatus;

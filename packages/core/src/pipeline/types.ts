@@ -52,4 +52,6 @@ export interface LoadedPipeline {
   /** Stage ids in a deterministic topological order. */
   order: string[];
   locate: Locator;
+  /** The `stage.param=value` overrides it was loaded with (`spx run --set`), recorded with its runs. */
+  overrides?: string[];
 }

@@ -151,6 +151,12 @@ export interface StageDefinition<P = Record<string, unknown>, O extends Record<s
   executionParams?: readonly string[];
   /** The stage writes user-facing files to ctx.run.outDir; the destination is part of its fingerprint. */
   publishes?: boolean;
+  /**
+   * The stage applies transcript edits (speaker names, corrected utterances) given as its `edits`
+   * param: spx adds the run's saved edits (`spx edit`, `spx ui`) to it, so they are part of its
+   * fingerprint and only this stage reruns after an edit. core/export does.
+   */
+  acceptsEdits?: boolean;
   /** Checks that need no work (API key set, binary found); runs for every stage before any stage runs. */
   preflight?(ctx: PreflightContext<P>): void | Promise<void>;
   run(ctx: StageContext<P>): Promise<StageResult<O>>;

@@ -22,7 +22,7 @@ export function freshState(prior: RunState | undefined, id: string, pipeline: Lo
     input_file: inputFile,
     input_hashes: inputHashes,
     pipeline_id: pipeline.spec.name,
-    pipeline: { name: pipeline.spec.name, version: pipeline.spec.version, file: pipeline.file, stages: pipeline.order },
+    pipeline: { name: pipeline.spec.name, version: pipeline.spec.version, file: pipeline.file, stages: pipeline.order, ...(pipeline.overrides ? { overrides: pipeline.overrides } : {}) },
     created_at: prior?.created_at ?? now,
     last_updated: now,
     status: prior?.status ?? 'not_started',

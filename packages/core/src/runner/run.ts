@@ -3,6 +3,7 @@
 // each stage as it completes, and keeps all completed work when a stage fails or the run is
 // interrupted. The steps live in their own modules: inputs, plan, execute, schedule, record.
 import { SpxError, toSpxError } from '../errors/errors.js';
+import { readSavedEdits, withEdits } from '../checkpoints/edits.js';
 import { keys } from '../checkpoints/keys.js';
 import { acquireRunLock } from '../checkpoints/lock.js';
 import { fencedStore } from '../checkpoints/fenced-store.js';
@@ -26,7 +27,8 @@ const noSavings = (): Savings => ({ stages: 0, paidCalls: 0, usd: 0, durationMs:
 
 export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
-  const { pipeline, store } = options;
+  const { store } = options;
+  let pipeline = options.pipeline;
   const emit = (event: RunEvent) => options.onEvent?.(event);
   // The caller's signal (Ctrl-C) and our own (a fault outside a stage's promise, a lost lease).
   const internal = new AbortController();
@@ -51,6 +53,9 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
         onLost: (error) => internal.abort(error),
       });
   try {
+    // The run's saved transcript edits reach the stages that apply them as a param (and fingerprint).
+    const savedEdits = await readSavedEdits(store, run.id);
+    pipeline = withEdits(pipeline, savedEdits?.edits);
     const prior = await store.get<RunState>(keys.run(run.id));
     assertSamePipeline(prior, pipeline, run.id);
     const destination = { runId: run.id, outDir: run.outDir, inputStem: run.inputStem, input, pipelineFile: pipeline.file };
@@ -73,6 +78,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     const saver = createSaver(fenced, run.id, state);
     state.status = 'in_progress';
     await saver.save();
+    if (savedEdits) await fenced.set(keys.edits(run.id), savedEdits); // lives as long as the run it belongs to
 
     const scope: RunScope = { pipeline, options, run, workDir, store: fenced, lock: lock!, signal, emit, inputs, prior, state, saver, decide, inheritedExports };
     const progress: RunProgress = { done: new Map(), ran: [], reused: [], saved: noSavings() };

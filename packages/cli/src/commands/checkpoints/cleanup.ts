@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
 import { SpxError } from '@spx/core';
-import { deleteRun, displayStoreUrl, liveLease, orphanRunDirs, printable, scanRuns, type LeftAlone } from '@spx/core/engine';
+import { damaged, deleteRun, displayStoreUrl, liveLease, orphanRunDirs, printable, scanRuns, verifyRun, type LeftAlone } from '@spx/core/engine';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SpxCommand } from '../../lib/base-command.js';
-import { damaged, missingDefaultStore, shortPath, verifyRun, workDirFlag } from '../../lib/checkpoints.js';
+import { missingDefaultStore, shortPath, workDirFlag } from '../../lib/checkpoints.js';
 import { dirSize } from '../../lib/disk.js';
 import { formatBytes, plural } from '../../lib/table.js';
 

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
-import { displayStoreUrl, printable, scanRuns, type InvalidRunEntry } from '@spx/core/engine';
+import { displayStoreUrl, printable, runDetail, runRow, scanRuns, type InvalidRunEntry, type RunDetail, type RunRow } from '@spx/core/engine';
 import { SpxCommand } from '../../lib/base-command.js';
-import { missingDefaultStore, runDetail, runRow, shortPath, type RunDetail, type RunRow } from '../../lib/checkpoints.js';
+import { missingDefaultStore, shortPath } from '../../lib/checkpoints.js';
 import { formatAge, formatBytes, formatDuration, plural, table } from '../../lib/table.js';
 
 const MARK: Record<string, string> = { completed: '✔', failed: '✖', running: '▶', pending: '·' };
@@ -28,7 +28,7 @@ export default class CheckpointsList extends SpxCommand<typeof CheckpointsList> 
     }
     const store = await this.store();
     const { runs: states, invalid } = await scanRuns(store);
-    const runs = this.flags.detailed ? await Promise.all(states.map((s) => runDetail(store, s, { plan: false }))) : await Promise.all(states.map((s) => runRow(store, s)));
+    const runs = this.flags.detailed ? await Promise.all(states.map((s) => runDetail(store, s))) : await Promise.all(states.map((s) => runRow(store, s)));
     const where = displayStoreUrl(store.url);
     const skipped = () => {
       if (invalid.length) this.say(`Skipped ${plural(invalid.length, 'store entry', 'store entries')} that ${invalid.length === 1 ? 'is' : 'are'} not a valid run state: ${invalid.map((e) => `${printable(e.key)} (${e.reason})`).join(', ')}.`);

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
-import { findRun } from '@spx/core/engine';
+import { findRun, runDetail, type RunDetail } from '@spx/core/engine';
 import { SpxCommand } from '../../lib/base-command.js';
-import { missingDefaultStore, noStoreError, runDetail, runIdArg, type RunDetail } from '../../lib/checkpoints.js';
+import { missingDefaultStore, noStoreError, pipelineOpener, runIdArg } from '../../lib/checkpoints.js';
+import { resolvePipelineArg } from '../../lib/pipelines.js';
 import { formatBytes, formatDuration, plural } from '../../lib/table.js';
 
 const MARK: Record<string, string> = { completed: '✔', failed: '✖', running: '▶', pending: '·' };
@@ -30,7 +31,7 @@ The id may be any unique prefix of a run id.`;
     if (missing) throw noStoreError(this.args.id, missing);
     const store = await this.store();
     const state = await findRun(store, this.args.id);
-    const detail = await runDetail(store, state, { plan: this.flags.plan, pipeline: this.flags.pipeline });
+    const detail = await runDetail(store, state, this.flags.plan ? { opener: pipelineOpener, ...(this.flags.pipeline ? { pipeline: resolvePipelineArg(this.flags.pipeline) } : {}) } : {});
     if (this.jsonEnabled()) return detail;
     this.log(`Run ${detail.id} · ${detail.pipeline.name}@${detail.pipeline.version} · ${detail.status}${detail.holder ? ` (pid ${detail.holder.pid} on ${detail.holder.host})` : ''}`);
     this.log(`  input     ${detail.input}`);
@@ -39,6 +40,11 @@ The id may be any unique prefix of a run id.`;
     this.log(`  created   ${detail.created}`);
     this.log(`  updated   ${detail.updated}`);
     this.log(`  stored    ${formatBytes(detail.bytes)} in ${plural(detail.artifacts, 'artifact')}, ${plural(detail.subSteps, 'sub-step')}`);
+    if (detail.edits) {
+      const names = Object.entries(detail.edits.speakers).map(([label, name]) => `${label} → ${name}`);
+      const e = detail.edits;
+      this.log(`  edits     ${[...names, ...(e.utterances ? [`${plural(e.utterances, 'utterance edit')} (${e.texts} text, ${e.reassigned} speaker)`] : [])].join('; ')}, saved ${e.updatedAt} (spx edit ${detail.id} --list)`);
+    }
     if (detail.status === 'failed' && detail.error) this.log(`  error     ${detail.failedStage ? `${detail.failedStage}: ` : ''}${detail.error}`);
     this.log('');
     this.log(`Stages (${detail.stages.completed}/${detail.stages.total} completed):`);

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { SpxError } from '@spx/core';
-import { findRun, formatError, invalidEntry, printable, scanRuns, type InvalidRunEntry, type RunState } from '@spx/core/engine';
+import { damaged, findRun, formatError, invalidEntry, printable, scanRuns, verifyRun, type ArtifactReport, type InvalidRunEntry, type RunState } from '@spx/core/engine';
 import { SpxCommand } from '../../lib/base-command.js';
-import { damaged, missingDefaultStore, noStoreError, verifyRun, type ArtifactReport } from '../../lib/checkpoints.js';
+import { missingDefaultStore, noStoreError } from '../../lib/checkpoints.js';
 import { formatBytes, plural } from '../../lib/table.js';
 
 interface RunValidation {
