@@ -3,7 +3,10 @@
 // exports are compared byte for byte with an uninterrupted run, the fake servers count paid
 // requests repeated after their checkpoint was saved, and the store is checked after every kill.
 // With --pipeline local, the offline pipeline (pocketsphinx is deterministic too; no API, so no
-// paid calls to count). Each of its runs takes tens of seconds: use a few trials.
+// paid calls to count). Each of its runs takes tens of seconds: use a few trials. --pipeline
+// pyannote-stt runs one pyannoteAI job that also transcribes (a job created again while one was
+// saved is a duplicate); --pipeline deepgram sends ffmpeg/chunk's chunks to the fake Deepgram (a
+// chunk answered again after it was saved is a duplicate).
 // The kill moment is uniform over [0, window]; the window defaults to the reference run's wall
 // time (pass --window MS when the machine's load differs from the reference run's).
 // With --pause MS, each killed run is first paused (SIGSTOP) for MS, with the lease stale timeout set
@@ -12,7 +15,7 @@
 // With --rerun "ARGS", each trial continues once its run completed (and pruned its cheap files):
 // the same command plus ARGS (e.g. "--from-stage transcribe": the pruned audio is made again and
 // every paid sub-step reused) is killed the same way until it completes too.
-// Run: node --import tsx bench/fault-kill9.ts [--trials 200] [--parallel 2] [--kills 3] [--store redis] [--pipeline local] [--window MS] [--pause MS] [--rerun ARGS]
+// Run: node --import tsx bench/fault-kill9.ts [--trials 200] [--parallel 2] [--kills 3] [--store redis] [--pipeline local|pyannote-stt|deepgram] [--window MS] [--pause MS] [--rerun ARGS]
 // Target: every trial identical, 0 duplicate paid calls, 0 corrupt states.
 import { mapPool } from '@spx/core';
 import { killTrial, referenceRun, type CampaignPipeline } from '../test/support/kill9.js';

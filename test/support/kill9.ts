@@ -1,4 +1,4 @@
-// One kill -9 trial of the standard pipeline through the CLI: start `spx run`, SIGKILL it at a
+// One kill -9 trial of a shipped pipeline through the CLI: start `spx run`, SIGKILL it at a
 // random moment, rerun, repeat until a run completes; then compare the exports with a reference
 // run byte for byte. Paid calls are counted on the fake servers: a chunk answered (or a job
 // created) again after its checkpoint was saved is a duplicate; a response the process received
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO, startSpx, type CliResult } from './cli.js';
 import { SAMPLE, answeredSince, diffOutputs, paidState, readOutputs, standardArgs, startFakes, stateProblems, sqliteUrl, type Fakes } from './standard.js';
+import type { FakeDeepgramOptions } from '@spx/plugin-deepgram/testing';
 
 export interface KillTrialOptions {
   /** Reference exports of an uninterrupted run (see referenceRun). */
@@ -55,10 +56,28 @@ export interface KillTrialResult {
 
 const LATENCY_MS = 80;
 
-/** standard: the API pipeline against the fakes; local: the offline pipeline (no API at all). */
-export type CampaignPipeline = 'standard' | 'local';
-const LOCAL = join(REPO, 'pipelines', 'local.yaml');
-const argsFor = (pipeline: CampaignPipeline) => (pipeline === 'local' ? ['run', LOCAL, SAMPLE, '--out', 'out'] : standardArgs());
+/**
+ * standard: the API pipeline against the fakes; local: the offline pipeline (no API at all);
+ * pyannote-stt: one pyannoteAI job that diarizes and transcribes; deepgram: chunks sent to the
+ * fake Deepgram, one paid request each.
+ */
+export type CampaignPipeline = 'standard' | 'local' | 'pyannote-stt' | 'deepgram';
+const shipped = (name: string) => join(REPO, 'pipelines', `${name}.yaml`);
+const POLL_FAST = ['--set', 'diarize.pollIntervalMs=20', '--set', 'diarize.maxPollIntervalMs=50'];
+const argsFor = (pipeline: CampaignPipeline): string[] => {
+  switch (pipeline) {
+    case 'local':
+      return ['run', shipped('local'), SAMPLE, '--out', 'out'];
+    case 'pyannote-stt':
+      return ['run', shipped('pyannote-stt'), SAMPLE, '--out', 'out', ...POLL_FAST];
+    case 'deepgram':
+      // Small chunks so the 33-second sample becomes five paid requests.
+      return ['run', shipped('deepgram'), SAMPLE, '--out', 'out', '--set', 'chunk.maxDuration=12', '--set', 'chunk.overlap=4', '--set', 'transcribe.concurrency=2'];
+    default:
+      return standardArgs();
+  }
+};
+const fakeOptions = (latencyMs: number): { openai: { latencyMs: number }; deepgram: FakeDeepgramOptions } => ({ openai: { latencyMs }, deepgram: { latencyMs } });
 
 const cachedReference = new Map<CampaignPipeline, ReturnType<typeof uncachedReferenceRun>>();
 
@@ -70,7 +89,7 @@ export function referenceRun(pipeline: CampaignPipeline = 'standard'): ReturnTyp
 
 async function uncachedReferenceRun(pipeline: CampaignPipeline): Promise<{ outputs: Map<string, Buffer>; wallMs: number; result: CliResult }> {
   const dir = await mkdtemp(join(tmpdir(), 'spx-ref-'));
-  const fakes = await startFakes({ openai: { latencyMs: LATENCY_MS } });
+  const fakes = await startFakes(fakeOptions(LATENCY_MS));
   try {
     const started = Date.now();
     const { done } = startSpx(argsFor(pipeline), { cwd: dir, env: fakes.env });
@@ -87,7 +106,7 @@ async function uncachedReferenceRun(pipeline: CampaignPipeline): Promise<{ outpu
 export async function killTrial(options: KillTrialOptions): Promise<KillTrialResult> {
   const random = options.random ?? Math.random;
   const dir = await mkdtemp(join(tmpdir(), 'spx-kill-std-'));
-  const fakes: Fakes = await startFakes({ openai: { latencyMs: options.latencyMs ?? LATENCY_MS } });
+  const fakes: Fakes = await startFakes(fakeOptions(options.latencyMs ?? LATENCY_MS));
   const storeUrl = options.storeUrl ?? sqliteUrl(dir);
   const env = { ...fakes.env, SPX_STORE: storeUrl, ...(options.pauseMs ? { SPX_LEASE_STALE_MS: String(Math.max(100, Math.floor(options.pauseMs / 3))) } : {}) };
   const result: KillTrialResult = { kills: 0, runs: 0, pauses: 0, identical: false, differing: [], duplicatePaid: 0, corrupt: [], failures: [], last: '' };
@@ -99,6 +118,7 @@ export async function killTrial(options: KillTrialOptions): Promise<KillTrialRes
         const killing = attempt < maxKills;
         const saved = await paidState(storeUrl);
         const requestsBefore = fakes.openai.requests.length;
+        const listensBefore = fakes.deepgram.requests.length;
         const jobsBefore = fakes.pyannote.jobs().length;
         const args = [...argsFor(options.pipeline ?? 'standard'), ...extra];
         const { child, done } = startSpx(args, { cwd: dir, env });
@@ -127,6 +147,7 @@ export async function killTrial(options: KillTrialOptions): Promise<KillTrialRes
         result.last = `exit ${run.code ?? run.signal}: ${(run.stdout + run.stderr).trim().split('\n').slice(-6).join(' | ')}`;
         // Duplicates: answers for chunks already checkpointed; new jobs while a job id was saved.
         result.duplicatePaid += answeredSince(fakes.openai, requestsBefore).filter((hash) => saved.chunkHashes.has(hash)).length;
+        result.duplicatePaid += answeredSince(fakes.deepgram, listensBefore).filter((hash) => saved.chunkHashes.has(hash)).length;
         if (saved.jobIds.size > 0) result.duplicatePaid += fakes.pyannote.jobs().length - jobsBefore;
         if (run.signal === 'SIGKILL') {
           result.kills++;

@@ -126,5 +126,12 @@ describe('spx pipelines', function () {
     expect(plain.code).to.equal(0);
     expect(plain.stdout).to.match(/^NAME\s+VERSION\s+STAGES\s+DESCRIPTION/);
     for (const p of pipelines) expect(plain.stdout).to.match(new RegExp(`\\n${p.id}\\b.*\\s${p.version.replace(/\./g, '\\.')}\\s`));
+
+    // standard's whisper-1 is retired on 2027-02-26: the list marks it and prints the whole note.
+    const standard = pipelines.find((p) => p.id === 'standard') as { deprecated?: string } | undefined;
+    expect(standard?.deprecated).to.contain('2027-02-26').and.contain('pyannote-stt');
+    expect(plain.stdout).to.match(/\nstandard\s.*DEPRECATED/);
+    expect(plain.stdout).to.contain(`standard is deprecated: ${standard!.deprecated}`);
+    expect(pipelines.filter((p) => (p as { deprecated?: string }).deprecated).map((p) => p.id)).to.deep.equal(['standard']);
   });
 });

@@ -43,6 +43,8 @@ export interface FetchWithRetryOptions {
   signal?: AbortSignal;
   policy?: Partial<RetryPolicy>;
   onRetry?: (event: RetryEvent) => void;
+  /** Statuses handed to the caller at once instead of retried (a 504 that means "too long to process" would only repeat). */
+  finalStatuses?: readonly number[];
 }
 
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
@@ -89,7 +91,7 @@ export async function fetchWithRetry(url: string | URL, init: RequestInit, optio
     let retryAfterMs: number | undefined;
     try {
       response = await fetch(url, { ...init, signal });
-      if (!RETRY_STATUS.has(response.status)) return response;
+      if (!RETRY_STATUS.has(response.status) || options.finalStatuses?.includes(response.status)) return response;
       if (response.status === 429) {
         // A 429 for an exhausted quota (billing) will not clear by waiting: hand it to the caller.
         const body = await response.text().catch(() => '');

@@ -20,6 +20,8 @@ export interface PipelineSpec {
   name: string;
   version: string;
   description?: string;
+  /** Why and from when the pipeline stops working, and what to use instead (spx pipelines list shows it). */
+  deprecated?: string;
   extends?: string;
   plugins?: string[];
   inputs?: Record<string, PipelineInputSpec>;

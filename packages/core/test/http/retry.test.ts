@@ -80,6 +80,17 @@ describe('http/retry', () => {
     await srv.close();
   });
 
+  it('hands a status listed in finalStatuses to the caller at once, and still retries the others', async () => {
+    const srv = await serve([(res) => res.writeHead(503).end(), (res) => res.writeHead(504).end('too long')]);
+    try {
+      const response = await fetchWithRetry(srv.url, {}, { service: 'Fake', policy: fast, finalStatuses: [504] });
+      expect(response.status).to.equal(504);
+      expect(srv.hits()).to.equal(2);
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('waits as long as retry-after-ms, Retry-After or X-RateLimit-Reset ask', () => {
     const now = 1_700_000_000_000;
     expect(retryDelayFromHeaders(new Headers({ 'retry-after-ms': '250', 'retry-after': '9' }), now)).to.equal(250);
