@@ -157,7 +157,7 @@ describe('assemblyai/transcribe', function () {
     const long = join(dir, 'long.wav');
     await writeWavHeader(long, 8000, 36_060);
     for (const [audio, pattern] of [
-      [big, /over AssemblyAI's upload limit of 2200000000 bytes/],
+      [big, /over AssemblyAI's limit of 2200000000 bytes/],
       [long, /lasts 36060 s, over AssemblyAI's limit of 36000 s/],
     ] as const) {
       const error = await failure(run({ audio }));

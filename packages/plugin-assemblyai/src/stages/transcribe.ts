@@ -1,10 +1,9 @@
 // assemblyai/transcribe: checks the file against AssemblyAI's limits, uploads it once, creates
 // one transcript job with speaker labels (its id checkpointed before any poll), polls it to the
 // end, and writes a canonical Transcript with word timestamps and SPEAKER_nn labels.
-import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { SpxError, Type, checkBaseUrl, defaultRetryPolicy, defineStage, runRemoteJob, sha256File, type FileRef, type Pricing, type Static, type StageContext } from '@spx/core';
-import { probeAudio } from '@spx/plugin-ffmpeg';
+import { checkAudioLimits } from '@spx/plugin-ffmpeg';
 import { AssemblyAIClient, BASE_URL_VARIABLE, KEY_VARIABLE, SERVICE, type TranscriptRequest } from '../client.js';
 import { transcriptFromResult } from '../convert.js';
 import { jobState, uploadAudio, type JobRecord } from '../jobs.js';
@@ -144,34 +143,9 @@ export function transcriptRequest(p: TranscribeParams, audioUrl: string): Transc
   };
 }
 
-interface CheckedAudio {
-  path: string;
-  sha256: string;
-  /** Seconds, when ffprobe can tell. */
-  duration?: number;
-}
-
-/** The file exists and is within the API's limits: checked before anything is uploaded or paid. */
-async function checkedAudio(ctx: StageContext<TranscribeParams>): Promise<CheckedAudio> {
+/** The file within the API's limits (checked before anything is uploaded or paid), and its hash. */
+async function checkedAudio(ctx: StageContext<TranscribeParams>): Promise<{ path: string; sha256: string; duration?: number }> {
   const path = resolve(ctx.params.audio);
-  const info = await stat(path).catch(() => undefined);
-  if (!info?.isFile()) ctx.fail('INPUT_MISSING', `Audio file "${ctx.params.audio}" does not exist.`, { hint: 'Check the path given to the stage (or the upstream stage that produced it).' });
-  if (info.size > LIMITS.maxBytes) {
-    ctx.fail('INPUT_INVALID', `Audio "${basename(path)}" is ${info.size} bytes, over ${SERVICE}'s upload limit of ${LIMITS.maxBytes} bytes.`, { hint: 'Convert it to a compressed format first (ffmpeg/convert with format: flac or mp3), or split it.' });
-  }
-  let duration: number | undefined;
-  try {
-    const probed = await probeAudio(path, { env: ctx.env, signal: ctx.signal });
-    duration = probed.duration > 0 ? Math.round(probed.duration * 1000) / 1000 : undefined;
-  } catch (error) {
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    ctx.logger.warn(`Could not read the duration of ${basename(path)} (${error instanceof Error ? error.message : String(error)}); ${SERVICE} will judge the file.`);
-  }
-  if (duration !== undefined && duration > LIMITS.maxSeconds) {
-    ctx.fail('INPUT_INVALID', `Audio "${basename(path)}" lasts ${duration.toFixed(0)} s, over ${SERVICE}'s limit of ${LIMITS.maxSeconds} s (10 hours).`, { hint: 'Split the recording into parts of at most 10 hours and run each.' });
-  }
-  if (duration !== undefined && duration < LIMITS.minSeconds) {
-    ctx.fail('INPUT_INVALID', `Audio "${basename(path)}" lasts ${duration.toFixed(3)} s; ${SERVICE} needs at least ${LIMITS.minSeconds} s.`, { hint: 'Check that the input holds the recording you meant.' });
-  }
+  const { duration } = await checkAudioLimits(path, LIMITS, { service: SERVICE, env: ctx.env, signal: ctx.signal, warn: (message) => ctx.logger.warn(message) });
   return { path, sha256: await sha256File(path), ...(duration === undefined ? {} : { duration }) };
 }
