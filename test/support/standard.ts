@@ -84,16 +84,16 @@ async function withStore<T>(url: string, fn: (store: Store) => Promise<T>): Prom
   }
 }
 
-/** What the store says has been paid for and saved. An absent SQLite store has nothing saved. */
+/** What the store says has been paid for and saved (step values are `{ value, at }`). An absent SQLite store has nothing saved. */
 export async function paidState(url: string): Promise<PaidState> {
   return withStore(url, async (store) => {
     const state: PaidState = { chunkHashes: new Set(), jobIds: new Set() };
     for await (const key of store.keys('step:')) {
       if (key.includes(':transcribe:') && /:(chunks|turns):/.test(key)) {
-        const value = await store.get<{ sha256?: string }>(key);
+        const value = (await store.get<{ value?: { sha256?: string } }>(key))?.value;
         if (value?.sha256) state.chunkHashes.add(value.sha256);
       } else if (/\/job\/\d+$/.test(key)) {
-        const value = await store.get<{ jobId?: string }>(key);
+        const value = (await store.get<{ value?: { jobId?: string } }>(key))?.value;
         if (value?.jobId) state.jobIds.add(value.jobId);
       }
     }
