@@ -3,15 +3,18 @@
 // exports are compared byte for byte with an uninterrupted run, the fake servers count paid
 // requests repeated after their checkpoint was saved, and the store is checked after every kill.
 // With --pipeline local, the offline pipeline (pocketsphinx is deterministic too; no API, so no
-// paid calls to count). Each of its runs takes tens of seconds: use a few trials.
+// paid calls to count). Each of its runs takes tens of seconds: use a few trials. With --pipeline
+// assemblyai or elevenlabs, that vendor's pipeline against its fake server (test/support/campaigns.ts
+// says how each counts duplicate paid calls).
 // The kill moment is uniform over [0, window]; the window defaults to the reference run's wall
 // time (pass --window MS when the machine's load differs from the reference run's).
 // With --pause MS, each killed run is first paused (SIGSTOP) for MS, with the lease stale timeout set
 // to a third of it, while a second `spx run` of the same input starts; it must refuse (the paused
 // holder lives) or find the work done, and then the holder continues (SIGCONT) until its kill.
-// Run: node --import tsx bench/fault-kill9.ts [--trials 200] [--parallel 2] [--kills 3] [--store redis] [--pipeline local] [--window MS] [--pause MS]
+// Run: node --import tsx bench/fault-kill9.ts [--trials 200] [--parallel 2] [--kills 3] [--store redis] [--pipeline local|assemblyai|elevenlabs] [--window MS] [--pause MS]
 // Target: every trial identical, 0 duplicate paid calls, 0 corrupt states.
 import { mapPool } from '@spx/core';
+import { CAMPAIGNS } from '../test/support/campaigns.js';
 import { killTrial, referenceRun, type CampaignPipeline } from '../test/support/kill9.js';
 import { redisAvailable, startRedis, type RedisServer } from '../test/support/redis.js';
 
@@ -25,6 +28,7 @@ const parallel = Number(flag('parallel', '2'));
 const maxKills = Number(flag('kills', '3'));
 const backend = flag('store', 'sqlite');
 const pipeline = flag('pipeline', 'standard') as CampaignPipeline;
+if (!Object.hasOwn(CAMPAIGNS, pipeline)) throw new Error(`--pipeline must be one of ${Object.keys(CAMPAIGNS).join(', ')}`);
 const pauseMs = Number(flag('pause', '0'));
 
 const started = Date.now();
