@@ -4,9 +4,8 @@
 // requests repeated after their checkpoint was saved, and the store is checked after every kill.
 // With --pipeline local, the offline pipeline (pocketsphinx is deterministic too; no API, so no
 // paid calls to count). Each of its runs takes tens of seconds: use a few trials. --pipeline
-// pyannote-stt runs one pyannoteAI job that also transcribes (a job created again while one was
-// saved is a duplicate); --pipeline deepgram sends ffmpeg/chunk's chunks to the fake Deepgram (a
-// chunk answered again after it was saved is a duplicate).
+// pyannote-stt, deepgram, assemblyai or elevenlabs runs that vendor's pipeline against its fake
+// server (test/support/campaigns.ts says how each counts duplicate paid calls).
 // The kill moment is uniform over [0, window]; the window defaults to the reference run's wall
 // time (pass --window MS when the machine's load differs from the reference run's).
 // With --pause MS, each killed run is first paused (SIGSTOP) for MS, with the lease stale timeout set
@@ -15,9 +14,10 @@
 // With --rerun "ARGS", each trial continues once its run completed (and pruned its cheap files):
 // the same command plus ARGS (e.g. "--from-stage transcribe": the pruned audio is made again and
 // every paid sub-step reused) is killed the same way until it completes too.
-// Run: node --import tsx bench/fault-kill9.ts [--trials 200] [--parallel 2] [--kills 3] [--store redis] [--pipeline local|pyannote-stt|deepgram] [--window MS] [--pause MS] [--rerun ARGS]
+// Run: node --import tsx bench/fault-kill9.ts [--trials 200] [--parallel 2] [--kills 3] [--store redis] [--pipeline local|pyannote-stt|deepgram|assemblyai|elevenlabs] [--window MS] [--pause MS] [--rerun ARGS]
 // Target: every trial identical, 0 duplicate paid calls, 0 corrupt states.
 import { mapPool } from '@spx/core';
+import { CAMPAIGNS } from '../test/support/campaigns.js';
 import { killTrial, referenceRun, type CampaignPipeline } from '../test/support/kill9.js';
 import { redisAvailable, startRedis, type RedisServer } from '../test/support/redis.js';
 
@@ -31,6 +31,7 @@ const parallel = Number(flag('parallel', '2'));
 const maxKills = Number(flag('kills', '3'));
 const backend = flag('store', 'sqlite');
 const pipeline = flag('pipeline', 'standard') as CampaignPipeline;
+if (!Object.hasOwn(CAMPAIGNS, pipeline)) throw new Error(`--pipeline must be one of ${Object.keys(CAMPAIGNS).join(', ')}`);
 const pauseMs = Number(flag('pause', '0'));
 const rerun = flag('rerun', '').split(' ').filter(Boolean);
 

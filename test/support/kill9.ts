@@ -1,14 +1,16 @@
-// One kill -9 trial of a shipped pipeline through the CLI: start `spx run`, SIGKILL it at a
-// random moment, rerun, repeat until a run completes; then compare the exports with a reference
-// run byte for byte. Paid calls are counted on the fake servers: a chunk answered (or a job
-// created) again after its checkpoint was saved is a duplicate; a response the process received
-// but had not saved when it was killed may legitimately be requested again and is not counted.
+// One kill -9 trial of a pipeline through the CLI: start `spx run`, SIGKILL it at a random
+// moment, rerun, repeat until a run completes; then compare the exports with a reference run
+// byte for byte. Paid calls are counted on the fake servers (campaigns.ts): paid work answered
+// again after its checkpoint was saved is a duplicate; a response the process received but had
+// not saved when it was killed may legitimately be requested again and is not counted.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO, startSpx, type CliResult } from './cli.js';
-import { SAMPLE, answeredSince, diffOutputs, paidState, readOutputs, standardArgs, startFakes, stateProblems, sqliteUrl, type Fakes } from './standard.js';
-import type { FakeDeepgramOptions } from '@spx/plugin-deepgram/testing';
+import { startSpx, type CliResult } from './cli.js';
+import { CAMPAIGNS, type CampaignPipeline } from './campaigns.js';
+import { diffOutputs, readOutputs, stateProblems, sqliteUrl } from './standard.js';
+
+export type { CampaignPipeline } from './campaigns.js';
 
 export interface KillTrialOptions {
   /** Reference exports of an uninterrupted run (see referenceRun). */
@@ -19,9 +21,9 @@ export interface KillTrialOptions {
   maxKills?: number;
   /** Store URL; default a fresh SQLite file in the trial directory. Redis stores are flushed first. */
   storeUrl?: string;
-  /** Which pipeline (default standard). */
+  /** Which pipeline (default standard; see campaigns.ts). */
   pipeline?: CampaignPipeline;
-  /** Fake server latency per transcription, ms (default 80). */
+  /** Fake server latency per paid answer, ms (default 80). */
   latencyMs?: number;
   /**
    * Pause each killed run (SIGSTOP) at a random moment before its kill for this long — set the
@@ -54,30 +56,7 @@ export interface KillTrialResult {
   last: string;
 }
 
-const LATENCY_MS = 80;
-
-/**
- * standard: the API pipeline against the fakes; local: the offline pipeline (no API at all);
- * pyannote-stt: one pyannoteAI job that diarizes and transcribes; deepgram: chunks sent to the
- * fake Deepgram, one paid request each.
- */
-export type CampaignPipeline = 'standard' | 'local' | 'pyannote-stt' | 'deepgram';
-const shipped = (name: string) => join(REPO, 'pipelines', `${name}.yaml`);
-const POLL_FAST = ['--set', 'diarize.pollIntervalMs=20', '--set', 'diarize.maxPollIntervalMs=50'];
-const argsFor = (pipeline: CampaignPipeline): string[] => {
-  switch (pipeline) {
-    case 'local':
-      return ['run', shipped('local'), SAMPLE, '--out', 'out'];
-    case 'pyannote-stt':
-      return ['run', shipped('pyannote-stt'), SAMPLE, '--out', 'out', ...POLL_FAST];
-    case 'deepgram':
-      // Small chunks so the 33-second sample becomes five paid requests.
-      return ['run', shipped('deepgram'), SAMPLE, '--out', 'out', '--set', 'chunk.maxDuration=12', '--set', 'chunk.overlap=4', '--set', 'transcribe.concurrency=2'];
-    default:
-      return standardArgs();
-  }
-};
-const fakeOptions = (latencyMs: number): { openai: { latencyMs: number }; deepgram: FakeDeepgramOptions } => ({ openai: { latencyMs }, deepgram: { latencyMs } });
+const argsFor = (pipeline: CampaignPipeline) => CAMPAIGNS[pipeline].args;
 
 const cachedReference = new Map<CampaignPipeline, ReturnType<typeof uncachedReferenceRun>>();
 
@@ -89,7 +68,7 @@ export function referenceRun(pipeline: CampaignPipeline = 'standard'): ReturnTyp
 
 async function uncachedReferenceRun(pipeline: CampaignPipeline): Promise<{ outputs: Map<string, Buffer>; wallMs: number; result: CliResult }> {
   const dir = await mkdtemp(join(tmpdir(), 'spx-ref-'));
-  const fakes = await startFakes(fakeOptions(LATENCY_MS));
+  const fakes = await CAMPAIGNS[pipeline].start();
   try {
     const started = Date.now();
     const { done } = startSpx(argsFor(pipeline), { cwd: dir, env: fakes.env });
@@ -106,7 +85,7 @@ async function uncachedReferenceRun(pipeline: CampaignPipeline): Promise<{ outpu
 export async function killTrial(options: KillTrialOptions): Promise<KillTrialResult> {
   const random = options.random ?? Math.random;
   const dir = await mkdtemp(join(tmpdir(), 'spx-kill-std-'));
-  const fakes: Fakes = await startFakes(fakeOptions(options.latencyMs ?? LATENCY_MS));
+  const fakes = await CAMPAIGNS[options.pipeline ?? 'standard'].start(options.latencyMs);
   const storeUrl = options.storeUrl ?? sqliteUrl(dir);
   const env = { ...fakes.env, SPX_STORE: storeUrl, ...(options.pauseMs ? { SPX_LEASE_STALE_MS: String(Math.max(100, Math.floor(options.pauseMs / 3))) } : {}) };
   const result: KillTrialResult = { kills: 0, runs: 0, pauses: 0, identical: false, differing: [], duplicatePaid: 0, corrupt: [], failures: [], last: '' };
@@ -116,10 +95,7 @@ export async function killTrial(options: KillTrialOptions): Promise<KillTrialRes
     for (const extra of [[], ...(options.rerun ? [options.rerun] : [])]) {
       for (let attempt = 0; ; attempt++) {
         const killing = attempt < maxKills;
-        const saved = await paidState(storeUrl);
-        const requestsBefore = fakes.openai.requests.length;
-        const listensBefore = fakes.deepgram.requests.length;
-        const jobsBefore = fakes.pyannote.jobs().length;
+        const duplicatesOfThisRun = await fakes.beforeRun(storeUrl);
         const args = [...argsFor(options.pipeline ?? 'standard'), ...extra];
         const { child, done } = startSpx(args, { cwd: dir, env });
         const killAt = Math.floor(random() * options.windowMs);
@@ -145,10 +121,7 @@ export async function killTrial(options: KillTrialOptions): Promise<KillTrialRes
         await pausing;
         result.runs++;
         result.last = `exit ${run.code ?? run.signal}: ${(run.stdout + run.stderr).trim().split('\n').slice(-6).join(' | ')}`;
-        // Duplicates: answers for chunks already checkpointed; new jobs while a job id was saved.
-        result.duplicatePaid += answeredSince(fakes.openai, requestsBefore).filter((hash) => saved.chunkHashes.has(hash)).length;
-        result.duplicatePaid += answeredSince(fakes.deepgram, listensBefore).filter((hash) => saved.chunkHashes.has(hash)).length;
-        if (saved.jobIds.size > 0) result.duplicatePaid += fakes.pyannote.jobs().length - jobsBefore;
+        result.duplicatePaid += duplicatesOfThisRun();
         if (run.signal === 'SIGKILL') {
           result.kills++;
           result.corrupt.push(...(await stateProblems(storeUrl)).map((p) => `after kill ${result.kills}: ${p}`));
