@@ -3,7 +3,7 @@
 // run → transcript; playback moves the highlighted word; a renamed speaker reaches the
 // re-exported SRT and VTT with only the export stage rerun and no paid call repeated. A screenshot
 // of each page is saved in the directory the test prints.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,8 @@ import { REPO, spx, startSpx } from '../support/cli.js';
 import { sqliteUrl, standardArgs, startFakes, type Fakes } from '../support/standard.js';
 
 const SHOTS = join(REPO, 'test-output', 'ui');
+/** The shipped standard pipeline's version, as the runs list shows it. */
+const STANDARD_VERSION = /^version: (\S+)$/m.exec(readFileSync(join(REPO, 'pipelines', 'standard.yaml'), 'utf8'))![1]!;
 
 describe('e2e: spx ui in chromium', function () {
   this.timeout(120_000);
@@ -64,7 +66,7 @@ describe('e2e: spx ui in chromium', function () {
     expect(new URL(page.url()).search, 'the token left the address bar').to.equal('');
     const row = page.locator(`tr[data-run="${runId}"]`);
     await row.waitFor();
-    expect(await row.textContent()).to.contain('standard@1.0.0').and.to.contain('completed').and.to.contain('5/5');
+    expect(await row.textContent()).to.contain(`standard@${STANDARD_VERSION}`).and.to.contain('completed').and.to.contain('5/5');
     await page.screenshot({ path: join(SHOTS, 'runs.png') });
 
     await row.click();
