@@ -10,6 +10,7 @@ export function fencedStore(store: Store, lock: Pick<HeldLock, 'assertHeld'>): S
     ttlMs: store.ttlMs,
     get: (key) => store.get(key),
     keys: (prefix) => store.keys(prefix),
+    cas: store.cas,
     close: () => store.close(),
     async set(key, value) {
       await lock.assertHeld();
