@@ -9,11 +9,34 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { sleep } from '@spx/core';
-import { textPipeline } from '../../packages/core/test/helpers.js';
+import { TEXT_PLUGIN, textPipeline } from '../../packages/core/test/helpers.js';
 import { spx } from '../support/cli.js';
 import { startWorker, type WorkerProcess } from '../support/queue.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 
+
+const BUSY_PLUGIN = join(import.meta.dirname, '..', 'support', 'plugins', 'busy.ts');
+
+/** read → spin (blocks its process's event loop for `ms`) → publish. */
+function busyPipeline(ms: number): string {
+  return `spx: 1
+name: busy
+version: 1.0.0
+plugins: ["${TEXT_PLUGIN}", "${BUSY_PLUGIN}"]
+inputs:
+  doc: { type: file }
+stages:
+  read:
+    uses: text/read
+    with: { input: "\${{ inputs.doc }}", transform: upper }
+  spin:
+    uses: busy/spin
+    with: { from: "\${{ stages.read.outputs.text }}", ms: ${ms} }
+  publish:
+    uses: text/publish
+    with: { from: "\${{ stages.spin.outputs.text }}" }
+`;
+}
 
 describe('fault: queue workers', function () {
   this.timeout(180_000);
@@ -113,5 +136,41 @@ describe('fault: queue workers', function () {
     const all = await lines();
     expect(repeated(all), 'work repeated').to.deep.equal([]);
     expect(all.filter((l) => l.startsWith('step:'))).to.have.length(12);
+  });
+
+  it('SIGKILL mid paid stage: another worker takes the stalled job over and resumes it; nothing checkpointed is paid again', async () => {
+    await writeFile(join(dir, 'K.yaml'), textPipeline({ delayMs: 400, steps: 12 }));
+    await writeFile(join(dir, 'in', 'k.md'), 'killed\n');
+    const pair = [worker({ lockDurationS: 2 }), worker({ lockDurationS: 2 })];
+    await Promise.all(pair.map((w) => w.ready));
+    const submitted = spx(['run', 'K.yaml', 'in/k.md', '--queue', redis.url], { cwd: dir, env: env() });
+    await waitFor(async () => (await lines()).includes('step:steps:2'), 'three paid steps');
+    const first = pair.find((w) => /job \w+: /.test(w.output()))!;
+    const second = pair.find((w) => w !== first)!;
+    first.kill();
+    await first.exited;
+    const result = await submitted;
+    expect(result.code, result.stderr).to.equal(0);
+    expect(second.output(), second.output()).to.match(/taken over/);
+    expect(result.stdout).to.match(/reused/);
+    expect(await readFile(join(dir, 'in', 'k.txt'), 'utf8')).to.equal('KILLED\n!');
+    const all = await lines();
+    // Only the sub-step in flight at the kill may have run twice.
+    const again = repeated(all);
+    expect(again.length, `repeated: ${again.join(', ')}`).to.be.at.most(1);
+    for (const line of again) expect(line).to.match(/^step:steps:/);
+    expect(new Set(all.filter((l) => l.startsWith('step:'))).size).to.equal(12);
+  });
+
+  it('a CPU-bound stage longer than the lock duration does not make its job look stalled', async () => {
+    await writeFile(join(dir, 'B.yaml'), busyPipeline(7000));
+    await writeFile(join(dir, 'in', 'b.md'), 'busy\n');
+    const [a, b] = [worker({ lockDurationS: 2 }), worker({ lockDurationS: 2 })];
+    await Promise.all([a.ready, b.ready]);
+    const result = await spx(['run', 'B.yaml', 'in/b.md', '--queue', redis.url], { cwd: dir, env: env() });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(a.output() + b.output()).to.not.match(/taken over/);
+    expect((await lines()).filter((l) => l.startsWith('spin:'))).to.have.length(1);
+    expect(await readFile(join(dir, 'in', 'b.txt'), 'utf8')).to.equal('BUSY\n');
   });
 });

@@ -51,6 +51,7 @@ Exit codes: 0 stopped cleanly, 3 the queue or store is unreachable, 143 stopped 
       // A job whose worker dies again and again (a machine that keeps crashing) fails after this many takeovers.
       maxStalledCount: 20,
     });
+    worker.on('stalled', (jobId) => log(`job ${jobId}: taken over — its worker stopped renewing the lock (killed or cut off); it resumes from its checkpoints`));
     let connectError: unknown;
     worker.on('error', (error) => {
       connectError ??= error;
