@@ -19,4 +19,5 @@ export { storeIdentity, printable, RUN_MARKER, type RunMarker, type RunDirOwners
 export type { RunState, StageRecord, CheckpointEntry, ArtifactRecord, RunStatus } from './checkpoints/state.js';
 export { writeFileAtomic } from './artifacts/atomic.js';
 export { formatError } from './errors/format.js';
+export { parseProviderLimits, type ProviderLimit } from './http/fleet-limit.js';
 export { corePlugin, mergeStage, exportStage } from './stages/index.js';

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { Worker } from 'bullmq';
 import { EXIT } from '@spx/core';
-import { displayStoreUrl } from '@spx/core/engine';
+import { displayStoreUrl, parseProviderLimits } from '@spx/core/engine';
 import { SpxCommand } from '../lib/base-command.js';
 import { QUEUE_NAME, QUEUE_PREFIX, queueAddress, unreachable } from '../lib/queue/connection.js';
 import { createProcessor } from '../lib/queue/processor.js';
@@ -25,6 +25,7 @@ Exit codes: 0 stopped cleanly, 3 the queue or store is unreachable, 143 stopped 
     concurrency: Flags.integer({ char: 'c', summary: 'Runs executed at once by this worker.', min: 1, max: 64, default: 1 }),
     'work-dir': Flags.string({ summary: 'Directory for stage artifacts (shared by every worker).', default: '.spx', env: 'SPX_WORK_DIR' }),
     'lock-duration': Flags.integer({ summary: 'Seconds a job stays this worker\'s without a lock renewal; a killed worker\'s jobs move on after it.', min: 2, max: 3600, default: 30 }),
+    limit: Flags.string({ summary: 'A provider limit shared by every worker: HOST[:PORT]=PER_MINUTE[/AT_ONCE] (repeatable; adds to SPX_PROVIDER_LIMITS).', multiple: true, default: [] }),
     grace: Flags.integer({ summary: 'Seconds a stopping worker waits for its runs to save their state.', min: 1, max: 3600, default: 30 }),
   };
 
@@ -32,6 +33,10 @@ Exit codes: 0 stopped cleanly, 3 the queue or store is unreachable, 143 stopped 
     const { flags } = this;
     const address = queueAddress(flags.queue);
     const workDir = resolve(flags['work-dir']);
+    // Provider limits and 429 pauses are shared through the queue's Redis by every worker's runs.
+    const limits = [process.env.SPX_PROVIDER_LIMITS ?? '', ...flags.limit].filter(Boolean).join(',');
+    const shown = [...parseProviderLimits(limits)].map(([host, l]) => `${host} ${l.perMinute || '∞'}/min, ${l.atOnce || '∞'} at once`);
+    const runEnv = { SPX_LIMITS_REDIS: process.env.SPX_LIMITS_REDIS || flags.queue, ...(limits ? { SPX_PROVIDER_LIMITS: limits } : {}) };
     // Open the store once here so a bad --store fails now, not in every job.
     const store = await this.store();
     const storeUrl = store.url;
@@ -41,7 +46,7 @@ Exit codes: 0 stopped cleanly, 3 the queue or store is unreachable, 143 stopped 
     let stopping = false;
     const log = (line: string) => this.say(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
     const lockDuration = flags['lock-duration'] * 1000;
-    const worker = new Worker(QUEUE_NAME, createProcessor({ store: this.flags.store ?? process.env.SPX_STORE, workDir, stopping: () => stopping, children, log }), {
+    const worker = new Worker(QUEUE_NAME, createProcessor({ store: this.flags.store ?? process.env.SPX_STORE, env: runEnv, workDir, stopping: () => stopping, children, log }), {
       connection: address.connection,
       prefix: QUEUE_PREFIX,
       concurrency: flags.concurrency,
@@ -63,7 +68,7 @@ Exit codes: 0 stopped cleanly, 3 the queue or store is unreachable, 143 stopped 
       await worker.close(true).catch(() => undefined);
       throw unreachable(address, connectError ?? error);
     }
-    log(`worker ${process.pid} on ${address.display}, ${flags.concurrency} at a time, work dir ${workDir}, store ${displayStoreUrl(storeUrl)}`);
+    log(`worker ${process.pid} on ${address.display}, ${flags.concurrency} at a time, work dir ${workDir}, store ${displayStoreUrl(storeUrl)}${shown.length ? `, limits: ${shown.join('; ')}` : ''}`);
     const stopped = new Promise<number>((resolveStop) => {
       const stop = (name: NodeJS.Signals) => {
         if (stopping) {

@@ -21,6 +21,8 @@ export interface ProcessorOptions {
   /** The store URL the children use (through SPX_STORE, never on a command line). */
   store: string | undefined;
   workDir: string;
+  /** More environment for the runs (the fleet's provider limits). */
+  env: Record<string, string>;
   /** True once the worker is shutting down: interrupted runs are handed back, not failed. */
   stopping: () => boolean;
   /** Children running now, so shutdown can signal them. */
@@ -32,7 +34,7 @@ export function createProcessor(options: ProcessorOptions) {
   return async (job: Job, token?: string): Promise<Record<string, unknown>> => {
     const data = checkRunJob(job.data);
     const args = [BIN, 'run', data.pipeline, data.input, '--json', '--wait', String(LOCK_WAIT_S), ...(data.out ? ['--out', data.out] : []), ...data.set.flatMap((s) => ['--set', s]), ...(data.forceRestart ? ['--force-restart'] : []), ...(data.fromStage ? ['--from-stage', data.fromStage] : [])];
-    const env = { ...process.env, SPX_WORK_DIR: options.workDir, SPX_EXIT_WITH_PARENT: '1', ...(options.store ? { SPX_STORE: options.store } : {}) };
+    const env = { ...process.env, ...options.env, SPX_WORK_DIR: options.workDir, SPX_EXIT_WITH_PARENT: '1', ...(options.store ? { SPX_STORE: options.store } : {}) };
     options.log(`job ${job.id}: ${data.input}`);
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     options.children.add(child);
