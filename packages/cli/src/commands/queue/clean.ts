@@ -5,6 +5,8 @@ import { withQueue } from '../../lib/queue/operate.js';
 
 export default class QueueClean extends SpxCommand<typeof QueueClean> {
   static override summary = 'Remove completed (and with --failed, failed) jobs from the queue; checkpoints and exports stay.';
+  static override description = "Removes the jobs of finished runs from the queue. The runs' checkpoints (in the store) and exports stay; `spx run … --queue` submitted again then makes a new job, which reuses all of them.";
+  static override examples = [{ description: 'Finished jobs older than a day, failed ones too', command: '<%= config.bin %> queue clean --queue redis://queue-host:6379 --failed --older-than 86400' }];
   static override flags = {
     queue: Flags.string({ summary: 'Queue URL: redis://HOST:PORT[/DB].', env: 'SPX_QUEUE', required: true }),
     failed: Flags.boolean({ summary: 'Remove failed jobs too.' }),

@@ -5,6 +5,8 @@ import { JOB_STATES, withQueue } from '../../lib/queue/operate.js';
 
 export default class QueueList extends SpxCommand<typeof QueueList> {
   static override summary = 'List the queue\'s runs (run id, state, input, failure).';
+  static override description = 'One line per run: its run id (the job id), its state, its input and, for a failed run, why it failed. Newest first.';
+  static override examples = [{ description: 'The failed runs', command: '<%= config.bin %> queue list --queue redis://queue-host:6379 --state failed' }];
   static override flags = {
     queue: Flags.string({ summary: 'Queue URL: redis://HOST:PORT[/DB].', env: 'SPX_QUEUE', required: true }),
     state: Flags.string({ summary: 'Only runs in this state.', options: [...JOB_STATES], multiple: true }),

@@ -6,6 +6,8 @@ import { withQueue } from '../../lib/queue/operate.js';
 
 export default class QueueRetry extends SpxCommand<typeof QueueRetry> {
   static override summary = 'Queue failed runs again (all of them, or the given run ids); each resumes from its checkpoints.';
+  static override description = 'A failed run goes back to the queue; the worker that takes it resumes it from its checkpoints (completed stages and paid sub-steps are reused). Runs in other states are left as they are.';
+  static override examples = [{ description: 'Every failed run', command: '<%= config.bin %> queue retry --queue redis://queue-host:6379' }];
   static override strict = false;
   static override args = { runId: Args.string({ description: 'Run id(s) of failed runs (default: every failed run).' }) };
   static override flags = {

@@ -5,6 +5,8 @@ import { JOB_STATES, withQueue } from '../../lib/queue/operate.js';
 
 export default class QueueStatus extends SpxCommand<typeof QueueStatus> {
   static override summary = 'Count the queue\'s runs by state and list the connected workers.';
+  static override description = 'Counts of waiting, active, delayed, completed and failed runs on the queue that `spx worker` takes runs from, and the workers connected to it now.';
+  static override examples = [{ description: 'The state of the fleet', command: '<%= config.bin %> queue status --queue redis://queue-host:6379' }];
   static override flags = {
     queue: Flags.string({ summary: 'Queue URL: redis://HOST:PORT[/DB].', env: 'SPX_QUEUE', required: true }),
   };
