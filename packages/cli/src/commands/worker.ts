@@ -9,7 +9,7 @@ import { Worker } from 'bullmq';
 import { EXIT } from '@spx/core';
 import { displayStoreUrl, parseProviderLimits } from '@spx/core/engine';
 import { SpxCommand } from '../lib/base-command.js';
-import { QUEUE_NAME, QUEUE_PREFIX, queueAddress, unreachable } from '../lib/queue/connection.js';
+import { QUEUE_NAME, QUEUE_PREFIX, queueAddress, whenReady } from '../lib/queue/connection.js';
 import { createProcessor } from '../lib/queue/processor.js';
 
 export default class WorkerCommand extends SpxCommand<typeof WorkerCommand> {
@@ -58,15 +58,19 @@ Exit codes: 0 stopped cleanly, 3 the queue or store is unreachable, 143 stopped 
     });
     worker.on('stalled', (jobId) => log(`job ${jobId}: taken over — its worker stopped renewing the lock (killed or cut off); it resumes from its checkpoints`));
     let connectError: unknown;
+    let lastError = { message: '', at: 0 };
     worker.on('error', (error) => {
       connectError ??= error;
-      if (!stopping) log(`queue error: ${error.message}`);
+      // A Redis outage repeats the same error many times a second: say it once every 30 s.
+      if (stopping || (error.message === lastError.message && Date.now() - lastError.at < 30_000)) return;
+      lastError = { message: error.message, at: Date.now() };
+      log(`queue error: ${error.message} (retrying)`);
     });
     try {
-      await worker.waitUntilReady();
+      await whenReady(address, worker.waitUntilReady(), () => connectError);
     } catch (error) {
       await worker.close(true).catch(() => undefined);
-      throw unreachable(address, connectError ?? error);
+      throw error;
     }
     log(`worker ${process.pid} on ${address.display}, ${flags.concurrency} at a time, work dir ${workDir}, store ${displayStoreUrl(storeUrl)}${shown.length ? `, limits: ${shown.join('; ')}` : ''}`);
     const stopped = new Promise<number>((resolveStop) => {
