@@ -47,15 +47,23 @@ try {
     }
     const differing = diffOutputs(reference, r.outputs);
     if (r.code !== 0 || r.completed !== count || differing.length) failed = true;
+    if (r.code !== 0) for (const line of problemLines(r.stdout, r.stderr)) console.log(`   ${line}`);
     console.log(`${String(workers).padStart(2)} worker(s): ${r.completed}/${count} in ${(r.wallMs / 1000).toFixed(1)} s = ${perMinute.toFixed(1)} inputs/min, ${(perMinute / base).toFixed(2)}× one worker (target ≥ ${(0.9 * workers).toFixed(1)}×)${differing.length ? `, ${differing.length} exports differ` : ''}${r.code !== 0 ? `, exit ${r.code}` : ''}`);
   }
   const twoHosts = canSetHostname();
   const r = await scaleRun({ dir, inputs, workers: killWorkers, redis, fakes, killEveryMs, hostnames: twoHosts });
   const differing = reference ? diffOutputs(reference, r.outputs) : [];
   if (r.code !== 0 || r.completed !== count || differing.length || r.duplicatePaid) failed = true;
+  if (r.code !== 0) for (const line of problemLines(r.stdout, r.stderr)) console.log(`   ${line}`);
   console.log(`${killWorkers} workers, one SIGKILLed about every ${killEveryMs / 1000} s and restarted (${r.kills} kills; hostnames ${[...r.hosts].join(', ')}): ${r.completed}/${count} completed in ${(r.wallMs / 1000).toFixed(1)} s, exports ${differing.length ? `DIFFER (${differing.length} files)` : 'identical'}, ${r.duplicatePaid} checkpointed paid calls repeated, ${r.inFlightRepeats} in-flight answers paid again${r.code !== 0 ? `, exit ${r.code}: ${r.stderr.slice(-300)}` : ''}`);
 } finally {
   await Promise.all([redis.stop(), fakes.close()]);
   await rm(dir, { recursive: true, force: true });
 }
 process.exitCode = failed ? 1 : 0;
+
+/** The report's lines for inputs that did not complete, and the error output. */
+function problemLines(stdout: string, stderr: string): string[] {
+  const rows = stdout.split('\n').filter((l) => /^\S+\s+(failed|error|interrupted)\s/.test(l) || /^✖|^■/.test(l));
+  return [...rows.slice(0, 5), ...stderr.trim().split('\n').slice(-3)].filter(Boolean);
+}

@@ -72,7 +72,7 @@ export async function scaleRun(options: ScaleRunOptions): Promise<ScaleRunResult
   const hosts = new Set<string>();
   const launch = () => {
     const hostname = options.hostnames && started++ % 2 === 1 ? 'spx-worker-b' : undefined;
-    return startWorker({ queue: redis.url, store: redis.url, workDir: work, cwd: options.dir, env, lockDurationS: 3, graceS: 10, ...(hostname ? { hostname } : {}) });
+    return startWorker({ queue: redis.url, store: redis.url, workDir: work, cwd: options.dir, env, lockDurationS: 8, graceS: 10, ...(hostname ? { hostname } : {}) });
   };
   const pool: WorkerProcess[] = Array.from({ length: options.workers }, launch);
   const all = [...pool];

@@ -4,7 +4,7 @@
 // events from the workers as they come, and each job's result once it is done.
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { SpxError, sleep } from '@spx/core';
-import { QUEUE_NAME, QUEUE_PREFIX, whenReady, type QueueAddress } from './connection.js';
+import { QUEUE_NAME, QUEUE_PREFIX, unreachable, whenReady, type QueueAddress } from './connection.js';
 import { errorFromJson, resultFromJson, type BatchResult, type RunJob } from './jobs.js';
 
 export interface Submission {
@@ -74,12 +74,20 @@ export async function submitBatch(submissions: Submission[], options: SubmitOpti
 /** Waits until every job has finished (polling its state: events can be missed), then collects the results. */
 async function follow(queue: Queue, submissions: Submission[], options: SubmitOptions): Promise<BatchResult[] | undefined> {
   const finished = new Map<string, { job: Job | undefined; state: string }>();
+  let failingSince: number | undefined;
   for (;;) {
-    for (const { runId } of submissions) {
-      if (finished.has(runId)) continue;
-      const job = await queue.getJob(runId);
-      const state = job ? await job.getState() : 'missing';
-      if (state === 'completed' || state === 'failed' || state === 'missing') finished.set(runId, { job, state });
+    try {
+      for (const { runId } of submissions) {
+        if (finished.has(runId)) continue;
+        const job = await queue.getJob(runId);
+        const state = job ? await job.getState() : 'missing';
+        if (state === 'completed' || state === 'failed' || state === 'missing') finished.set(runId, { job, state });
+      }
+      failingSince = undefined;
+    } catch (error) {
+      // A slow or restarting Redis: keep following for a minute before giving up (the runs go on).
+      failingSince ??= Date.now();
+      if (Date.now() - failingSince > 60_000) throw unreachable(options.address, error);
     }
     if (finished.size >= new Set(submissions.map((s) => s.runId)).size) break;
     if (options.signal.aborted) return undefined;
