@@ -8,6 +8,11 @@ import { dirname, resolve } from 'node:path';
 import Keyv from 'keyv';
 import { SpxError, isSpxError } from '../errors/errors.js';
 import { entryTtlMs } from './ttl.js';
+import { storeCas, type RawCas, type StoreCas } from './cas/index.js';
+import { memoryCas } from './cas/memory.js';
+import { postgresCas } from './cas/postgres.js';
+import { redisCas } from './cas/redis.js';
+import { sqliteCas } from './cas/sqlite.js';
 import { encodeUrlCredentials, redact, redactValue, registerUrlCredentials, urlCredentials } from '../errors/redact.js';
 
 export const DEFAULT_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -36,6 +41,8 @@ export interface Store {
   delete(key: string): Promise<boolean>;
   /** Every key with the given prefix (uses the adapter's iterator). */
   keys(prefix: string): AsyncGenerator<string>;
+  /** Compare-and-set on single entries, atomic in the backend across processes and hosts (leases). */
+  readonly cas: StoreCas;
   close(): Promise<void>;
 }
 
@@ -54,7 +61,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const url = options.url || env.SPX_STORE || defaultStoreUrl(options.cwd);
   registerUrlCredentials(url, 'store URL');
   const ttlMs = entryTtlMs(options.ttlMs, env);
-  const adapter = await createAdapter(url).catch((error: unknown) => {
+  const { adapter, cas } = await createAdapter(url).catch((error: unknown) => {
     throw isSpxError(error) ? error : storeError(url, 'open', error);
   });
   const listKeys = sqliteKeyLister(adapter);
@@ -76,6 +83,10 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   // Touch the store once so an unreachable or corrupt store fails here, with a clear message.
   await wrap('open', () => keyv.get('spx:probe'));
   const stillThere = sqliteFileWatch(url);
+  const atomic = storeCas(cas, keyv as never, ttlMs, async (what, fn) => {
+    if (what !== 'read') stillThere();
+    return wrap(what, fn);
+  });
   return {
     url,
     ttlMs,
@@ -100,14 +111,19 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       const iterator = keyv.iterator(undefined) as AsyncGenerator<[string, unknown]>;
       for await (const [key] of iterator) if (key.startsWith(prefix)) yield key;
     },
+    cas: atomic,
     close: async () => {
       await keyv.disconnect().catch(() => undefined);
     },
   };
 }
 
-async function createAdapter(url: string): Promise<unknown> {
-  if (url === 'memory://' || url === 'memory') return new Map();
+/** The Keyv adapter for a URL, with its backend's compare-and-set. */
+async function createAdapter(url: string): Promise<{ adapter: unknown; cas: RawCas }> {
+  if (url === 'memory://' || url === 'memory') {
+    const map = new Map<string, unknown>();
+    return { adapter: map, cas: memoryCas(map) };
+  }
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
     const { default: KeyvRedis } = await import('@keyv/redis');
     // Bounded reconnects: a server that goes away mid-run fails the pending commands (and the
@@ -126,11 +142,12 @@ async function createAdapter(url: string): Promise<unknown> {
     (adapter.client as unknown as { on(event: 'ready', listener: () => void): void }).on('ready', () => {
       ready = true;
     });
-    return adapter;
+    return { adapter, cas: redisCas(adapter as never) };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const { default: KeyvPostgres } = await import('@keyv/postgres');
-    return new KeyvPostgres({ uri: encodeUrlCredentials(url) });
+    const adapter = new KeyvPostgres({ uri: encodeUrlCredentials(url) });
+    return { adapter, cas: postgresCas(adapter as never) };
   }
   const path = url.startsWith('sqlite://') ? url.slice('sqlite://'.length) : url;
   if (/^[a-z]+:\/\//i.test(path)) {
@@ -152,7 +169,7 @@ async function createAdapter(url: string): Promise<unknown> {
   const query = (adapter as unknown as { query(sql: string): Promise<unknown> }).query;
   await query('PRAGMA journal_mode=WAL');
   await query('PRAGMA synchronous=NORMAL');
-  return adapter;
+  return { adapter, cas: sqliteCas(adapter as never) };
 }
 
 /**

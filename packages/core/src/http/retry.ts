@@ -5,9 +5,12 @@
 // out; a 504, a connection cut after sending or a timeout may mean it still runs, so it stops. A URL with user:password@ is
 // refused before anything is sent. API error bodies are input: their detail is shown, but
 // only as SpxError messages, which are redacted (a server that echoes the key shows its name).
+// Across a fleet of workers, each attempt first takes a slot of the provider's shared limit, and
+// a 429's wait is shared with every process (fleet-limit.ts; off for a local run).
 import { SpxError, isSpxError } from '../errors/errors.js';
 import { excerpt, urlCredentials } from '../errors/redact.js';
 import { sleep } from '../util/sleep.js';
+import { fleetLimiter } from './fleet-limit.js';
 
 export interface RetryPolicy {
   /** Attempts in total, first one included. */
@@ -96,15 +99,21 @@ export async function fetchWithRetry(url: string | URL, init: RequestInit, optio
   checkBaseUrl(String(url), `the ${options.service} request URL`);
   const policy = { ...defaultRetryPolicy(), ...options.policy };
   const idempotent = options.idempotent ?? true;
+  const fleet = fleetLimiter();
   let lastReason = '';
   for (let attempt = 1; ; attempt++) {
     options.signal?.throwIfAborted();
+    const release = fleet ? await fleet.acquire(url, options.signal, policy.timeoutMs + 10_000) : undefined;
     const timeout = AbortSignal.timeout(policy.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     let response: Response | undefined;
     let retryAfterMs: number | undefined;
     try {
-      response = await fetch(url, { ...init, signal });
+      try {
+        response = await fetch(url, { ...init, signal });
+      } finally {
+        release?.();
+      }
       if (!RETRY_STATUS.has(response.status) || options.finalStatuses?.includes(response.status)) return response;
       if (response.status === 429) {
         // A 429 for an exhausted quota (billing) will not clear by waiting: hand it to the caller.
@@ -124,6 +133,8 @@ export async function fetchWithRetry(url: string | URL, init: RequestInit, optio
     }
     if (attempt >= policy.maxAttempts) throw exhausted(options.service, url, lastReason, response?.status, attempt);
     const delayMs = Math.min(retryAfterMs ?? backoffDelay(attempt, policy), Math.max(policy.maxDelayMs, retryAfterMs ?? 0));
+    // Told to slow down: every process of the fleet waits, not only this one.
+    if (fleet && response?.status === 429) await fleet.pause(url, delayMs).catch(() => undefined);
     options.onRetry?.({ attempt, delayMs, reason: lastReason });
     await sleep(delayMs, options.signal);
   }

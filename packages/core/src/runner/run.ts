@@ -21,7 +21,7 @@ import { createSaver, finishState, freshState } from './record.js';
 import { scheduleStages } from './schedule.js';
 import type { RunOptions, RunSummary, Savings } from './types.js';
 
-export { computeRunId } from './inputs.js';
+export { computeRunId, runIdOf } from './inputs.js';
 export type { PlannedStage, RunOptions, RunSummary, Savings } from './types.js';
 
 const noSavings = (): Savings => ({ stages: 0, paidCalls: 0, usd: 0, durationMs: 0 });
