@@ -23,11 +23,13 @@ function killing(store: Store): Store {
   return {
     url: store.url,
     ttlMs: store.ttlMs,
+    cas: store.cas,
     get: async <T>(key: string) => {
       const value = await store.get<T>(key);
       if (key.startsWith('run:') && !saved) saved = value as RunState | undefined;
       return value;
     },
+    getMany: <T>(keys: string[]) => store.getMany<T>(keys),
     keys: (prefix) => store.keys(prefix),
     delete: (key) => store.delete(key),
     close: () => store.close(),
