@@ -1,6 +1,7 @@
 // Loads the plugins a pipeline lists: npm package names (resolved from the pipeline file's
 // directory, then from the fallback locations the caller gives, e.g. the CLI's bundled plugins)
-// or relative .ts/.js paths (TypeScript runs through tsx), always as ES modules.
+// or relative .ts/.js paths (TypeScript runs through tsx, registered on first need when spx runs
+// compiled), always as ES modules.
 import { existsSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
@@ -45,7 +46,7 @@ export async function loadPlugin(specifier: string, pipelineFile: string, option
   let pending = cache.get(url);
   if (!pending) {
     if (isPathSpecifier(specifier)) loadAsModule(url);
-    pending = importPlugin(specifier, url);
+    pending = supportTypeScript(url).then(() => importPlugin(specifier, url));
     cache.set(url, pending);
     pending.catch(() => cache.delete(url));
   }
@@ -60,6 +61,24 @@ function loadAsModule(url: string): void {
   if (registered.has(url) || ['.cjs', '.cts', '.json'].includes(extname(fileURLToPath(url)))) return;
   register(ESM_ENTRY_HOOK, { data: { url } });
   registered.add(url);
+}
+
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+/** In the workspace spx itself runs as TypeScript (tsx is on); compiled, a .ts plugin turns it on. */
+let typescript: Promise<void> | undefined = TYPESCRIPT.test(fileURLToPath(import.meta.url)) ? Promise.resolve() : undefined;
+
+function supportTypeScript(url: string): Promise<void> {
+  if (!TYPESCRIPT.test(fileURLToPath(url))) return Promise.resolve();
+  typescript ??= import('tsx/esm/api').then(
+    ({ register }) => {
+      register();
+    },
+    (error: unknown) => {
+      typescript = undefined;
+      throw new SpxError('PLUGIN_INVALID', `TypeScript plugin ${fileURLToPath(url)} cannot load: tsx is not available (${error instanceof Error ? error.message.split('\n')[0] : String(error)}).`, { hint: 'Reinstall spx, or compile the plugin to JavaScript.', cause: error });
+    },
+  );
+  return typescript;
 }
 
 async function importPlugin(specifier: string, url: string): Promise<Plugin> {
