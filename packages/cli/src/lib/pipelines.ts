@@ -36,6 +36,15 @@ export function shippedPipelines(): string[] {
   return existsSync(SHIPPED_DIR) ? readdirSync(SHIPPED_DIR).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(SHIPPED_DIR, f)) : [];
 }
 
+/**
+ * Where a plugin named in a pipeline is looked for after the pipeline file's own directory: the
+ * current project (node_modules from the working directory up), then next to the installed spx
+ * (its own dependencies, and the packages beside it: a plugin installed with npm -g).
+ */
+export function pluginSearchPath(): string[] {
+  return [join(process.cwd(), 'package.json'), CLI_PACKAGE_JSON];
+}
+
 export function openPipeline(arg: string, overrides: string[] = []): Promise<LoadedPipeline> {
-  return loadPipeline(resolvePipelineArg(arg), { overrides, builtins: [corePlugin], resolveFrom: [CLI_PACKAGE_JSON], shippedDir: SHIPPED_DIR });
+  return loadPipeline(resolvePipelineArg(arg), { overrides, builtins: [corePlugin], resolveFrom: pluginSearchPath(), shippedDir: SHIPPED_DIR });
 }

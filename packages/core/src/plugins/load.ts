@@ -40,7 +40,9 @@ export async function loadPlugin(specifier: string, pipelineFile: string, option
   const url = resolvePlugin(specifier, pipelineFile, options);
   if (!url) {
     throw new SpxError('PLUGIN_NOT_FOUND', `Plugin "${specifier}" was not found.`, {
-      hint: isPathSpecifier(specifier) ? `Check the path; it is resolved from the pipeline file's directory.` : `Install it next to the pipeline (pnpm add ${specifier}) or fix the name.`,
+      hint: isPathSpecifier(specifier)
+        ? `Check the path; it is resolved from the pipeline file's directory.`
+        : `Install it: npm install ${specifier} (in the pipeline's directory or your project), or npm install -g ${specifier} beside a global spx; or fix the name.`,
     });
   }
   let pending = cache.get(url);
@@ -54,12 +56,14 @@ export async function loadPlugin(specifier: string, pipelineFile: string, option
 }
 
 const ESM_ENTRY_HOOK = new URL('./esm-entry-hook.mjs', import.meta.url).href;
+/** This package's own package.json: `@spx/core` resolves from here by self-reference, to the spx running. */
+const HOST_CORE = new URL('../../package.json', import.meta.url).href;
 const registered = new Set<string>();
 
 /** Has Node load this local file (and the local files it imports) as ES modules, in any package. */
 function loadAsModule(url: string): void {
   if (registered.has(url) || ['.cjs', '.cts', '.json'].includes(extname(fileURLToPath(url)))) return;
-  register(ESM_ENTRY_HOOK, { data: { url } });
+  register(ESM_ENTRY_HOOK, { data: { url, core: HOST_CORE } });
   registered.add(url);
 }
 
