@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core';
 import { basename } from 'node:path';
 import { EXIT, toSpxError } from '@spx/core';
-import { defaultStoreUrl } from '@spx/core/engine';
 import { SpxCommand } from '../lib/base-command.js';
 import { checkNode, checkStore, checkTool, checkWritable, TOOLS, type Check } from '../lib/doctor.js';
 import { DEFAULT_PIPELINE, openPipeline, shippedPipelines } from '../lib/pipelines.js';
@@ -33,14 +32,14 @@ Exit codes: 0 when the default pipeline (${DEFAULT_PIPELINE}) can run here, 3 ot
     { description: 'The same as JSON', command: '<%= config.bin %> doctor --json' },
   ];
   static override flags = {
-    'work-dir': Flags.string({ summary: 'Directory for stage artifacts to check.', default: '.spx', env: 'SPX_WORK_DIR' }),
-    out: Flags.string({ char: 'o', summary: 'Directory for exports to check (default: the current directory).', default: '.' }),
+    'work-dir': Flags.string({ summary: 'Directory for stage artifacts to check (default: as spx run would use).' }),
+    out: Flags.string({ char: 'o', summary: 'Directory for exports to check (default: as spx run would use, else the current directory).' }),
   };
 
   public async run(): Promise<DoctorReport> {
     const env = process.env;
-    const storeUrl = this.flags.store || env.SPX_STORE || defaultStoreUrl();
-    const checks = [checkNode(), ...(await Promise.all(TOOLS.map((tool) => checkTool(tool, env)))), await checkStore(storeUrl), checkWritable('work dir', this.flags['work-dir']), checkWritable('out dir', this.flags.out)];
+    const settings = this.settings({ workDir: this.flags['work-dir'], outDir: this.flags.out });
+    const checks = [checkNode(), ...(await Promise.all(TOOLS.map((tool) => checkTool(tool, env)))), await checkStore(settings.store.value), checkWritable('work dir', settings.workDir.value), checkWritable('out dir', settings.outDir.value ?? '.')];
     const pipelines: PipelineReadiness[] = [];
     const keys = new Set<string>();
     for (const file of shippedPipelines()) {

@@ -31,22 +31,25 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
     input: Args.string({ description: 'Input file(s); quoted globs are expanded.', required: true }),
   };
   static override flags = {
-    out: Flags.string({ char: 'o', summary: 'Directory for exports (default: next to each input).' }),
+    out: Flags.string({ char: 'o', summary: 'Directory for exports (default: next to each input; or SPX_OUT_DIR, or outDir: in spx.config.yaml).' }),
     set: Flags.string({ char: 's', summary: 'Override a stage parameter: stage.param=value (repeatable).', multiple: true, multipleNonGreedy: true, default: [] }),
     'force-restart': Flags.boolean({ summary: 'Ignore checkpoints and run every stage again.' }),
     'from-stage': Flags.string({ summary: 'Rerun this stage and everything downstream of it.' }),
     'dry-run': Flags.boolean({ summary: 'Print the plan (run / reuse and why) without running anything.' }),
-    concurrency: Flags.integer({ char: 'c', summary: 'Inputs processed at once in a batch.', min: 1, max: 32, default: 1 }),
+    concurrency: Flags.integer({ char: 'c', summary: 'Inputs processed at once in a batch (default 1; or SPX_CONCURRENCY, or concurrency: in spx.config.yaml).', min: 1, max: 32 }),
     'stage-concurrency': Flags.integer({ summary: 'Independent stages run at once within one input (default: pipeline setting or 4).', min: 1, max: 64 }),
     wait: Flags.integer({ summary: 'Seconds to wait when another process holds the same run.', min: 0, default: 0 }),
-    'work-dir': Flags.string({ summary: 'Directory for stage artifacts.', default: '.spx', env: 'SPX_WORK_DIR' }),
+    'work-dir': Flags.string({ summary: 'Directory for stage artifacts (default .spx; or SPX_WORK_DIR, or workDir: in spx.config.yaml).' }),
   };
 
   public async run(): Promise<undefined> {
     const { flags } = this;
     const inputs = expandInputs(this.positionals.slice(1));
     if (inputs.length === 0) throw new SpxError('USAGE', 'No input file given.', { hint: 'spx run <pipeline.yaml> <input...>' });
-    assertDistinctExports(inputs, flags.out);
+    const settings = this.settings({ workDir: flags['work-dir'], outDir: flags.out, concurrency: flags.concurrency });
+    const outDir = settings.outDir.value;
+    const pricing = Object.fromEntries(Object.entries(settings.pricing).map(([stage, price]) => [stage, price.value]));
+    assertDistinctExports(inputs, outDir);
     const controller = new AbortController();
     let active = 0;
     // A plugin fault outside its stage's promise (or process.exit) fails the run instead of killing spx.
@@ -69,15 +72,16 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
       const renderer = createRenderer(mode, (text) => process.stdout.write(text), { debug: this.debugMode, dryRun: flags['dry-run'] });
       const batch = inputs.length > 1;
       try {
-        const results = await mapPool(inputs, flags.concurrency, async (input): Promise<InputResult> => {
+        const results = await mapPool(inputs, settings.concurrency.value, async (input): Promise<InputResult> => {
           active++;
           try {
             const summary = await runPipeline({
               pipeline,
               inputs: { [mainInputName(pipeline.spec.inputs)]: input },
               store,
-              workDir: flags['work-dir'],
-              outDir: flags.out,
+              workDir: settings.workDir.value,
+              outDir,
+              pricing,
               forceRestart: flags['force-restart'],
               fromStage: flags['from-stage'],
               dryRun: flags['dry-run'],

@@ -11,7 +11,7 @@ import { openPipeline, resolvePipelineArg, shippedPipelines } from './pipelines.
 
 export const runIdArg = Args.string({ description: 'Run id, or a unique prefix of one (like git).', required: true });
 
-export const workDirFlag = Flags.string({ summary: 'Directory holding run artifacts (runs/<id>/).', default: '.spx', env: 'SPX_WORK_DIR' });
+export const workDirFlag = Flags.string({ summary: 'Directory holding run artifacts (runs/<id>/); default .spx (or SPX_WORK_DIR, or workDir: in spx.config.yaml).' });
 
 /**
  * The default store's path when no store is configured (--store / SPX_STORE) and none exists in
