@@ -22,7 +22,7 @@ export default class Completion extends SpxCommand<typeof Completion> {
   public async run(): Promise<void> {
     const commands: CompletionCommand[] = this.config.commands
       .filter((c) => !c.hidden)
-      .map((c) => {
+      .map((c): CompletionCommand => {
         const id = c.id.replace(/:/g, ' ');
         const flags = Object.entries(c.flags ?? {}).flatMap(([name, flag]) => [`--${name}`, ...(flag.char ? [`-${flag.char}`] : [])]);
         return { id, flags: [...new Set(flags)].sort(), arg: PIPELINE_ARG.has(id) ? 'pipeline' : SHIPPED_ARG.has(id) ? 'shipped' : 'file' };
