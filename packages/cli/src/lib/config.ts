@@ -89,7 +89,12 @@ export function readConfigFile(file: string): ConfigFile {
     const errors = (validator.errors ?? []).filter((e) => e.propertyName === undefined || e.keyword === 'propertyNames');
     throw located(file, errors.map((e) => schemaProblem(file, e, parsed.locate)));
   }
-  return { file, values: value as ConfigValues, at: (key) => parsed.locate(key.split('.').length > 1 ? ['pricing', key.slice('pricing.'.length)] : [key], { key: true }) };
+  const values = value as ConfigValues;
+  // As for SPX_TTL_HOURS: a lifetime under a day would let a long run's first checkpoints expire.
+  if (values.ttlHours !== undefined && values.ttlHours > 0 && values.ttlHours < 24) {
+    throw configError(file, parsed.locate(['ttlHours']), `Invalid value for "ttlHours": ${values.ttlHours} hours is under a day.`, 'Set 0 (forever) or 24 to 87600 hours.');
+  }
+  return { file, values, at: (key) => parsed.locate(key.split('.').length > 1 ? ['pricing', key.slice('pricing.'.length)] : [key], { key: true }) };
 }
 
 function schemaProblem(file: string, e: ErrorObject, locate: ReturnType<typeof parseYaml>['locate']): SpxError {

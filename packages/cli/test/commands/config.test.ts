@@ -58,8 +58,12 @@ describe('spx config', function () {
   it('a config file with mistakes is refused with file:line:column, exit 2', async () => {
     const dir = join(t.dir, 'bad');
     await mkdir(dir);
+    await mkdir(join(t.dir, 'short'));
     await t.write('bad/spx.config.yaml', 'store: state.sqlite\nconcurency: 4\nttlHours: -1\n');
-    const [shown, ran] = await Promise.all([spx(['config', 'show'], dir), spx(['run', 'local', 'x.wav'], dir)]);
+    await t.write('short/spx.config.yaml', 'ttlHours: 2\n');
+    const [shown, ran, short] = await Promise.all([spx(['config', 'show'], dir), spx(['run', 'local', 'x.wav'], dir), spx(['checkpoints', 'list'], join(t.dir, 'short'))]);
+    expect(short.code).to.equal(2);
+    expect(short.stderr).to.include(`${join(t.dir, 'short', 'spx.config.yaml')}:1:11 error CONFIG_INVALID: Invalid value for "ttlHours": 2 hours is under a day.`);
     for (const result of [shown, ran]) {
       expect(result.code).to.equal(2);
       expect(result.stderr).to.include(`${join(dir, 'spx.config.yaml')}:2:1 error CONFIG_INVALID: Unknown setting "concurency".`);
