@@ -76,13 +76,13 @@ describe('spx installed from npm', function () {
       npm_config_audit: 'false',
       npm_config_fund: 'false',
       npm_config_update_notifier: 'false',
-      // Never the public registry for @spx/*: those come from the tarballs or not at all.
-      '@spx:registry': 'http://127.0.0.1:9/',
       npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr',
       ONNXRUNTIME_NODE_INSTALL: 'skip',
     };
     const tarballs = await packWorkspace(dir('tarballs'));
     writeFileSync(join(prefix, 'package.json'), JSON.stringify({ name: 'spx-user', private: true }));
+    // Never the public registry for @spx/*: those come from the tarballs or not at all.
+    writeFileSync(join(prefix, '.npmrc'), '@spx:registry=http://127.0.0.1:9/\n');
     const cached = join(CACHE, dependencyKey());
     if (existsSync(cached)) await linkTree(cached, join(prefix, 'node_modules'));
     await npm(['install', ...tarballs], prefix);
