@@ -1,8 +1,8 @@
 // spx as an npm user gets it: every workspace package packed (scripts/pack.ts), the tarballs
 // installed with npm into a fresh prefix outside the workspace, HOME and every working directory in
 // temp dirs, and the installed `spx` (compiled JavaScript, no tsx at start-up) used the way the
-// README says. npm never asks the registry for an @spx package (it is pointed at a closed port):
-// they come from the tarballs; third-party dependencies come from the npm registry, through a
+// README says. Every @spx package is named as a tarball, so npm takes it from there (none is on
+// the registry); third-party dependencies come from the npm registry, through a
 // cache of the installed third-party tree kept under node_modules/.cache between runs, keyed by
 // every package's third-party dependency ranges (a native build like sqlite3's is then not redone).
 import { execFile } from 'node:child_process';
@@ -81,8 +81,6 @@ describe('spx installed from npm', function () {
     };
     const tarballs = await packWorkspace(dir('tarballs'));
     writeFileSync(join(prefix, 'package.json'), JSON.stringify({ name: 'spx-user', private: true }));
-    // Never the public registry for @spx/*: those come from the tarballs or not at all.
-    writeFileSync(join(prefix, '.npmrc'), '@spx:registry=http://127.0.0.1:9/\n');
     const cached = join(CACHE, dependencyKey());
     if (existsSync(cached)) await linkTree(cached, join(prefix, 'node_modules'));
     await npm(['install', ...tarballs], prefix);
