@@ -19,6 +19,7 @@ export default class Run extends SpxCommand<typeof Run> {
 
 Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environment (missing binary, API key, store), 4 run locked by another process, 130 interrupted (SIGINT), 143 terminated (SIGTERM).`;
   static override examples = [
+    { description: 'A shipped pipeline by name (spx pipelines list; a path that exists wins)', command: '<%= config.bin %> run local meeting.wav' },
     { description: 'Offline pipeline on the shipped sample', command: '<%= config.bin %> run pipelines/local.yaml samples/meeting.wav' },
     { description: 'Standard pipeline, exports into out/', command: '<%= config.bin %> run pipelines/standard.yaml meeting.wav --out out/' },
     { description: 'Show what would run and why, without running', command: '<%= config.bin %> run pipelines/standard.yaml meeting.wav --dry-run' },
