@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything spx needs on a Debian machine with Node 20:
-# ffmpeg and the offline speech tools from apt, pnpm from npm, then the workspace.
+# ffmpeg, the offline speech tools, chromium (browser tests), redis-server and PostgreSQL (test
+# servers) from apt, pnpm from npm, then the workspace.
 # Safe to run again: every step is skipped or fast when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(ffmpeg espeak-ng sox pocketsphinx pocketsphinx-en-us redis-server)
+APT_PACKAGES=(ffmpeg espeak-ng sox pocketsphinx pocketsphinx-en-us redis-server postgresql chromium)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

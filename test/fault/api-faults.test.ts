@@ -40,7 +40,9 @@ async function scenario(options: Parameters<typeof startFakes>[0] = {}): Promise
       const jobs = fakes.pyannote.jobs().length;
       const result = await spx(standardArgs(), { cwd: dir, env: { ...fakes.env, ...env } });
       duplicates += answeredSince(fakes.openai, from).filter((hash) => saved.chunkHashes.has(hash)).length;
-      if (saved.jobIds.size > 0 && fakes.pyannote.jobs().slice(jobs).length > 0 && fakes.pyannote.jobs().every((j) => !j.expired)) duplicates += fakes.pyannote.jobs().length - jobs;
+      // A new job repeats paid work only while a saved one was still usable (not expired, failed or canceled).
+      const usable = (id: string) => fakes.pyannote.jobs().some((j) => j.jobId === id && !j.expired && j.status !== 'failed' && j.status !== 'canceled');
+      if ([...saved.jobIds].some(usable)) duplicates += fakes.pyannote.jobs().length - jobs;
       return result;
     },
     duplicates: () => duplicates,

@@ -1,13 +1,16 @@
-// One kill -9 trial of the standard pipeline through the CLI: start `spx run`, SIGKILL it at a
-// random moment, rerun, repeat until a run completes; then compare the exports with a reference
-// run byte for byte. Paid calls are counted on the fake servers: a chunk answered (or a job
-// created) again after its checkpoint was saved is a duplicate; a response the process received
-// but had not saved when it was killed may legitimately be requested again and is not counted.
+// One kill -9 trial of a pipeline through the CLI: start `spx run`, SIGKILL it at a random
+// moment, rerun, repeat until a run completes; then compare the exports with a reference run
+// byte for byte. Paid calls are counted on the fake servers (campaigns.ts): paid work answered
+// again after its checkpoint was saved is a duplicate; a response the process received but had
+// not saved when it was killed may legitimately be requested again and is not counted.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO, startSpx, type CliResult } from './cli.js';
-import { SAMPLE, answeredSince, diffOutputs, paidState, readOutputs, standardArgs, startFakes, stateProblems, sqliteUrl, type Fakes } from './standard.js';
+import { startSpx, type CliResult } from './cli.js';
+import { CAMPAIGNS, type CampaignPipeline } from './campaigns.js';
+import { diffOutputs, readOutputs, stateProblems, sqliteUrl } from './standard.js';
+
+export type { CampaignPipeline } from './campaigns.js';
 
 export interface KillTrialOptions {
   /** Reference exports of an uninterrupted run (see referenceRun). */
@@ -18,15 +21,21 @@ export interface KillTrialOptions {
   maxKills?: number;
   /** Store URL; default a fresh SQLite file in the trial directory. Redis stores are flushed first. */
   storeUrl?: string;
-  /** Which pipeline (default standard). */
+  /** Which pipeline (default standard; see campaigns.ts). */
   pipeline?: CampaignPipeline;
-  /** Fake server latency per transcription, ms (default 80). */
+  /** Fake server latency per paid answer, ms (default 80). */
   latencyMs?: number;
   /**
    * Pause each killed run (SIGSTOP) at a random moment before its kill for this long — set the
    * stale timeout below it — while a second `spx run` of the same input is started; then SIGCONT.
    */
   pauseMs?: number;
+  /**
+   * Once the run completed (and pruned its cheap files), run it again with these extra arguments
+   * (e.g. `--from-stage transcribe`, which makes the pruned audio again and reuses every paid
+   * sub-step), killed the same way, until that run completes too.
+   */
+  rerun?: string[];
   random?: () => number;
 }
 
@@ -47,12 +56,7 @@ export interface KillTrialResult {
   last: string;
 }
 
-const LATENCY_MS = 80;
-
-/** standard: the API pipeline against the fakes; local: the offline pipeline (no API at all). */
-export type CampaignPipeline = 'standard' | 'local';
-const LOCAL = join(REPO, 'pipelines', 'local.yaml');
-const argsFor = (pipeline: CampaignPipeline) => (pipeline === 'local' ? ['run', LOCAL, SAMPLE, '--out', 'out'] : standardArgs());
+const argsFor = (pipeline: CampaignPipeline) => CAMPAIGNS[pipeline].args;
 
 const cachedReference = new Map<CampaignPipeline, ReturnType<typeof uncachedReferenceRun>>();
 
@@ -64,7 +68,7 @@ export function referenceRun(pipeline: CampaignPipeline = 'standard'): ReturnTyp
 
 async function uncachedReferenceRun(pipeline: CampaignPipeline): Promise<{ outputs: Map<string, Buffer>; wallMs: number; result: CliResult }> {
   const dir = await mkdtemp(join(tmpdir(), 'spx-ref-'));
-  const fakes = await startFakes({ openai: { latencyMs: LATENCY_MS } });
+  const fakes = await CAMPAIGNS[pipeline].start();
   try {
     const started = Date.now();
     const { done } = startSpx(argsFor(pipeline), { cwd: dir, env: fakes.env });
@@ -81,56 +85,55 @@ async function uncachedReferenceRun(pipeline: CampaignPipeline): Promise<{ outpu
 export async function killTrial(options: KillTrialOptions): Promise<KillTrialResult> {
   const random = options.random ?? Math.random;
   const dir = await mkdtemp(join(tmpdir(), 'spx-kill-std-'));
-  const fakes: Fakes = await startFakes({ openai: { latencyMs: options.latencyMs ?? LATENCY_MS } });
+  const fakes = await CAMPAIGNS[options.pipeline ?? 'standard'].start(options.latencyMs);
   const storeUrl = options.storeUrl ?? sqliteUrl(dir);
   const env = { ...fakes.env, SPX_STORE: storeUrl, ...(options.pauseMs ? { SPX_LEASE_STALE_MS: String(Math.max(100, Math.floor(options.pauseMs / 3))) } : {}) };
   const result: KillTrialResult = { kills: 0, runs: 0, pauses: 0, identical: false, differing: [], duplicatePaid: 0, corrupt: [], failures: [], last: '' };
   try {
     const maxKills = options.maxKills ?? 3;
-    for (let attempt = 0; ; attempt++) {
-      const killing = attempt < maxKills;
-      const saved = await paidState(storeUrl);
-      const requestsBefore = fakes.openai.requests.length;
-      const jobsBefore = fakes.pyannote.jobs().length;
-      const args = argsFor(options.pipeline ?? 'standard');
-      const { child, done } = startSpx(args, { cwd: dir, env });
-      const killAt = Math.floor(random() * options.windowMs);
-      let pausing: Promise<void> | undefined;
-      const pauseTimer =
-        killing && options.pauseMs
-          ? setTimeout(() => {
-              if (child.exitCode !== null || child.signalCode !== null) return;
-              child.kill('SIGSTOP');
-              result.pauses++;
-              pausing = (async () => {
-                await new Promise((r) => setTimeout(r, options.pauseMs));
-                const contender = await startSpx(args, { cwd: dir, env }).done;
-                child.kill('SIGCONT');
-                if (contender.code !== 4 && contender.code !== 0) result.failures.push(`a second run during a pause exited ${contender.code ?? contender.signal}: ${(contender.stderr || contender.stdout).split('\n')[0]}`);
-              })();
-            }, Math.floor(random() * killAt))
-          : undefined;
-      const timer = killing ? setTimeout(() => void (pausing ?? Promise.resolve()).then(() => child.kill('SIGKILL')), killAt) : undefined;
-      const run = await done;
-      clearTimeout(timer);
-      clearTimeout(pauseTimer);
-      await pausing;
-      result.runs++;
-      result.last = `exit ${run.code ?? run.signal}: ${(run.stdout + run.stderr).trim().split('\n').slice(-6).join(' | ')}`;
-      // Duplicates: answers for chunks already checkpointed; new jobs while a job id was saved.
-      result.duplicatePaid += answeredSince(fakes.openai, requestsBefore).filter((hash) => saved.chunkHashes.has(hash)).length;
-      if (saved.jobIds.size > 0) result.duplicatePaid += fakes.pyannote.jobs().length - jobsBefore;
-      if (run.signal === 'SIGKILL') {
-        result.kills++;
-        result.corrupt.push(...(await stateProblems(storeUrl)).map((p) => `after kill ${result.kills}: ${p}`));
-        continue;
+    // The first run until it completes; then, with `rerun`, the same with those arguments.
+    for (const extra of [[], ...(options.rerun ? [options.rerun] : [])]) {
+      for (let attempt = 0; ; attempt++) {
+        const killing = attempt < maxKills;
+        const duplicatesOfThisRun = await fakes.beforeRun(storeUrl);
+        const args = [...argsFor(options.pipeline ?? 'standard'), ...extra];
+        const { child, done } = startSpx(args, { cwd: dir, env });
+        const killAt = Math.floor(random() * options.windowMs);
+        let pausing: Promise<void> | undefined;
+        const pauseTimer =
+          killing && options.pauseMs
+            ? setTimeout(() => {
+                if (child.exitCode !== null || child.signalCode !== null) return;
+                child.kill('SIGSTOP');
+                result.pauses++;
+                pausing = (async () => {
+                  await new Promise((r) => setTimeout(r, options.pauseMs));
+                  const contender = await startSpx(args, { cwd: dir, env }).done;
+                  child.kill('SIGCONT');
+                  if (contender.code !== 4 && contender.code !== 0) result.failures.push(`a second run during a pause exited ${contender.code ?? contender.signal}: ${(contender.stderr || contender.stdout).split('\n')[0]}`);
+                })();
+              }, Math.floor(random() * killAt))
+            : undefined;
+        const timer = killing ? setTimeout(() => void (pausing ?? Promise.resolve()).then(() => child.kill('SIGKILL')), killAt) : undefined;
+        const run = await done;
+        clearTimeout(timer);
+        clearTimeout(pauseTimer);
+        await pausing;
+        result.runs++;
+        result.last = `exit ${run.code ?? run.signal}: ${(run.stdout + run.stderr).trim().split('\n').slice(-6).join(' | ')}`;
+        result.duplicatePaid += duplicatesOfThisRun();
+        if (run.signal === 'SIGKILL') {
+          result.kills++;
+          result.corrupt.push(...(await stateProblems(storeUrl)).map((p) => `after kill ${result.kills}: ${p}`));
+          continue;
+        }
+        if (run.code !== 0) {
+          result.failures.push(`run ${result.runs} exited ${run.code}: ${(run.stderr || run.stdout).split('\n').slice(0, 3).join(' | ')}`);
+          if (!killing) break;
+          continue;
+        }
+        break;
       }
-      if (run.code !== 0) {
-        result.failures.push(`run ${result.runs} exited ${run.code}: ${(run.stderr || run.stdout).split('\n').slice(0, 3).join(' | ')}`);
-        if (!killing) break;
-        continue;
-      }
-      break;
     }
     const outputs = await readOutputs(join(dir, 'out'));
     result.differing = diffOutputs(options.reference, outputs);

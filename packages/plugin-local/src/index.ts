@@ -7,12 +7,14 @@ import { transcribeStage } from './stages/transcribe.js';
 import { vadStage } from './stages/vad.js';
 
 export { streamPcm, readPcm, SAMPLE_RATE, type PcmStreamOptions } from './audio/pcm.js';
-export { writeWav, normalizeLevel, speechLevelDb } from './audio/wav.js';
+export { writeWav } from './audio/wav.js';
 export { fft, powerSpectrum } from './dsp/fft.js';
 export { MfccExtractor, melFilterbank, dctMatrix, hzToMel, melToHz, MFCC_DEFAULTS, type MfccOptions, type MfccResult } from './dsp/mfcc.js';
 export { speechRegions, type Region, type RegionOptions } from './vad/regions.js';
 export { detectSpeech, readSpeechSegments, SPEECH_FORMAT, VAD_DEFAULTS, type SpeechSegments, type VadOptions, type WorkHooks } from './vad/detect.js';
-export { parsePocketsphinx, recognizeFile, findPocketsphinx, type Utterance } from './asr/pocketsphinx.js';
+export { parsePocketsphinx, recognizeFile, findPocketsphinx, findPocketsphinxBatch, type Utterance } from './asr/pocketsphinx.js';
+export { decodeBatch, parseHypseg, type BatchWord } from './asr/batch.js';
+export { alignVersions, choiceGrammar, readPath, type Block } from './asr/union.js';
 export { planRecognitionChunks, batchChunks, type Chunk } from './asr/plan.js';
 export { transcribeSpeech, type TranscribeOptions } from './asr/transcribe.js';
 export { statsOf, addStats, deltaBic, meanLogLikelihood, type GaussStats, type BicOptions } from './diarize/gaussian.js';

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { addStats, clusterBic, deltaBic, detectChanges, meanLogLikelihood, PrefixStats, statsOf, type GaussStats } from '../src/index.js';
 import { logDet, BIC_DEFAULTS } from '../src/diarize/gaussian.js';
+import { mergeWithinVariation, speakerVariation } from '../src/diarize/variation.js';
 import { gaussianFrames, rng } from './helpers/random.js';
 
 const D = 4;
@@ -99,5 +100,38 @@ describe('detectChanges', () => {
   it('finds no change inside one source', () => {
     const frames = gaussianFrames(rng(12), 400, CENTRES[2]!, SCALE);
     expect(detectChanges(new PrefixStats(frames, D, 400), { window: 100, step: 5, minSegment: 50, bic: { ...BIC_DEFAULTS, lambda: 3 } })).to.deep.equal([]);
+  });
+});
+
+describe('one voice stays one speaker', () => {
+  const SPREAD = [1, 1, 1, 1];
+  /** A cluster of `parts` pieces, each 200 frames around the given centre, in time order. */
+  const cluster = (random: ReturnType<typeof rng>, centres: number[][]) => centres.map((c) => statsOf(gaussianFrames(random, 200, c, SPREAD), D));
+  const near = [0.8, -0.6, 0.4, 0];
+
+  it('merges two clusters of a voice that drifts, and keeps a different voice apart', () => {
+    const random = rng(11);
+    // One person: the earlier half of each cluster in one manner, the later half in another.
+    const a = speakerVariation({ parts: cluster(random, [[0, 0, 0, 0], [0, 0, 0, 0], near, near]) });
+    const b = speakerVariation({ parts: cluster(random, [[0, 0, 0, 0], near, near, near]) });
+    // Another person, steady.
+    const c = speakerVariation({ parts: cluster(random, [CENTRES[1]!, CENTRES[1]!, CENTRES[1]!, CENTRES[1]!]) });
+    expect(a.own).to.be.greaterThan(0);
+    expect(mergeWithinVariation([a, b, c])).to.deep.equal([0, 0, 2]);
+    // Never below the minimum count.
+    expect(mergeWithinVariation([a, b, c], 3)).to.deep.equal([0, 1, 2]);
+  });
+
+  it('keeps two steady voices apart however close, when neither varies as much', () => {
+    const random = rng(12);
+    const a = speakerVariation({ parts: cluster(random, [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]) });
+    const b = speakerVariation({ parts: cluster(random, [near, near, near, near]) });
+    expect(mergeWithinVariation([a, b])).to.deep.equal([0, 1]);
+  });
+
+  it('says nothing about a voice with too little speech to measure', () => {
+    const tiny = speakerVariation({ parts: [statsOf(gaussianFrames(rng(13), 150, [0, 0, 0, 0], SPREAD), D)] });
+    expect(tiny.own).to.equal(0);
+    expect(mergeWithinVariation([tiny, tiny])).to.deep.equal([0, 1]);
   });
 });

@@ -6,7 +6,7 @@
 // redaction, so it never appears in them (nor in a server's echo of it).
 import OpenAI, { toFile } from 'openai';
 import { checkBaseUrl, defaultRetryPolicy, excerpt, fetchWithRetry, isSpxError, registerSecret, SpxError, type RetryEvent, type RetryPolicy, type Word } from '@spx/core';
-import type { ModelInfo } from './models.js';
+import { REPLACEMENT_MODEL, RETIREMENT_DATE, RETIRING_MODELS, WORD_TIMING_PIPELINES, type ModelInfo } from './models.js';
 
 export const KEY_VARIABLE = 'OPENAI_API_KEY';
 export const BASE_URL_VARIABLE = 'OPENAI_BASE_URL';
@@ -206,6 +206,7 @@ function statusError(error: InstanceType<typeof OpenAI.APIError>, client: Transc
         hint: `Use a key with access to "${model}" in ${KEY_VARIABLE}, or choose another model.`,
       });
     case 404:
+      if (error.code === 'model_not_found') return modelUnavailable(model, client, suffix);
       return new SpxError('API_ERROR', `Model "${model}" does not exist for this key on ${SERVICE} at ${client.host} (HTTP 404)${suffix}.`, {
         hint: 'Set `model:` to a model the key can use, e.g. whisper-1 or gpt-4o-transcribe, or check baseURL.',
         pluginCode: 'MODEL_NOT_FOUND',
@@ -226,6 +227,15 @@ function statusError(error: InstanceType<typeof OpenAI.APIError>, client: Transc
         retryable: (error.status ?? 0) >= 500,
       });
   }
+}
+
+/** 404 model_not_found: the model does not exist for this key, or OpenAI retired it. */
+function modelUnavailable(model: string, client: TranscriptionClient, suffix: string): SpxError {
+  const retiring = (RETIRING_MODELS as readonly string[]).includes(model);
+  const why = retiring ? ` (OpenAI retires ${RETIRING_MODELS.join(', ')} on ${RETIREMENT_DATE})` : '';
+  return new SpxError('MODEL_UNAVAILABLE', `Model "${model}" is not available on ${SERVICE} at ${client.host}: it does not exist for this key or was retired${why} (HTTP 404)${suffix}.`, {
+    hint: `Set \`model: ${REPLACEMENT_MODEL}\` (text only, no word timings; pipelines/standard-turns.yaml gives text per speaker turn), or for word timings with speakers use pipelines ${WORD_TIMING_PIPELINES.join(', ')} (spx pipelines list). Finished stages are kept.`,
+  });
 }
 
 const LANGUAGE_CODES: Record<string, string> = {

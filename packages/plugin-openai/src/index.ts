@@ -9,7 +9,7 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 export { transcribeStage, type TranscribeParams } from './stages/transcribe.js';
 export { createClient, transcribeUpload, isoLanguage, KEY_VARIABLE, DEFAULT_BASE_URL, UPLOAD_LIMIT_BYTES, type ClientOptions, type TranscriptionClient, type UploadRequest, type UploadResult, type UploadSegment } from './client.js';
 export { modelInfo, DEFAULT_MODEL, KNOWN_MODELS, type ModelInfo, type ResponseFormat } from './models.js';
-export { stitch, shiftSegments, tail, type PieceResult, type StitchOptions } from './stitch.js';
+export { tail } from './prompt.js';
 export { groupTurns, type TurnGroup, type GroupOptions } from './turns.js';
 
 export default definePlugin({

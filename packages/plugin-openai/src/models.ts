@@ -22,6 +22,14 @@ export interface ModelInfo {
 
 export const DEFAULT_MODEL = 'whisper-1';
 
+/** OpenAI's notice (Aug 2026): these models answer 404 model_not_found from this day on. */
+export const RETIREMENT_DATE = '2027-02-26';
+export const RETIRING_MODELS = ['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe', 'gpt-4o-transcribe-diarize'] as const;
+/** What OpenAI offers instead: text JSON only, no verbose_json, no word timestamps. */
+export const REPLACEMENT_MODEL = 'gpt-transcribe';
+/** Shipped pipelines that give word timings with speakers without OpenAI. */
+export const WORD_TIMING_PIPELINES = ['pyannote-stt', 'deepgram', 'local'] as const;
+
 const KNOWN: Array<Omit<ModelInfo, 'id' | 'known'> & { match: (id: string) => boolean }> = [
   { match: (id) => id === 'whisper-1', responseFormat: 'verbose_json', timestamps: 'word', prompt: true, diarizes: false, usdPerMinute: 0.006 },
   { match: (id) => id.startsWith('gpt-4o-transcribe-diarize'), responseFormat: 'diarized_json', timestamps: 'segment', prompt: false, diarizes: true, usdPerMinute: 0.006 },

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import OpenAI, { toFile } from 'openai';
-import { audioDuration, faults, startFakeOpenAI, UPLOAD_LIMIT_BYTES, type FakeOpenAI } from '@spx/plugin-openai/testing';
+import { audioDuration } from '@spx/core/testing';
+import { faults, startFakeOpenAI, UPLOAD_LIMIT_BYTES, type FakeOpenAI } from '@spx/plugin-openai/testing';
 import { durationOf, shortSpeech, tempDir } from './helpers.js';
 
 describe('testing/fake-server', () => {

@@ -189,15 +189,25 @@ describe('openai/transcribe', function () {
   it('says which model does not exist (404) and refuses oversized uploads (413) without retrying', async () => {
     await start();
     const missing = await failure(runStageForTest(transcribeStage, { env, params: { audio: shortWav, baseURL: fake!.baseURL, model: 'whisper-9' } }));
-    expect(missing.code).to.equal('API_ERROR');
-    expect(missing.pluginCode).to.equal('MODEL_NOT_FOUND');
-    expect(missing.message).to.contain('"whisper-9" does not exist for this key');
+    expect(missing.code).to.equal('MODEL_UNAVAILABLE');
+    expect(missing.exitCode).to.equal(2);
+    expect(missing.message).to.contain('"whisper-9" is not available');
+    expect(missing.hint).to.contain('gpt-transcribe').and.contain('pyannote-stt').and.contain('deepgram');
     await fake!.close();
     await start({ maxBodyBytes: 20_000 });
     const large = await failure(runStageForTest(transcribeStage, { env, params: { audio: shortWav, baseURL: fake!.baseURL } }));
     expect(large.pluginCode).to.equal('FILE_TOO_LARGE');
     expect(large.message).to.contain('too large');
     expect(large.hint).to.contain('maxDuration');
+    expect(fake!.requests).to.have.length(1);
+  });
+
+  it('after the shutdown, names the retirement, the replacement model and the pipelines with word timings', async () => {
+    await start({ retiredModels: ['whisper-1'] });
+    const retired = await failure(runStageForTest(transcribeStage, { env, params: { audio: shortWav, baseURL: fake!.baseURL, model: 'whisper-1' } }));
+    expect(retired.code).to.equal('MODEL_UNAVAILABLE');
+    expect(retired.message).to.contain('retires whisper-1').and.contain('2027-02-26').and.contain('no longer available');
+    expect(retired.hint).to.contain('model: gpt-transcribe').and.contain('standard-turns').and.contain('pyannote-stt, deepgram, local');
     expect(fake!.requests).to.have.length(1);
   });
 

@@ -22,10 +22,20 @@ export interface ApiTurn {
   confidence?: Record<string, number>;
 }
 
+/** A word or a turn of the STT orchestration (`transcription: true`), seconds. */
+export interface ApiTranscribed {
+  start: number;
+  end: number;
+  text: string;
+  speaker: string;
+}
+
 export interface DiarizeOutput {
   diarization: ApiTurn[];
   exclusiveDiarization?: ApiTurn[];
   confidence?: { score: number[]; resolution: number };
+  wordLevelTranscription?: ApiTranscribed[];
+  turnLevelTranscription?: ApiTranscribed[];
   warning?: string;
 }
 
@@ -59,12 +69,19 @@ export interface SpeakerCounts {
   maxSpeakers?: number;
 }
 
+/** Speech-to-text models of the STT orchestration. */
+export const TRANSCRIPTION_MODELS = ['parakeet-tdt-0.6b-v3', 'faster-whisper-large-v3-turbo'] as const;
+export type TranscriptionModel = (typeof TRANSCRIPTION_MODELS)[number];
+
 export interface DiarizeRequest extends SpeakerCounts {
   url: string;
   model?: Model;
   confidence?: boolean;
   turnLevelConfidence?: boolean;
   exclusive?: boolean;
+  /** STT orchestration (precision-2 only): adds word- and turn-level transcription to the output. */
+  transcription?: boolean;
+  transcriptionConfig?: { model: TranscriptionModel };
 }
 
 export interface IdentifyRequest extends SpeakerCounts {

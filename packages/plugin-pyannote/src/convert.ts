@@ -1,6 +1,7 @@
-// Turns pyannoteAI job outputs into spx's canonical Diarization and into RTTM.
-import { DIARIZATION_FORMAT, TRANSCRIPT_FORMAT, type Diarization, type SpeakerTurn, type Transcript } from '@spx/core';
-import type { ApiTurn, DiarizeOutput, IdentifyOutput } from './client.js';
+// Turns pyannoteAI job outputs into spx's canonical Diarization, the speaker-only timeline and,
+// with STT orchestration, a canonical Transcript with words and speakers.
+import { DIARIZATION_FORMAT, TRANSCRIPT_FORMAT, type Diarization, type Segment, type SpeakerTurn, type Transcript, type Word } from '@spx/core';
+import type { ApiTranscribed, ApiTurn, DiarizeOutput, IdentifyOutput } from './client.js';
 
 export const ENGINE = 'pyannoteai';
 
@@ -137,5 +138,55 @@ export function timelineTranscript(diarization: Diarization): Transcript {
     timestamps: 'segment',
     ...(diarization.duration === undefined ? {} : { duration: diarization.duration }),
     segments: joined.map((t) => ({ start: t.start, end: t.end, speaker: t.speaker, text: `(speech, ${(t.end - t.start).toFixed(1)} s)` })),
+  };
+}
+
+/** Valid, sorted transcribed items (words or turns) with times rounded to ms. */
+function transcribed(items: readonly ApiTranscribed[] | undefined): ApiTranscribed[] {
+  const out: ApiTranscribed[] = [];
+  for (const item of Array.isArray(items) ? items : []) {
+    if (!item || typeof item.text !== 'string' || !item.text.trim() || typeof item.speaker !== 'string' || !Number.isFinite(item.start) || !Number.isFinite(item.end) || item.end < item.start || item.start < 0) continue;
+    out.push({ start: round3(item.start), end: round3(item.end), text: item.text.trim(), speaker: item.speaker });
+  }
+  return out.sort((a, b) => a.start - b.start || a.end - b.end);
+}
+
+/**
+ * The STT orchestration's output as a canonical Transcript: one segment per transcribed turn,
+ * holding the words of its speaker whose middle falls inside it; words no turn holds become
+ * segments of their own (runs of one speaker). Word timestamps when the API gave words, else
+ * segment ones. Undefined when the output has no transcription.
+ */
+export function transcriptFromOutput(output: DiarizeOutput, meta: DiarizationMeta & { sttModel: string }): Transcript | undefined {
+  const words = transcribed(output.wordLevelTranscription);
+  const turns = transcribed(output.turnLevelTranscription);
+  if (output.wordLevelTranscription === undefined && output.turnLevelTranscription === undefined) return undefined;
+  const toWord = (w: ApiTranscribed): Word => ({ text: w.text, start: w.start, end: w.end, speaker: w.speaker });
+  const segments: Segment[] = [];
+  const used = new Set<ApiTranscribed>();
+  for (const turn of turns) {
+    const own = words.filter((w) => !used.has(w) && w.speaker === turn.speaker && (w.start + w.end) / 2 >= turn.start && (w.start + w.end) / 2 <= turn.end);
+    for (const w of own) used.add(w);
+    segments.push({ start: turn.start, end: turn.end, text: turn.text, speaker: turn.speaker, ...(own.length ? { words: own.map(toWord) } : {}) });
+  }
+  let run: ApiTranscribed[] = [];
+  const flush = () => {
+    if (run.length) segments.push({ start: run[0]!.start, end: run[run.length - 1]!.end, text: run.map((w) => w.text).join(' '), speaker: run[0]!.speaker, words: run.map(toWord) });
+    run = [];
+  };
+  for (const w of words.filter((word) => !used.has(word))) {
+    if (run.length && run[0]!.speaker !== w.speaker) flush();
+    run.push(w);
+  }
+  flush();
+  segments.sort((a, b) => a.start - b.start || a.end - b.end);
+  return {
+    format: TRANSCRIPT_FORMAT,
+    version: 1,
+    engine: ENGINE,
+    model: `${meta.model} + ${meta.sttModel}`,
+    timestamps: words.length > 0 ? 'word' : 'segment',
+    ...(meta.duration === undefined ? {} : { duration: round3(meta.duration) }),
+    segments,
   };
 }

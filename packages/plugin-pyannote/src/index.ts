@@ -15,7 +15,7 @@ export type { DiarizeParams, DiarizeOutputs } from './stages/diarize.js';
 export type { IdentifyParams, IdentifyOutputs } from './stages/identify.js';
 export type { VoiceprintParams, VoiceprintOutputs } from './stages/voiceprint.js';
 export * from './client.js';
-export { diarizationFromOutput, identifiedDiarization, matchesFromOutput, toTurns, ENGINE, type SpeakerMatch } from './convert.js';
+export { diarizationFromOutput, identifiedDiarization, matchesFromOutput, toTurns, transcriptFromOutput, ENGINE, type SpeakerMatch } from './convert.js';
 export { pyannoteJob, jobState, uploadMedia, mediaKeyFor, MEDIA_KEPT_MS, MEDIA_REUSE_MS, type JobRecord } from './jobs.js';
 export { declaredSpeakers, readVoiceprintFile, voiceprintFor, VOICEPRINT_FORMAT, AUDIO_EXTENSIONS, type VoiceprintFile, type SpeakerSource, type SpeakerDeclaration } from './voiceprints.js';
 export { PRICING, readEnv } from './stages/common.js';

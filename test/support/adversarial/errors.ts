@@ -64,13 +64,22 @@ function signalWhileWaiting(id: string, signal: NodeJS.Signals, code: number): B
       const env = { SPX_TEST_LEDGER: join(ctx.dir, 'ledger.txt') };
       const holder = startSpx(['run', PIPE, DOC], { cwd: ctx.dir, env });
       await until(async () => (await ctx.ledger()).length > 0);
+      // The holder is paused while the waiter starts and waits, so however slow the machine, the
+      // lock is still held (a paused process on this host keeps its lease) when the signal comes.
+      holder.child.kill('SIGSTOP');
       const waiter = startSpx(['run', PIPE, DOC, '--wait', '60'], { cwd: ctx.dir, env });
       let printed = '';
       waiter.child.stdout!.on('data', (d: Buffer) => (printed += d.toString()));
       waiter.child.stderr!.on('data', (d: Buffer) => (printed += d.toString()));
-      const sawWait = await until(async () => /waiting for it/i.test(printed), 20_000).then(() => true, () => false);
-      waiter.child.kill(signal);
-      const result = await waiter.done;
+      let result: CliResult;
+      let sawWait: boolean;
+      try {
+        sawWait = await until(async () => /waiting for it/i.test(printed), 60_000).then(() => true, () => false);
+        waiter.child.kill(signal);
+        result = await waiter.done;
+      } finally {
+        holder.child.kill('SIGCONT');
+      }
       const held = await holder.done;
       const problems = held.code === 0 ? [] : [`the holder exited ${held.code}`];
       if (!sawWait) problems.push('the waiting run never said it was waiting for the lock');

@@ -1,11 +1,15 @@
 import { Args, Flags } from '@oclif/core';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { EXIT, SpxError, mapPool, toSpxError } from '@spx/core';
-import { displayStoreUrl, guardPluginFaults, runPipeline, type RunSummary } from '@spx/core/engine';
+import { displayStoreUrl, guardPluginFaults, runIdOf, runPipeline, type LoadedPipeline, type RunEvent, type RunSummary } from '@spx/core/engine';
 import { SpxCommand } from '../lib/base-command.js';
+import { batchExitCode, fromSummary, reportBatch } from '../lib/batch-report.js';
 import { expandInputs } from '../lib/inputs.js';
 import { openPipeline } from '../lib/pipelines.js';
-import { createRenderer } from '../lib/render.js';
+import { queueAddress } from '../lib/queue/connection.js';
+import { resultToJson, type BatchResult } from '../lib/queue/jobs.js';
+import { submitBatch } from '../lib/queue/submit.js';
+import { createRenderer, type Renderer } from '../lib/render.js';
 
 interface InputResult {
   input: string;
@@ -20,11 +24,12 @@ export default class Run extends SpxCommand<typeof Run> {
 Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environment (missing binary, API key, store), 4 run locked by another process, 130 interrupted (SIGINT), 143 terminated (SIGTERM).`;
   static override examples = [
     { description: 'A shipped pipeline by name (spx pipelines list; a path that exists wins)', command: '<%= config.bin %> run local meeting.wav' },
-    { description: 'Offline pipeline on the shipped sample', command: '<%= config.bin %> run pipelines/local.yaml samples/meeting.wav' },
+    { description: 'Offline pipeline on the shipped sample', command: '<%= config.bin %> run pipelines/local.yaml samples/conversation.flac' },
     { description: 'Standard pipeline, exports into out/', command: '<%= config.bin %> run pipelines/standard.yaml meeting.wav --out out/' },
     { description: 'Show what would run and why, without running', command: '<%= config.bin %> run pipelines/standard.yaml meeting.wav --dry-run' },
     { description: 'Override a parameter (reruns that stage and its dependents)', command: '<%= config.bin %> run pipelines/local.yaml meeting.wav --set convert.sampleRate=22050' },
     { description: 'A batch of files, four at a time', command: "<%= config.bin %> run pipelines/local.yaml 'recordings/*.wav' --concurrency 4" },
+    { description: 'A batch run by queue workers (spx worker), followed live', command: "<%= config.bin %> run pipelines/standard.yaml '/shared/in/*.wav' --queue redis://queue-host:6379" },
   ];
   static override strict = false;
   static override args = {
@@ -41,10 +46,17 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
     'stage-concurrency': Flags.integer({ summary: 'Independent stages run at once within one input (default: pipeline setting or 4).', min: 1, max: 64 }),
     wait: Flags.integer({ summary: 'Seconds to wait when another process holds the same run.', min: 0, default: 0 }),
     'work-dir': Flags.string({ summary: 'Directory for stage artifacts (default .spx; or SPX_WORK_DIR, or workDir: in spx.config.yaml).' }),
+    'keep-intermediates': Flags.boolean({
+      summary: 'Keep the files of cheap intermediate outputs (converted audio, chunks) when a run completes; SPX_KEEP_INTERMEDIATES=1 does the same.',
+      description: 'By default they are removed once the run has completed, their records kept, and made again only when a later run needs them.',
+    }),
+    queue: Flags.string({ summary: 'Queue the runs for workers (spx worker) instead of running them here: redis://HOST:PORT[/DB].', env: 'SPX_QUEUE' }),
+    detach: Flags.boolean({ summary: 'With --queue: submit and exit without waiting for the results.', dependsOn: ['queue'] }),
   };
 
   public async run(): Promise<undefined> {
     const { flags } = this;
+    const keepIntermediates = flags['keep-intermediates'] || envSwitch('SPX_KEEP_INTERMEDIATES');
     const inputs = expandInputs(this.positionals.slice(1));
     if (inputs.length === 0) throw new SpxError('USAGE', 'No input file given.', { hint: 'spx run <pipeline.yaml> <input...>' });
     const settings = this.settings({ workDir: flags['work-dir'], outDir: flags.out, concurrency: flags.concurrency });
@@ -65,12 +77,19 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // Run by a queue worker: when the worker dies (even by SIGKILL), stop as on SIGTERM.
+    const orphaned = () => onSignal('SIGTERM');
+    if (process.env.SPX_EXIT_WITH_PARENT === '1' && process.channel) {
+      process.channel.unref();
+      process.once('disconnect', orphaned);
+    }
     try {
       const pipeline = await openPipeline(this.args.pipeline, flags.set);
-      const store = await this.store();
       const json = this.jsonEnabled();
       const mode = json ? 'json' : process.stdout.isTTY && !flags['dry-run'] ? 'tty' : 'plain';
       const renderer = createRenderer(mode, (text) => process.stdout.write(text), { debug: this.debugMode, dryRun: flags['dry-run'] });
+      if (flags.queue) return await this.runQueued(pipeline, inputs, renderer, controller.signal, () => signalName, { keepIntermediates, outDir });
+      const store = await this.store();
       const batch = inputs.length > 1;
       try {
         const results = await mapPool(inputs, settings.concurrency.value, async (input): Promise<InputResult> => {
@@ -89,6 +108,7 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
               concurrency: flags['stage-concurrency'],
               signal: controller.signal,
               lockWaitMs: flags.wait * 1000,
+              keepIntermediates,
               onEvent: (event) => renderer.event(event, batch ? input : undefined),
             });
             return { input, summary, ...(summary.error ? { error: summary.error } : {}) };
@@ -100,16 +120,8 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
           }
         });
         renderer.stop();
-        if (!json) this.report(results, Boolean(flags['dry-run']), displayStoreUrl(store.url));
-        const exitCode = this.exitCodeFor(results, signalName);
-        // With --json, stdout is JSON lines: the run events, then one summary object.
-        const payload = { type: 'summary', results: results.map((r) => summarize(r)) };
-        if (json) process.stdout.write(`${JSON.stringify(payload)}\n`);
-        if (exitCode !== 0) {
-          const single = results.length === 1 ? results[0]!.error : undefined;
-          if (single && !json) process.stderr.write(`${single.code}: ${single.message}\n${single.hint ? `  hint: ${single.hint}\n` : ''}`);
-          this.exit(exitCode);
-        }
+        if (!json && flags['dry-run']) this.reportPlans(results, displayStoreUrl(store.url));
+        this.finish(results.map((r) => fromSummary(r.input, r.summary, r.error)), signalName, json, { plans: results.map((r) => r.summary?.plan), dryRun: flags['dry-run'] });
         return undefined;
       } finally {
         renderer.stop();
@@ -117,44 +129,64 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('disconnect', orphaned);
       guard.restore();
     }
   }
 
-  private exitCodeFor(results: InputResult[], signalName: NodeJS.Signals | undefined): number {
-    if (signalName) return signalName === 'SIGINT' ? EXIT.INTERRUPTED : EXIT.TERMINATED;
-    const failed = results.filter((r) => r.error);
-    if (failed.length === 0) return EXIT.OK;
-    if (results.length === 1) return failed[0]!.error!.exitCode;
-    return EXIT.RUN_FAILED;
+  /** Submits one job per input to the queue and, unless --detach, waits for the workers' results. */
+  private async runQueued(pipeline: LoadedPipeline, inputs: string[], renderer: Renderer, signal: AbortSignal, signalName: () => NodeJS.Signals | undefined, { keepIntermediates, outDir }: { keepIntermediates: boolean; outDir: string | undefined }): Promise<undefined> {
+    const { flags } = this;
+    if (flags['dry-run']) throw new SpxError('USAGE', '--dry-run plans a run here; it cannot be combined with --queue.', { hint: 'Drop --queue to see the plan, or drop --dry-run to queue the runs.' });
+    const address = queueAddress(flags.queue!);
+    const name = mainInputName(pipeline.spec.inputs);
+    const out = outDir === undefined ? undefined : resolve(outDir);
+    const submissions = [];
+    for (const input of inputs) {
+      const path = resolve(input);
+      const runId = await runIdOf(pipeline, { [name]: path });
+      submissions.push({ runId, data: { pipeline: pipeline.file, input: path, set: flags.set, ...(out ? { out } : {}), ...(flags['force-restart'] ? { forceRestart: true } : {}), ...(keepIntermediates ? { keepIntermediates: true } : {}), ...(flags['from-stage'] ? { fromStage: flags['from-stage'] } : {}) } });
+    }
+    const json = this.jsonEnabled();
+    const results = await submitBatch(submissions, {
+      address,
+      detach: flags.detach,
+      signal,
+      say: (line) => this.say(line),
+      onEvent: (event, input) => renderer.event(event as RunEvent, inputs.length > 1 ? input : undefined),
+    });
+    renderer.stop();
+    if (!results) {
+      if (signalName()) {
+        this.say('Stopped following; the runs stay queued (spx queue status).');
+        this.exit(batchExitCode([], signalName()));
+      }
+      return undefined;
+    }
+    this.finish(results, signalName(), json);
+    return undefined;
   }
 
-  private report(results: InputResult[], dryRun: boolean, store: string): void {
+  /** The closing report, the --json summary and the exit code, for a local batch and a queued one. */
+  private finish(results: BatchResult[], signalName: NodeJS.Signals | undefined, json: boolean, options: { plans?: Array<unknown>; dryRun?: boolean } = {}): void {
+    const { plans } = options;
+    if (!json && !options.dryRun) reportBatch(results, (line) => this.log(line));
+    const exitCode = batchExitCode(results, signalName);
+    // With --json, stdout is JSON lines: the run events, then one summary object.
+    const payload = { type: 'summary', results: results.map((r, i) => ({ ...resultToJson(r), ...(plans?.[i] ? { plan: plans[i] } : {}) })) };
+    if (json) process.stdout.write(`${JSON.stringify(payload)}\n`);
+    if (exitCode !== 0) {
+      const single = results.length === 1 ? results[0]!.error : undefined;
+      if (single && !json) process.stderr.write(`${single.code}: ${single.message}\n${single.hint ? `  hint: ${single.hint}\n` : ''}`);
+      this.exit(exitCode);
+    }
+  }
+
+  private reportPlans(results: InputResult[], store: string): void {
     for (const { input, summary } of results) {
       if (!summary) continue;
-      if (dryRun) {
-        this.log(`Plan for ${input} (run ${summary.runId}, store ${store}):`);
-        for (const step of summary.plan) this.log(`  ${step.action === 'reuse' ? 'reuse' : 'run  '}  ${step.stage.padEnd(14)} ${step.reason}`);
-        continue;
-      }
-      const mark = summary.status === 'completed' ? '✔' : summary.status === 'interrupted' ? '■' : '✖';
-      this.log(`${mark} ${summary.status} ${input} — run ${summary.runId} in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.ran.length} ran, ${summary.reused.length} reused`);
-      for (const file of summary.outputs) this.log(`  → ${file.path}`);
-      if (summary.saved.stages > 0 || summary.saved.paidCalls > 0) {
-        const usd = summary.saved.usd > 0 ? ` (≈ $${summary.saved.usd.toFixed(summary.saved.usd < 1 ? 3 : 2)})` : '';
-        const calls = summary.saved.paidCalls > 0 ? `, ${summary.saved.paidCalls} paid API call${summary.saved.paidCalls === 1 ? '' : 's'}${usd}` : '';
-        this.log(`  resume saved ${summary.saved.stages} stage${summary.saved.stages === 1 ? '' : 's'}${calls}, ${(summary.saved.durationMs / 1000).toFixed(1)} s of work`);
-      }
-    }
-    if (results.length > 1) {
-      this.log('');
-      this.log(`${'input'.padEnd(40)} ${'status'.padEnd(12)} ${'ran'.padStart(4)} ${'reused'.padStart(6)} ${'time'.padStart(8)}`);
-      for (const r of results) {
-        const s = r.summary;
-        this.log(`${r.input.slice(-40).padEnd(40)} ${(s?.status ?? 'error').padEnd(12)} ${String(s?.ran.length ?? 0).padStart(4)} ${String(s?.reused.length ?? 0).padStart(6)} ${`${((s?.durationMs ?? 0) / 1000).toFixed(1)} s`.padStart(8)}${r.error ? `  ${r.error.code}: ${r.error.message}` : ''}`);
-      }
-      const failed = results.filter((r) => r.error).length;
-      this.log(`${results.length - failed} of ${results.length} inputs succeeded.`);
+      this.log(`Plan for ${input} (run ${summary.runId}, store ${store}):`);
+      for (const step of summary.plan) this.log(`  ${step.action === 'reuse' ? 'reuse' : 'run  '}  ${step.stage.padEnd(14)} ${step.reason}`);
     }
   }
 }
@@ -178,18 +210,16 @@ function assertDistinctExports(inputs: string[], out: string | undefined): void 
   }
 }
 
+/** A yes/no environment variable: unset or empty is no; anything but 1/0, true/false, yes/no is refused. */
+function envSwitch(name: string): boolean {
+  const raw = process.env[name]?.trim().toLowerCase();
+  if (!raw || ['0', 'false', 'no'].includes(raw)) return false;
+  if (['1', 'true', 'yes'].includes(raw)) return true;
+  throw new SpxError('ENV_INVALID', `${name}="${process.env[name]}" is not a yes/no value.`, { hint: `Set ${name}=1 to keep intermediate files (0 or unset: prune them when a run completes).` });
+}
+
 function mainInputName(inputs: Record<string, { type: string }> | undefined): string {
   const files = Object.entries(inputs ?? {}).filter(([, spec]) => spec.type === 'file');
   if (files.length !== 1) throw new SpxError('PIPELINE_INVALID', `The pipeline must declare exactly one file input to take inputs from the command line (it declares ${files.length}).`, { hint: 'Declare one input of type: file.' });
   return files[0]![0];
-}
-
-function summarize({ input, summary, error }: InputResult): Record<string, unknown> {
-  return {
-    input,
-    ...(summary
-      ? { runId: summary.runId, status: summary.status, ran: summary.ran, reused: summary.reused, plan: summary.plan, durationMs: summary.durationMs, outputs: summary.outputs.map((o) => o.path), saved: summary.saved }
-      : { status: 'error' }),
-    ...(error ? { error: error.toJSON() } : {}),
-  };
 }

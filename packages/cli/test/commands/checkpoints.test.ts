@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, stat, utimes, writeFile, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, stat, utimes, writeFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { openStore, RUN_MARKER, storeIdentity } from '@spx/core/engine';
-import { json, spx, tempDir, textPipeline, type CliResult, type TempDir } from '../helpers.js';
+import { json, spx, tempDir, textPipeline, TEXT_PLUGIN, type CliResult, type TempDir } from '../helpers.js';
+
+const DERIVE_PLUGIN = join(TEXT_PLUGIN, '..', 'derive.ts');
 
 interface Row {
   id: string;
@@ -264,6 +266,40 @@ describe('spx checkpoints', function () {
       expect(left).to.include(`run:${b.id}`);
     } finally {
       await store.close();
+    }
+  });
+
+  it('run --keep-intermediates keeps a cheap file; cleanup --prune removes it, keeps the run and reports the bytes freed', async () => {
+    const own = await tempDir();
+    try {
+      // read → copy (declared cheap) → publish
+      await own.write('derived.yaml', `spx: 1\nname: derived\nversion: 1.0.0\nplugins: ["${TEXT_PLUGIN}", "${DERIVE_PLUGIN}"]\ninputs:\n  doc: { type: file }\nstages:\n  read:\n    uses: text/read\n    with: { input: "\${{ inputs.doc }}", transform: upper }\n  copy:\n    uses: derive/copy\n    with: { from: "\${{ stages.read.outputs.text }}" }\n  publish:\n    uses: text/publish\n    with: { from: "\${{ stages.copy.outputs.text }}" }\n`);
+      await own.write('doc.md', 'hello world');
+      const first = await spx(['run', 'derived.yaml', 'doc.md', '--keep-intermediates'], own.dir);
+      expect(first.code, first.stderr).to.equal(0);
+      expect(first.stdout).not.to.include('pruned');
+      const runId = /run ([0-9a-f]{12})/.exec(first.stdout)![1]!;
+      const copyDir = join(own.dir, '.spx', 'runs', runId, 'copy');
+      const copyFile = async () => join(copyDir, (await readdir(copyDir))[0]!, 'copy.txt');
+      expect(existsSync(await copyFile()), 'kept').to.equal(true);
+
+      const preview = await spx(['checkpoints', 'cleanup', '--prune', '--dry-run', '--json'], own.dir);
+      expect(preview.code, preview.stderr).to.equal(0);
+      expect(json<{ pruned: Array<{ id: string; bytes: number }>; freedBytes: number }>(preview)).to.deep.include({ pruned: [{ id: runId, reason: '1 intermediate file', keys: 0, dirs: [], bytes: 11 }], freedBytes: 11 });
+      expect(existsSync(await copyFile()), 'a dry run deletes nothing').to.equal(true);
+      const pruned = await spx(['checkpoints', 'cleanup', '--prune'], own.dir);
+      expect(pruned.code, pruned.stderr).to.equal(0);
+      expect(pruned.stdout).to.include(`✔ pruned ${runId}  1 intermediate file (11 B); the run is kept`);
+      expect(pruned.stdout).to.include('Pruned 1 run, freed 11 B.');
+      expect(existsSync(await copyFile()), 'pruned').to.equal(false);
+      const validate = await spx(['checkpoints', 'validate', runId], own.dir);
+      expect(validate.code, validate.stdout + validate.stderr).to.equal(0);
+      expect(validate.stdout).to.include('1 artifact pruned (11 B, made again when a run needs it)');
+      const again = await spx(['run', 'derived.yaml', 'doc.md'], own.dir);
+      expect(again.stdout).to.include('0 ran, 3 reused');
+      expect(await readFile(join(own.dir, 'doc.txt'), 'utf8')).to.equal('HELLO WORLD');
+    } finally {
+      await own.remove();
     }
   });
 

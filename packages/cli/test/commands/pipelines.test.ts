@@ -160,5 +160,12 @@ describe('spx pipelines', function () {
     expect(needs.local).to.deep.equal(['ffmpeg', 'ffprobe', 'pocketsphinx_continuous']);
     expect(needs.standard).to.include.members(['ffmpeg', 'PYANNOTEAI_API_KEY', 'OPENAI_API_KEY']);
     for (const p of pipelines) expect(plain.stdout).to.match(new RegExp(`\\n${p.id}\\b.*\\s${p.version.replace(/\./g, '\\.')}\\s`));
+
+    // standard's whisper-1 is retired on 2027-02-26: the list marks it and prints the whole note.
+    const standard = pipelines.find((p) => p.id === 'standard') as { deprecated?: string } | undefined;
+    expect(standard?.deprecated).to.contain('2027-02-26').and.contain('pyannote-stt');
+    expect(plain.stdout).to.match(/\nstandard\s.*DEPRECATED/);
+    expect(plain.stdout).to.contain(`standard is deprecated: ${standard!.deprecated}`);
+    expect(pipelines.filter((p) => (p as { deprecated?: string }).deprecated).map((p) => p.id)).to.deep.equal(['standard']);
   });
 });

@@ -54,7 +54,7 @@ describe('spx plugins', function () {
     for (const e of errors) expect(e.plugin).to.match(/^@spx\/plugin-/);
     const names = plugins.map((p) => p.name);
     expect(names[0]).to.equal('@spx/core');
-    expect([...names, ...errors.map((e) => e.plugin)]).to.include.members(['@spx/core', '@spx/plugin-ffmpeg', '@spx/plugin-local', '@spx/plugin-openai', '@spx/plugin-pyannote', '@spx/plugin-replicate']);
+    expect([...names, ...errors.map((e) => e.plugin)]).to.include.members(['@spx/core', '@spx/plugin-ffmpeg', '@spx/plugin-local', '@spx/plugin-openai', '@spx/plugin-pyannote', '@spx/plugin-replicate', '@spx/plugin-assemblyai', '@spx/plugin-deepgram', '@spx/plugin-elevenlabs']);
     const core = plugins[0]!;
     expect(core.builtin).to.equal(true);
     expect(core.stages.map((s) => s.id)).to.include.members(['core/merge', 'core/export']);

@@ -9,7 +9,9 @@ export function fencedStore(store: Store, lock: Pick<HeldLock, 'assertHeld'>): S
     url: store.url,
     ttlMs: store.ttlMs,
     get: (key) => store.get(key),
+    getMany: (list) => store.getMany(list),
     keys: (prefix) => store.keys(prefix),
+    cas: store.cas,
     close: () => store.close(),
     async set(key, value) {
       await lock.assertHeld();

@@ -5,6 +5,8 @@ export const keys = {
   run: (runId: string) => `run:${runId}`,
   runPrefix: 'run:',
   lock: (runId: string) => `lock:${runId}`,
+  /** The run's transcript edits (spx edit, spx ui), applied by core/export. */
+  edits: (runId: string) => `edits:${runId}`,
   step: (runId: string, stageId: string, fingerprint: string, key: string) => `step:${runId}:${stageId}:${fingerprint.slice(0, 16)}:${key}`,
   stepPrefix: (runId: string) => `step:${runId}:`,
   cache: (plugin: string, key: string) => `cache:${plugin}:${key}`,

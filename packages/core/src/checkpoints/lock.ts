@@ -1,7 +1,10 @@
-// A lease per run in the store, so two processes never work on the same run at once.
-// A holder on this host keeps its lease for as long as its process lives (a paused or busy
+// A lease per run in the store, so two processes never work on the same run at once, on one host
+// or many. A holder on this host keeps its lease for as long as its process lives (a paused or busy
 // process is not a dead one); a holder on another host keeps it while its heartbeat is fresh.
-// Acquisition writes then re-reads to confirm ownership. Every checkpoint write checks the lease
+// Taking, renewing and releasing a lease are compare-and-set operations done by the store itself
+// (store.cas): a lease is taken only if the entry read is still there unchanged, so of two
+// processes that both saw a free or dead lease exactly one gets it, and a heartbeat or release
+// never touches a lease another process took meanwhile. Every checkpoint write checks the lease
 // first (`assertHeld`, the fencing check): a holder that lost its lease stops without writing.
 // Runs of one process that share a run id (identical inputs in a batch) wait for each other here.
 import { randomUUID } from 'node:crypto';
@@ -10,6 +13,7 @@ import { SpxError } from '../errors/errors.js';
 import { sleep } from '../util/sleep.js';
 import { processAlive, selfIdentity } from '../util/process.js';
 import { keys } from './keys.js';
+import type { CasEntry } from './cas/index.js';
 import type { Store } from './store.js';
 
 export interface Lease {
@@ -98,23 +102,16 @@ export async function acquireRunLock(store: Store, runId: string, options: LockO
     await abortable(held.released, options.signal);
   }
   heldHere.set(local, { token, released: new Promise<void>((resolve) => (mine = resolve)) });
-  let unconfirmed = 0;
   try {
     for (;;) {
       options.signal?.throwIfAborted();
-      const holder = await store.get<Lease>(key);
-      if (!holder || holder.token === token || leaseIsStale(holder, staleMs)) {
+      const current = await store.cas.read<Lease>(key);
+      const holder = current && !current.expired ? current.value : undefined;
+      if (!holder || leaseIsStale(holder, staleMs)) {
         const lease: Lease = { token, ...selfIdentity(), host: hostname(), since: new Date().toISOString(), heartbeat: Date.now(), ...(options.pipeline ? { pipeline: options.pipeline } : {}) };
-        await store.set(key, lease);
-        await sleep(30 + Math.random() * 40, options.signal);
-        const confirmed = await store.get<Lease>(key);
-        if (confirmed?.token === token) return hold(store, key, lease, heartbeatMs, options.onLost, () => release());
-        // Nobody else's lease either: the store loses what is written (entries that expire at once).
-        if (!confirmed && ++unconfirmed >= 20) {
-          throw new SpxError('STORE_UNREACHABLE', `The store at ${store.url.replace(/\/\/[^@/]*@/, '//***@')} does not keep what spx writes (a run lease vanished ${unconfirmed} times before it could be read back).`, {
-            hint: 'Check the store: its entries must live longer than a run (SPX_TTL_HOURS), and it must not evict them.',
-          });
-        }
+        const taken = await store.cas.swap(key, current, lease);
+        if (taken) return hold(store, key, taken, heartbeatMs, options.onLost, () => release());
+        // Another process wrote the lease between our read and our write: look again.
         continue;
       }
       await wait(holder);
@@ -131,10 +128,12 @@ export async function acquireRunLock(store: Store, runId: string, options: LockO
   }
 }
 
-function hold(store: Store, key: string, lease: Lease, heartbeatMs: number, onLost: LockOptions['onLost'], releaseHere: () => void): HeldLock {
+function hold(store: Store, key: string, taken: CasEntry<Lease>, heartbeatMs: number, onLost: LockOptions['onLost'], releaseHere: () => void): HeldLock {
+  const lease = taken.value!;
+  let current: CasEntry<unknown> = taken;
   let stopped = false;
   let lost: SpxError | undefined;
-  let beating = false;
+  let beating: Promise<void> | undefined;
   const lose = (holder: Lease | undefined) => {
     if (lost) return lost;
     lost = new SpxError('LEASE_LOST', `Another process${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''} took over this run while this one was paused or cut off; this one stopped without writing.`, {
@@ -144,32 +143,40 @@ function hold(store: Store, key: string, lease: Lease, heartbeatMs: number, onLo
     onLost?.(lost);
     return lost;
   };
+  /** The lease as stored now, when it is still ours (a write whose answer was lost still counts). */
+  const ours = async () => {
+    const seen = await store.cas.read<Lease>(key);
+    return seen && !seen.expired && seen.value?.token === lease.token ? seen : undefined;
+  };
+  const beat = async () => {
+    const renewed = await store.cas.swap(key, current, { ...lease, heartbeat: Date.now() });
+    if (renewed) return void (current = renewed);
+    const seen = await ours();
+    if (seen) current = seen;
+    else if (!stopped) lose((await store.cas.read<Lease>(key))?.value);
+  };
   const timer = setInterval(() => {
     if (stopped || beating || lost) return;
-    beating = true;
-    (async () => {
-      const current = await store.get<Lease>(key);
-      if (current?.token !== lease.token) return void lose(current);
-      await store.set(key, { ...lease, heartbeat: Date.now() });
-    })()
+    beating = beat()
       .catch(() => undefined)
-      .finally(() => (beating = false));
+      .finally(() => (beating = undefined));
   }, heartbeatMs);
   timer.unref();
   return {
     token: lease.token,
     async assertHeld() {
       if (lost) throw lost;
-      const current = await store.get<Lease>(key);
-      if (current?.token !== lease.token) throw lose(current);
+      if (!(await ours())) throw lose((await store.cas.read<Lease>(key))?.value);
     },
     async release() {
       stopped = true;
       clearInterval(timer);
+      await beating;
       releaseHere();
       if (lost) return;
-      const current = await store.get<Lease>(key).catch(() => undefined);
-      if (current?.token === lease.token) await store.delete(key).catch(() => undefined);
+      if (await store.cas.remove(key, current).catch(() => false)) return;
+      const seen = await ours().catch(() => undefined);
+      if (seen) await store.cas.remove(key, seen).catch(() => undefined);
     },
   };
 }

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { confinePath, isRunId, isStageId } from '../artifacts/paths.js';
 import { SpxError, isSpxError } from '../errors/errors.js';
 import type { Json } from '../plugins/types.js';
+import type { TranscriptEdits } from '../stages/edits.js';
 import { keys } from './keys.js';
 import { leaseIsStale, type Lease } from './lock.js';
 import { printable, runDirOwnership, storeIdentity } from './ownership.js';
@@ -18,6 +19,8 @@ import { displayStoreUrl, type Store } from './store.js';
 export interface RunExport extends RunState {
   /** Sub-step values by key after `step:<id>:` (`<stage>:<fingerprint16>:<key>`). */
   steps?: Record<string, Json>;
+  /** The run's saved transcript edits. */
+  edits?: TranscriptEdits;
 }
 
 /** A `run:` entry that is not a run state spx could have written, with the reason. */
@@ -54,12 +57,19 @@ export function runStateProblem(key: string, value: unknown): string | undefined
 export async function scanRuns(store: Store): Promise<{ runs: RunState[]; invalid: InvalidRunEntry[] }> {
   const runs: RunState[] = [];
   const invalid: InvalidRunEntry[] = [];
-  for await (const key of store.keys(keys.runPrefix)) {
-    const value = await store.get<unknown>(key);
-    if (value === undefined) continue;
-    const reason = runStateProblem(key, value);
-    if (reason) invalid.push({ key, reason });
-    else runs.push(value as RunState);
+  const found: string[] = [];
+  for await (const key of store.keys(keys.runPrefix)) found.push(key);
+  // Read in batches: one round trip per few hundred runs, not one per run.
+  for (let i = 0; i < found.length; i += 500) {
+    const batch = found.slice(i, i + 500);
+    const values = await store.getMany<unknown>(batch);
+    batch.forEach((key, k) => {
+      const value = values[k];
+      if (value === undefined) return;
+      const reason = runStateProblem(key, value);
+      if (reason) invalid.push({ key, reason });
+      else runs.push(value as RunState);
+    });
   }
   runs.sort((a, b) => String(b.last_updated).localeCompare(String(a.last_updated)) || a.id.localeCompare(b.id));
   return { runs, invalid };
@@ -123,10 +133,10 @@ export function runArtifacts(state: RunState): Array<ArtifactRecord & { stage: s
   return Object.entries(state.stages ?? {}).flatMap(([stage, record]) => (record.artifacts ?? []).map((a) => ({ ...a, stage })));
 }
 
-/** Sum of recorded artifact sizes (each path counted once). */
-export function runSize(state: RunState): number {
+/** Sum of recorded artifact sizes (each path counted once), of the files kept or of those pruned. */
+export function runSize(state: RunState, which: 'kept' | 'pruned' = 'kept'): number {
   const seen = new Map<string, number>();
-  for (const a of runArtifacts(state)) seen.set(a.path, a.bytes);
+  for (const a of runArtifacts(state)) if ((a.pruned === true) === (which === 'pruned')) seen.set(a.path, a.bytes);
   return [...seen.values()].reduce((sum, n) => sum + n, 0);
 }
 
@@ -168,6 +178,7 @@ export async function deleteRun(store: Store, runId: string, options: { workDir?
   const state = await store.get<unknown>(keys.run(runId));
   const valid = state !== undefined && !runStateProblem(keys.run(runId), state);
   const stepKeys = await runStepKeys(store, runId);
+  const hasEdits = (await store.get(keys.edits(runId))) !== undefined;
   const dirs: string[] = [];
   const left: LeftAlone[] = [];
   if (options.workDir) {
@@ -175,9 +186,10 @@ export async function deleteRun(store: Store, runId: string, options: { workDir?
     if (ownership.owner === 'this store') dirs.push(ownership.dir);
     else if (ownership.owner === 'other') left.push({ dir: ownership.dir, reason: ownership.reason });
   }
-  const result = { id: runId, keys: (state !== undefined ? 1 : 0) + stepKeys.length, dirs, left, bytes: valid ? runSize(state as RunState) : 0 };
+  const result = { id: runId, keys: (state !== undefined ? 1 : 0) + stepKeys.length + (hasEdits ? 1 : 0), dirs, left, bytes: valid ? runSize(state as RunState) : 0 };
   if (options.dryRun) return result;
   for (const key of stepKeys) await store.delete(key);
+  await store.delete(keys.edits(runId));
   await store.delete(keys.lock(runId));
   await store.delete(keys.run(runId));
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });

@@ -13,6 +13,13 @@ export interface ArtifactRecord {
   mtimeMs?: number;
   /** A user-facing file the stage published (an export): the user's to edit, move or delete. */
   export?: boolean;
+  /** The stage declared it cheap to make again (retention `cheap`): removed when the run completes. */
+  cheap?: boolean;
+  /**
+   * The file was removed after its run completed; `bytes` and `sha256` are what it held. A stage
+   * that runs and needs it has its producing stage run again first, which writes it back.
+   */
+  pruned?: boolean;
 }
 
 export interface StageRecord {
@@ -58,6 +65,18 @@ export interface CheckpointEntry {
   error_message: string | null;
 }
 
+/** One `spx run` of the run, in `metadata.history`. */
+export type RunAttempt = {
+  at: string;
+  pipelineVersion: string;
+  status: RunStatus;
+  ran: string[];
+  reused: string[];
+  /** Reused stages whose pruned files were made again for a stage that ran. */
+  remade?: string[];
+  durationMs: number;
+};
+
 export interface RunState {
   schema: 'spx-run-state';
   schemaVersion: 1;
@@ -66,7 +85,8 @@ export interface RunState {
   /** Content hashes of the run's inputs (name → sha256). */
   input_hashes: Record<string, string>;
   pipeline_id: string;
-  pipeline: { name: string; version: string; file: string; stages: string[] };
+  /** `overrides`: the `--set` values of the latest run (what running "the same command again" repeats). */
+  pipeline: { name: string; version: string; file: string; stages: string[]; overrides?: string[] };
   created_at: string;
   last_updated: string;
   status: RunStatus;
@@ -77,7 +97,12 @@ export interface RunState {
   checkpoints: CheckpointEntry[];
   stages: Record<string, StageRecord>;
   out_dir: string;
-  metadata: { spx_version: string; history: Array<{ at: string; pipelineVersion: string; status: RunStatus; ran: string[]; reused: string[]; durationMs: number }>; [key: string]: Json };
+  metadata: { spx_version: string; history: RunAttempt[]; [key: string]: Json };
+}
+
+/** The artifacts whose files are meant to exist (not pruned). */
+export function keptArtifacts<A extends ArtifactRecord>(artifacts: readonly A[]): A[] {
+  return artifacts.filter((a) => a.pruned !== true);
 }
 
 export function fileRefsIn(value: unknown, found: FileRef[] = []): FileRef[] {

@@ -8,6 +8,11 @@ import { dirname, resolve } from 'node:path';
 import Keyv from 'keyv';
 import { SpxError, isSpxError } from '../errors/errors.js';
 import { entryTtlMs } from './ttl.js';
+import { storeCas, type RawCas, type StoreCas } from './cas/index.js';
+import { memoryCas } from './cas/memory.js';
+import { postgresCas } from './cas/postgres.js';
+import { redisCas } from './cas/redis.js';
+import { sqliteCas } from './cas/sqlite.js';
 import { encodeUrlCredentials, redact, redactValue, registerUrlCredentials, urlCredentials } from '../errors/redact.js';
 
 export const DEFAULT_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -29,11 +34,15 @@ export interface Store {
   readonly url: string;
   readonly ttlMs: number;
   get<T>(key: string): Promise<T | undefined>;
+  /** Several values in one round trip (in the order of `keys`). */
+  getMany<T>(keys: string[]): Promise<Array<T | undefined>>;
   /** Writes with the store's time-to-live, or `ttlMs` (0: kept until deleted). */
   set(key: string, value: unknown, options?: { ttlMs?: number }): Promise<void>;
   delete(key: string): Promise<boolean>;
   /** Every key with the given prefix (uses the adapter's iterator). */
   keys(prefix: string): AsyncGenerator<string>;
+  /** Compare-and-set on single entries, atomic in the backend across processes and hosts (leases). */
+  readonly cas: StoreCas;
   close(): Promise<void>;
 }
 
@@ -52,9 +61,10 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const url = options.url || env.SPX_STORE || defaultStoreUrl(options.cwd);
   registerUrlCredentials(url, 'store URL');
   const ttlMs = entryTtlMs(options.ttlMs, env);
-  const adapter = await createAdapter(url).catch((error: unknown) => {
+  const { adapter, cas } = await createAdapter(url).catch((error: unknown) => {
     throw isSpxError(error) ? error : storeError(url, 'open', error);
   });
+  const listKeys = sqliteKeyLister(adapter);
   const keyv = new Keyv({ store: adapter, namespace: 'spx', ttl: ttlMs > 0 ? ttlMs : undefined, useKeyPrefix: true });
   let lastError: unknown;
   keyv.on('error', (error: unknown) => {
@@ -73,10 +83,15 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   // Touch the store once so an unreachable or corrupt store fails here, with a clear message.
   await wrap('open', () => keyv.get('spx:probe'));
   const stillThere = sqliteFileWatch(url);
+  const atomic = storeCas(cas, keyv as never, ttlMs, async (what, fn) => {
+    if (what !== 'read') stillThere();
+    return wrap(what, fn);
+  });
   return {
     url,
     ttlMs,
     get: <T>(key: string) => wrap('read', () => keyv.get(key) as Promise<T | undefined>),
+    getMany: <T>(list: string[]) => (list.length === 0 ? Promise.resolve([]) : wrap('read', () => keyv.getMany(list) as Promise<Array<T | undefined>>)),
     set: async (key, value, options) => {
       stillThere();
       return wrap('write', async () => void (await keyv.set(key, redactValue(value), options?.ttlMs)));
@@ -86,18 +101,29 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       return wrap('delete', () => keyv.delete(key));
     },
     async *keys(prefix) {
+      if (listKeys) {
+        // One query for the names alone: the adapter's iterator pages with LIMIT/OFFSET and reads
+        // every value, which grows with the square of the store (minutes for 10,000 runs).
+        for (const key of await wrap('read', () => listKeys(prefix))) yield key;
+        return;
+      }
       if (!keyv.iterator) throw new SpxError('STORE_UNREACHABLE', `The store at ${displayStoreUrl(url)} cannot list keys.`, { hint: 'Use sqlite:// or redis:// stores.' });
       const iterator = keyv.iterator(undefined) as AsyncGenerator<[string, unknown]>;
       for await (const [key] of iterator) if (key.startsWith(prefix)) yield key;
     },
+    cas: atomic,
     close: async () => {
       await keyv.disconnect().catch(() => undefined);
     },
   };
 }
 
-async function createAdapter(url: string): Promise<unknown> {
-  if (url === 'memory://' || url === 'memory') return new Map();
+/** The Keyv adapter for a URL, with its backend's compare-and-set. */
+async function createAdapter(url: string): Promise<{ adapter: unknown; cas: RawCas }> {
+  if (url === 'memory://' || url === 'memory') {
+    const map = new Map<string, unknown>();
+    return { adapter: map, cas: memoryCas(map) };
+  }
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
     const { default: KeyvRedis } = await import('@keyv/redis');
     // Bounded reconnects: a server that goes away mid-run fails the pending commands (and the
@@ -116,11 +142,12 @@ async function createAdapter(url: string): Promise<unknown> {
     (adapter.client as unknown as { on(event: 'ready', listener: () => void): void }).on('ready', () => {
       ready = true;
     });
-    return adapter;
+    return { adapter, cas: redisCas(adapter as never) };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const { default: KeyvPostgres } = await import('@keyv/postgres');
-    return new KeyvPostgres({ uri: encodeUrlCredentials(url) });
+    const adapter = new KeyvPostgres({ uri: encodeUrlCredentials(url) });
+    return { adapter, cas: postgresCas(adapter as never) };
   }
   const path = url.startsWith('sqlite://') ? url.slice('sqlite://'.length) : url;
   if (/^[a-z]+:\/\//i.test(path)) {
@@ -142,7 +169,22 @@ async function createAdapter(url: string): Promise<unknown> {
   const query = (adapter as unknown as { query(sql: string): Promise<unknown> }).query;
   await query('PRAGMA journal_mode=WAL');
   await query('PRAGMA synchronous=NORMAL');
-  return adapter;
+  return { adapter, cas: sqliteCas(adapter as never) };
+}
+
+/**
+ * For a SQLite adapter, the keys under a prefix in one indexed query (names only, no values). An
+ * entry that has expired but was not yet removed may be listed; reading it returns nothing, as
+ * every caller expects of a key that went away between listing and reading.
+ */
+function sqliteKeyLister(adapter: unknown): ((prefix: string) => Promise<string[]>) | undefined {
+  const sqlite = adapter as { query?: (sql: string, ...params: unknown[]) => Promise<Array<{ key: string }>>; opts?: { table?: string; dialect?: string } };
+  if (sqlite?.opts?.dialect !== 'sqlite' || typeof sqlite.query !== 'function' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(sqlite.opts.table ?? '')) return undefined;
+  const like = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return async (prefix) => {
+    const rows = await sqlite.query!(`SELECT key FROM ${sqlite.opts!.table} WHERE key LIKE ? ESCAPE '\\' ORDER BY key`, `spx:${like(prefix)}%`);
+    return rows.map((row) => row.key.slice('spx:'.length)).filter((key) => key.startsWith(prefix));
+  };
 }
 
 /**

@@ -8,10 +8,11 @@ import { confinePath } from '../artifacts/paths.js';
 import { EXIT, SpxAggregateError, SpxError, isSpxError } from '../errors/errors.js';
 import { redactValue } from '../errors/redact.js';
 import type { Json } from '../plugins/types.js';
+import { editsProblem, readSavedEdits } from './edits.js';
 import { keys } from './keys.js';
 import { adoptRunDir, printable } from './ownership.js';
 import { checkedState, liveLease, quoted, runStateProblem, runStepKeys, type RunExport } from './runs.js';
-import { fileRefsIn, type ArtifactRecord, type RunState } from './state.js';
+import { fileRefsIn, keptArtifacts, type ArtifactRecord, type RunState } from './state.js';
 import type { Store } from './store.js';
 import { checkArtifacts, type ArtifactCheck } from './verify.js';
 
@@ -28,8 +29,9 @@ export async function exportRun(store: Store, runId: string): Promise<RunExport>
     const value = await store.get<Json>(key);
     if (value !== undefined) steps[key.slice(prefix.length)] = value;
   }
+  const saved = await readSavedEdits(store, runId);
   // A store written by an older spx may hold what is now redacted on the way in.
-  return redactValue({ ...state, steps });
+  return redactValue({ ...state, steps, ...(saved ? { edits: saved.edits } : {}) });
 }
 
 let validator: ValidateFunction | undefined;
@@ -113,7 +115,9 @@ export async function importRun(store: Store, data: RunExport, options: { force?
   const label = options.file ? basename(options.file) : 'the import';
   const problem = runStateProblem(keys.run(String(data.id)), data);
   if (problem) throw new SpxError('IMPORT_INVALID', `${label}: ${problem}.`, { hint: 'Pass a file written by `spx checkpoints export`; do not edit its structure.' });
-  const { steps = {}, ...exported } = data;
+  const { steps = {}, edits, ...exported } = data;
+  const editsWrong = edits === undefined ? undefined : editsProblem(edits);
+  if (editsWrong) throw new SpxError('IMPORT_INVALID', `${label}: its edits are not transcript edits: ${editsWrong}.`, { hint: 'Pass a file written by `spx checkpoints export`; do not edit its structure.' });
   const state = structuredClone(exported) as RunState;
   const republish = Object.keys(state.stages).filter((id) => state.stages[id]!.destination !== undefined);
   for (const id of republish) delete state.stages[id];
@@ -145,7 +149,7 @@ export async function importRun(store: Store, data: RunExport, options: { force?
   if (outside.length === 1) throw outside[0]!;
   if (outside.length > 1) throw new SpxAggregateError('IMPORT_INVALID', `${label}: ${outside.length} files of run ${state.id} are not in its run directory ${runDir}:`, outside.slice(0, 20), { hint });
 
-  const artifacts = Object.entries(state.stages).flatMap(([stage, record]) => record.artifacts.map((a) => ({ ...a, stage })));
+  const artifacts = Object.entries(state.stages).flatMap(([stage, record]) => keptArtifacts(record.artifacts).map((a) => ({ ...a, stage })));
   const checks = await checkArtifacts(artifacts);
   const bad = checks.filter((c): c is Extract<ArtifactCheck, { ok: false }> => !c.ok);
   if (bad.length > 0) {
@@ -167,6 +171,8 @@ export async function importRun(store: Store, data: RunExport, options: { force?
   }
   if (existing) for (const key of await runStepKeys(store, state.id)) await store.delete(key);
   for (const [suffix, value] of Object.entries(steps)) await store.set(`${keys.stepPrefix(state.id)}${suffix}`, value);
+  if (edits) await store.set(keys.edits(state.id), { schema: 'spx-edits', schemaVersion: 1, runId: state.id, updatedAt: new Date().toISOString(), edits });
+  else if (existing) await store.delete(keys.edits(state.id));
   await store.set(keys.run(state.id), state);
   if (artifacts.length > 0) await adoptRunDir(store, options.workDir, state.id);
   return { id: state.id, steps: Object.keys(steps).length, artifacts: artifacts.length, replaced: Boolean(existing), republish };

@@ -1,11 +1,16 @@
 // fetch with the retry rules every API plugin shares: 429 honours retry-after, 5xx and
 // network errors back off exponentially with full jitter, each attempt has a timeout,
-// and the caller's AbortSignal cancels everything in flight. A URL with user:password@ is
+// and the caller's AbortSignal cancels everything in flight. A request that must not run
+// twice (it creates a paid job) is sent again only after an answer proving it was not carried
+// out; a 504, a connection cut after sending or a timeout may mean it still runs, so it stops. A URL with user:password@ is
 // refused before anything is sent. API error bodies are input: their detail is shown, but
 // only as SpxError messages, which are redacted (a server that echoes the key shows its name).
-import { SpxError } from '../errors/errors.js';
+// Across a fleet of workers, each attempt first takes a slot of the provider's shared limit, and
+// a 429's wait is shared with every process (fleet-limit.ts; off for a local run).
+import { SpxError, isSpxError } from '../errors/errors.js';
 import { excerpt, urlCredentials } from '../errors/redact.js';
 import { sleep } from '../util/sleep.js';
+import { fleetLimiter } from './fleet-limit.js';
 
 export interface RetryPolicy {
   /** Attempts in total, first one included. */
@@ -43,9 +48,22 @@ export interface FetchWithRetryOptions {
   signal?: AbortSignal;
   policy?: Partial<RetryPolicy>;
   onRetry?: (event: RetryEvent) => void;
+  /** Statuses handed to the caller at once instead of retried (a 504 that means "too long to process" would only repeat). */
+  finalStatuses?: readonly number[];
+  /**
+   * false for a request that must not run twice (a POST that creates a paid job): it is sent
+   * again only after 408, 429, 500, 502, 503 or a connection that could not be opened. Default true.
+   */
+  idempotent?: boolean;
+  /** The setting that sets the per-attempt timeout, named in the API_TIMEOUT hint (e.g. "timeoutMs"). */
+  timeoutSetting?: string;
 }
 
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+/** Answers that show a request was not carried out: safe to send again even when it must not run twice. */
+const NOT_CARRIED_OUT_STATUS = new Set([408, 429, 500, 502, 503]);
+/** Network errors raised before the request left: the connection was never opened. */
+const NOT_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** Backoff for retry number `attempt` (1-based): full jitter over base·2^(attempt-1), capped. */
 export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random = Math.random): number {
@@ -80,16 +98,23 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 export async function fetchWithRetry(url: string | URL, init: RequestInit, options: FetchWithRetryOptions): Promise<Response> {
   checkBaseUrl(String(url), `the ${options.service} request URL`);
   const policy = { ...defaultRetryPolicy(), ...options.policy };
+  const idempotent = options.idempotent ?? true;
+  const fleet = fleetLimiter();
   let lastReason = '';
   for (let attempt = 1; ; attempt++) {
     options.signal?.throwIfAborted();
+    const release = fleet ? await fleet.acquire(url, options.signal, policy.timeoutMs + 10_000) : undefined;
     const timeout = AbortSignal.timeout(policy.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     let response: Response | undefined;
     let retryAfterMs: number | undefined;
     try {
-      response = await fetch(url, { ...init, signal });
-      if (!RETRY_STATUS.has(response.status)) return response;
+      try {
+        response = await fetch(url, { ...init, signal });
+      } finally {
+        release?.();
+      }
+      if (!RETRY_STATUS.has(response.status) || options.finalStatuses?.includes(response.status)) return response;
       if (response.status === 429) {
         // A 429 for an exhausted quota (billing) will not clear by waiting: hand it to the caller.
         const body = await response.text().catch(() => '');
@@ -97,20 +122,42 @@ export async function fetchWithRetry(url: string | URL, init: RequestInit, optio
       } else await response.body?.cancel().catch(() => undefined);
       retryAfterMs = retryDelayFromHeaders(response.headers);
       lastReason = `HTTP ${response.status}`;
+      // A 504 is a gateway that stopped waiting for the service, which may still be working on it.
+      if (!idempotent && !NOT_CARRIED_OUT_STATUS.has(response.status)) throw mayHaveRun(options, url, lastReason, 'API_UNREACHABLE');
     } catch (error) {
+      if (isSpxError(error)) throw error;
       if (options.signal?.aborted) throw options.signal.reason ?? error;
-      lastReason = timeout.aborted ? `no answer within ${policy.timeoutMs} ms` : describeNetworkError(error);
+      const code = networkErrorCode(error);
+      lastReason = timeout.aborted ? `no answer within ${policy.timeoutMs} ms` : (code ?? describeNetworkError(error));
+      if (!idempotent && (timeout.aborted || !NOT_SENT_ERRORS.has(code ?? ''))) throw mayHaveRun(options, url, lastReason, timeout.aborted ? 'API_TIMEOUT' : 'API_UNREACHABLE');
     }
     if (attempt >= policy.maxAttempts) throw exhausted(options.service, url, lastReason, response?.status, attempt);
     const delayMs = Math.min(retryAfterMs ?? backoffDelay(attempt, policy), Math.max(policy.maxDelayMs, retryAfterMs ?? 0));
+    // Told to slow down: every process of the fleet waits, not only this one.
+    if (fleet && response?.status === 429) await fleet.pause(url, delayMs).catch(() => undefined);
     options.onRetry?.({ attempt, delayMs, reason: lastReason });
     await sleep(delayMs, options.signal);
   }
 }
 
+function networkErrorCode(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+}
+
 function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  const cause = (error as { cause?: { message?: string } }).cause;
+  return cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+/** A request that must not run twice got no proof it was refused: stop rather than risk running it again. */
+function mayHaveRun(options: FetchWithRetryOptions, url: string | URL, reason: string, code: 'API_TIMEOUT' | 'API_UNREACHABLE'): SpxError {
+  const host = new URL(url).host;
+  const timeoutFix = reason.startsWith('no answer') && options.timeoutSetting ? `Raise ${options.timeoutSetting} if the service is slow to answer. ` : '';
+  return new SpxError(code, `${options.service} at ${host} gave no usable answer (${reason}); the request may have reached it, so it was not sent again.`, {
+    hint: `${timeoutFix}Check the ${options.service} account for a job started just now before running the same command again (a rerun sends the request again); finished work is kept.`,
+    retryable: true,
+  });
 }
 
 function exhausted(service: string, url: string | URL, reason: string, status: number | undefined, attempts: number): SpxError {

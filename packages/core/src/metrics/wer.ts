@@ -1,25 +1,35 @@
 // Word error rate: Levenshtein alignment of normalized reference and hypothesis words.
 // WER = (S + D + I) / N, N = reference words. Rolling rows keep memory O(m) unless the
 // alignment itself is requested.
+import { spellNumbers, standardizeWords } from './normalize.js';
 
 export interface NormalizeOptions {
   /** Lowercase words (default true). */
   lowercase?: boolean;
   /** Drop punctuation; apostrophes and hyphens inside words are kept (default true). */
   stripPunctuation?: boolean;
+  /**
+   * The standard spelling (default true): numbers spelled out ("10" → ten, "1990" → nineteen
+   * ninety), hyphenated words split, unambiguous contractions expanded ("don't" → do not),
+   * titles spelled out ("Mr." → mister) and hesitations ("uh", "um") removed. See normalize.ts.
+   */
+  standard?: boolean;
 }
 
-/** Splits text into comparable words: NFKC, lowercase, punctuation removed. */
+/** Splits text into comparable words: NFKC, lowercase, punctuation removed, standard spelling. */
 export function normalizeWords(text: string, options: NormalizeOptions = {}): string[] {
+  const standard = options.standard ?? true;
   let t = text.normalize('NFKC');
   if (options.lowercase ?? true) t = t.toLowerCase();
+  t = t.replace(/[’‘`]/g, "'");
+  if (standard) t = spellNumbers(t);
   if (options.stripPunctuation ?? true) {
-    t = t.replace(/[’‘`]/g, "'");
     // Apostrophes and hyphens survive only between letters/digits ("don't", "twenty-one").
     t = t.replace(/(?<![\p{L}\p{N}])['-]|['-](?![\p{L}\p{N}])/gu, ' ');
     t = t.replace(/[^\p{L}\p{N}\p{M}'\s-]+/gu, ' ');
   }
-  return t.split(/\s+/).filter((w) => w.length > 0);
+  const words = t.split(/\s+/).filter((w) => w.length > 0);
+  return standard ? standardizeWords(words) : words;
 }
 
 export type AlignmentOp = { op: 'hit' | 'sub'; ref: string; hyp: string } | { op: 'del'; ref: string } | { op: 'ins'; hyp: string };

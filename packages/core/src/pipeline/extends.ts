@@ -81,7 +81,11 @@ export async function loadLayers(fileArg: string, file: string, shippedDir?: str
   return { value, locate: layeredLocator(layers, plugins), pluginFiles: plugins?.map((p) => layers[p.layer]!.file) ?? [], errors: nameProblems(layers) };
 }
 
-/** Merges child over base: scalars and lists replace, `inputs`/`pricing` merge, stages merge per key and `with` per parameter. */
+/**
+ * Merges child over base: scalars and lists replace, `inputs`/`pricing` merge, stages merge per key
+ * and `with` per parameter — unless the child stage names another `uses:`, whose parameters are
+ * another stage's: then its `with:` replaces the base's.
+ */
 export function mergePipelines(base: Doc, child: Doc): Doc {
   const merged: Doc = { ...base, ...child };
   delete merged.extends;
@@ -93,7 +97,9 @@ export function mergePipelines(base: Doc, child: Doc): Doc {
     for (const [id, stage] of Object.entries(child.stages)) {
       const prior = own(stages, id);
       if (isObject(prior) && isObject(stage)) {
-        stages[id] = { ...prior, ...stage, ...(isObject(prior.with) && isObject(stage.with) ? { with: { ...prior.with, ...stage.with } } : {}) };
+        const sameStage = stage.uses === undefined || stage.uses === prior.uses;
+        const { with: _inherited, ...rest } = prior;
+        stages[id] = sameStage ? { ...prior, ...stage, ...(isObject(prior.with) && isObject(stage.with) ? { with: { ...prior.with, ...stage.with } } : {}) } : { ...rest, ...stage };
       } else stages[id] = stage;
     }
     merged.stages = stages;

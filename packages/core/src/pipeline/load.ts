@@ -181,7 +181,7 @@ export async function loadPipeline(fileArg: string, options: LoadPipelineOptions
   const { order, cycle } = topologicalOrder(stageIds.filter((id) => stages.has(id)), depMap);
   if (cycle) at(['stages', cycle[0]!], 'PIPELINE_CYCLE', `Stages form a cycle: ${cycle.join(' → ')}.`, 'Remove one of the references or needs: entries in the cycle.', true);
   if (errors.length > 0) throw aggregate(fileArg, dedupe(errors));
-  return { file, spec, plugins, stages, order, locate };
+  return { file, spec, plugins, stages, order, locate, ...(options.overrides?.length ? { overrides: [...options.overrides] } : {}) };
 }
 
 function placeholderFor(type: string | undefined): unknown {

@@ -20,6 +20,8 @@ export interface PipelineSpec {
   name: string;
   version: string;
   description?: string;
+  /** Why and from when the pipeline stops working, and what to use instead (spx pipelines list shows it). */
+  deprecated?: string;
   extends?: string;
   plugins?: string[];
   inputs?: Record<string, PipelineInputSpec>;
@@ -50,4 +52,6 @@ export interface LoadedPipeline {
   /** Stage ids in a deterministic topological order. */
   order: string[];
   locate: Locator;
+  /** The `stage.param=value` overrides it was loaded with (`spx run --set`), recorded with its runs. */
+  overrides?: string[];
 }

@@ -7,7 +7,7 @@ import { createRequire, register } from 'node:module';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SpxError } from '../errors/errors.js';
-import type { Plugin } from './types.js';
+import type { Plugin, StageDefinition } from './types.js';
 
 export interface PluginLoadOptions {
   /** Extra package.json files whose dependencies may provide plugins (e.g. the CLI's). */
@@ -103,5 +103,23 @@ async function importPlugin(specifier: string, url: string): Promise<Plugin> {
   if (typeof plugin.version !== 'string') {
     throw new SpxError('PLUGIN_INVALID', `Plugin "${specifier}" has no version.`, { hint: 'Set `version` (semver) in definePlugin.' });
   }
+  for (const [id, stage] of Object.entries(plugin.stages as Record<string, StageDefinition>)) {
+    const problem = retentionProblem(stage);
+    if (problem) throw new SpxError('PLUGIN_INVALID', `Plugin "${specifier}" stage "${id}" ${problem}.`, { hint: "Name declared outputs in `retention`, each 'cheap' or 'costly'; only a free, deterministic stage has cheap outputs." });
+  }
   return plugin as Plugin;
+}
+
+/** What is wrong with a stage's retention declaration, if anything (a cheap file is deleted once its run completes). */
+function retentionProblem(stage: StageDefinition): string | undefined {
+  const retention: unknown = stage?.retention;
+  if (retention === undefined) return undefined;
+  if (!retention || typeof retention !== 'object' || Array.isArray(retention)) return 'declares a retention that is not an object of output names';
+  const outputs = stage.outputs && typeof stage.outputs === 'object' ? Object.keys(stage.outputs) : [];
+  for (const [name, value] of Object.entries(retention)) {
+    if (!outputs.includes(name)) return `declares retention for "${name}", which is not one of its outputs (${outputs.join(', ') || 'none'})`;
+    if (value !== 'cheap' && value !== 'costly') return `declares retention ${JSON.stringify(value)} for "${name}"`;
+    if (value === 'cheap' && (stage.pricing || stage.publishes)) return `declares "${name}" cheap, but it ${stage.pricing ? 'is paid work: making it again would pay again' : 'publishes exports, which are never removed'}`;
+  }
+  return undefined;
 }

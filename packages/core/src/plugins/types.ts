@@ -37,6 +37,13 @@ export interface FileRef {
   mediaType?: string;
 }
 
+/**
+ * How costly an output's files are to make again. `cheap`: the stage is deterministic and makes no
+ * paid call, so its files may be removed once the run completes and remade when a later run needs
+ * them (converted audio, chunk files). `costly`: kept (paid results, anything not reproducible).
+ */
+export type Retention = 'cheap' | 'costly';
+
 export interface OutputSpec {
   /** `file`: a FileRef (references resolve to its path); `json`: a JSON value. */
   kind: 'file' | 'json';
@@ -151,6 +158,19 @@ export interface StageDefinition<P = Record<string, unknown>, O extends Record<s
   executionParams?: readonly string[];
   /** The stage writes user-facing files to ctx.run.outDir; the destination is part of its fingerprint. */
   publishes?: boolean;
+  /**
+   * The stage applies transcript edits (speaker names, corrected utterances) given as its `edits`
+   * param: spx adds the run's saved edits (`spx edit`, `spx ui`) to it, so they are part of its
+   * fingerprint and only this stage reruns after an edit. core/export does.
+   */
+  acceptsEdits?: boolean;
+  /**
+   * Outputs whose files are cheap to make again (see Retention); unnamed outputs are costly and
+   * always kept. Cheap files are removed when the run completes (their records stay) and remade
+   * by running the stage again when a stage that runs later needs them, so name an output cheap
+   * only when the whole stage is deterministic, free and quick. Never applies to exports.
+   */
+  retention?: Readonly<Partial<Record<Extract<keyof O, string>, Retention>>>;
   /** Checks that need no work (API key set, binary found); runs for every stage before any stage runs. */
   preflight?(ctx: PreflightContext<P>): void | Promise<void>;
   run(ctx: StageContext<P>): Promise<StageResult<O>>;

@@ -3,6 +3,7 @@
 // of the inputs it references. Equal fingerprint + verified artifacts = reuse.
 import { sha256 } from '../artifacts/hash.js';
 import { redact } from '../errors/redact.js';
+import type { StageRecord } from '../checkpoints/state.js';
 import type { Json } from '../plugins/types.js';
 import { canonicalJson } from '../util/canonical.js';
 
@@ -16,6 +17,20 @@ export interface FingerprintParts {
   inputs: Record<string, string>;
   /** Where user-facing files go, for stages that publish them. */
   destination?: { outDir: string; stem: string };
+}
+
+/** The parts a recorded checkpoint's fingerprint was made of. */
+export function partsOf(record: StageRecord): FingerprintParts {
+  return {
+    uses: record.uses,
+    plugin: record.plugin,
+    pluginVersion: record.pluginVersion,
+    ...(record.stageVersion ? { stageVersion: record.stageVersion } : {}),
+    params: record.params,
+    upstream: record.upstream,
+    inputs: record.inputs,
+    ...(record.destination ? { destination: record.destination } : {}),
+  };
 }
 
 export function fingerprint(parts: FingerprintParts): string {

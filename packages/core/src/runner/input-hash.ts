@@ -44,7 +44,8 @@ export async function currentIdentity(path: string): Promise<FileIdentity | unde
   return info ? identityOf(info) : undefined;
 }
 
-export async function hashInputFile(store: Store, name: string, pathArg: string, attempt = 1): Promise<HashedInput> {
+/** Hashes an input file (with the store's cache; without a store, always reads it). */
+export async function hashInputFile(store: Store | undefined, name: string, pathArg: string, attempt = 1): Promise<HashedInput> {
   const path = resolve(pathArg);
   let info;
   try {
@@ -55,7 +56,7 @@ export async function hashInputFile(store: Store, name: string, pathArg: string,
   if (info.isDirectory()) throw new SpxError('INPUT_INVALID', `Input "${name}" "${pathArg}" is a directory, not a file.`, { hint: 'Pass an audio or video file (or a glob like "dir/*.wav").' });
   if (info.size === 0) throw new SpxError('INPUT_INVALID', `Input "${name}" file "${pathArg}" is empty (0 bytes).`, { hint: 'Pass a non-empty audio or video file.' });
   const identity = identityOf(info);
-  const cached = await store.get<CachedHash>(keys.fileHash(path));
+  const cached = await store?.get<CachedHash>(keys.fileHash(path));
   if (cached && typeof cached.sha256 === 'string' && sameIdentity(cached, identity)) return { path, sha256: cached.sha256, bytes: info.size, identity };
   const sha256 = await sha256File(path);
   // A file that changed while it was read is hashed again, so the hash is of one version of it.
@@ -64,6 +65,6 @@ export async function hashInputFile(store: Store, name: string, pathArg: string,
     if (attempt < 3) return hashInputFile(store, name, pathArg, attempt + 1);
     throw new SpxError('INPUT_CHANGED', `Input "${name}" file "${pathArg}" keeps changing while it is read.`, { hint: 'Wait until whatever writes it has finished, then run again.' });
   }
-  await store.set(keys.fileHash(path), { ...identity, sha256 } satisfies CachedHash);
+  await store?.set(keys.fileHash(path), { ...identity, sha256 } satisfies CachedHash);
   return { path, sha256, bytes: info.size, identity };
 }

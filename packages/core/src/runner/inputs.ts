@@ -50,6 +50,23 @@ export async function resolveInputs(pipeline: LoadedPipeline, given: RunOptions[
   return { values, hashes, identities, mainInput };
 }
 
+/**
+ * The id a run of these inputs will have, without a store: what a queue names its job by, so that
+ * submitting the same input twice finds the same job. Matches `runInfoFor` (file inputs by content,
+ * other inputs by value, defaults filled in).
+ */
+export async function runIdOf(pipeline: LoadedPipeline, given: RunOptions['inputs']): Promise<string> {
+  const hashes: Record<string, string> = {};
+  const scalars: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(pipeline.spec.inputs ?? {})) {
+    const value = own(given, name) ?? spec.default;
+    if (value === undefined) throw new SpxError('INPUT_MISSING', `Pipeline input "${name}" was not given.`, { hint: `Pass it on the command line (spx run ${basename(pipeline.file)} <${name}>).` });
+    if (spec.type === 'file') hashes[name] = (await hashInputFile(undefined, name, String(value))).sha256;
+    else scalars[name] = value;
+  }
+  return computeRunId(pipeline.spec.name, hashes, scalars);
+}
+
 /** The run's id and where its files go. */
 export function runInfoFor(pipeline: LoadedPipeline, inputs: RunInputs, options: Pick<RunOptions, 'outDir'>): RunInfo {
   const specInputs = pipeline.spec.inputs ?? {};

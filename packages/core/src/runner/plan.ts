@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { SpxAggregateError, SpxError, isSpxError, toSpxError } from '../errors/errors.js';
 import type { ErrorCode } from '../errors/codes.js';
-import type { RunState } from '../checkpoints/state.js';
+import { keptArtifacts, type RunState } from '../checkpoints/state.js';
 import { checkArtifacts, strayRecordedFile } from '../checkpoints/verify.js';
 import { stageValidator } from '../pipeline/load.js';
 import { findRefs } from '../pipeline/refs.js';
@@ -13,7 +13,7 @@ import type { LoadedPipeline, ResolvedStage } from '../pipeline/types.js';
 import type { Json, RunInfo } from '../plugins/types.js';
 import { canonicalJson } from '../util/canonical.js';
 import type { RunEvent } from './events.js';
-import { explainChange, fingerprint, type FingerprintParts } from './fingerprint.js';
+import { explainChange, fingerprint, partsOf, type FingerprintParts } from './fingerprint.js';
 import { findSharedResult, type SharedResult } from './shared-results.js';
 import type { PlannedStage, RunOptions } from './types.js';
 
@@ -75,28 +75,19 @@ export function createDecider({ pipeline, prior, inputHashes, run, forced, optio
     if (unknownUpstream.length) return run_(`upstream ${unknownUpstream.map((d) => `"${d}"`).join(', ')} will run`);
     const previous = prior?.stages[id];
     if (!previous) return elsewhere(fp, parts, prior?.failed_stage === id ? 'previous attempt failed' : 'no checkpoint');
-    if (previous.fingerprint !== fp) {
-      const prevParts: FingerprintParts = {
-        uses: previous.uses,
-        plugin: previous.plugin,
-        pluginVersion: previous.pluginVersion,
-        ...(previous.stageVersion ? { stageVersion: previous.stageVersion } : {}),
-        params: previous.params,
-        upstream: previous.upstream,
-        inputs: previous.inputs,
-        ...(previous.destination ? { destination: previous.destination } : {}),
-      };
-      return elsewhere(fp, parts, explainChange(prevParts, parts).join('; '));
-    }
+    if (previous.fingerprint !== fp) return elsewhere(fp, parts, explainChange(partsOf(previous), parts).join('; '));
     const stray = strayRecordedFile(previous, run.id, stage.definition.publishes ? run.outDir : undefined);
     if (stray) return elsewhere(fp, parts, `artifact ${basename(stray)} is recorded outside its run directory`);
-    const checks = await checkArtifacts(previous.artifacts);
+    // Pruned files are known to be gone; they are made again only for a stage that runs and needs them.
+    const checks = await checkArtifacts(keptArtifacts(previous.artifacts));
     const bad = checks.find((c) => !c.ok);
     if (bad && !bad.ok) {
       if (previous.destination) return run_(`export ${basename(bad.artifact.path)} ${bad.reason === 'missing' ? 'was moved or deleted' : 'was changed'} since it was written (it is written again; a changed file is kept as a backup)`);
       return elsewhere(fp, parts, `artifact ${basename(bad.artifact.path)} ${bad.reason}`);
     }
-    return { action: 'reuse', reason: `checkpoint from ${previous.finishedAt} verified`, fingerprint: fp, parts };
+    const pruned = previous.artifacts.filter((a) => a.pruned);
+    const note = pruned.length === 0 ? '' : `; ${pruned.length === 1 ? `${pruned[0]!.name} was` : `${pruned.length} files were`} pruned (made again if a stage that runs needs ${pruned.length === 1 ? 'it' : 'them'})`;
+    return { action: 'reuse', reason: `checkpoint from ${previous.finishedAt} verified${note}`, fingerprint: fp, parts };
   };
 }
 

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { SpxError } from '../errors/errors.js';
 import { keys } from '../checkpoints/keys.js';
-import { fileRefsIn, type ArtifactRecord, type CheckpointEntry, type RunState, type RunStatus, type StageRecord } from '../checkpoints/state.js';
+import { fileRefsIn, type ArtifactRecord, type CheckpointEntry, type RunAttempt, type RunState, type RunStatus, type StageRecord } from '../checkpoints/state.js';
 import type { Store } from '../checkpoints/store.js';
 import type { LoadedPipeline } from '../pipeline/types.js';
 import { SPX_VERSION } from '../version.js';
@@ -22,7 +22,7 @@ export function freshState(prior: RunState | undefined, id: string, pipeline: Lo
     input_file: inputFile,
     input_hashes: inputHashes,
     pipeline_id: pipeline.spec.name,
-    pipeline: { name: pipeline.spec.name, version: pipeline.spec.version, file: pipeline.file, stages: pipeline.order },
+    pipeline: { name: pipeline.spec.name, version: pipeline.spec.version, file: pipeline.file, stages: pipeline.order, ...(pipeline.overrides ? { overrides: pipeline.overrides } : {}) },
     created_at: prior?.created_at ?? now,
     last_updated: now,
     status: prior?.status ?? 'not_started',
@@ -100,7 +100,7 @@ export function publishedBy(record: StageRecord | undefined): Map<string, string
 }
 
 /** Sets the final status and adds the attempt to the history (the last 50 are kept). */
-export function finishState(state: RunState, outcome: 'completed' | 'failed' | 'interrupted', attempt: { pipelineVersion: string; ran: string[]; reused: string[]; durationMs: number }): void {
+export function finishState(state: RunState, outcome: 'completed' | 'failed' | 'interrupted', attempt: Omit<RunAttempt, 'at' | 'status'>): void {
   const status: RunStatus = outcome === 'interrupted' ? 'in_progress' : outcome;
   state.status = status;
   if (outcome === 'completed') {

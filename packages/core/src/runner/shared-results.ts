@@ -4,10 +4,12 @@
 // `extends` another, or two pipelines that share their first stages, pay for that work once.
 // The result is adopted by copy: its files are hard-linked (or copied) into this run's own stage
 // directory and its sub-step checkpoints copied, so deleting the other run later costs nothing.
+// Files the other run pruned stay pruned records here, made again in this run if it needs them:
+// the adopted outputDigest is what lets the stages downstream be shared too.
 import { copyFile, link, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { keys } from '../checkpoints/keys.js';
-import type { RunState, StageRecord } from '../checkpoints/state.js';
+import { keptArtifacts, type RunState, type StageRecord } from '../checkpoints/state.js';
 import type { Store } from '../checkpoints/store.js';
 import { checkArtifacts } from '../checkpoints/verify.js';
 
@@ -46,7 +48,7 @@ export async function findSharedResult(store: Store, fingerprint: string, option
   if (!record || record.fingerprint !== fingerprint || record.status !== 'completed' || record.destination || !Array.isArray(record.artifacts)) return undefined;
   const stageDir = resolve(options.workDir, 'runs', pointer.runId, pointer.stage);
   if (!record.artifacts.every((a) => typeof a?.path === 'string' && isInside(stageDir, resolve(a.path)))) return undefined;
-  const checks = await checkArtifacts(record.artifacts);
+  const checks = await checkArtifacts(keptArtifacts(record.artifacts));
   if (!checks.every((c) => c.ok)) return undefined;
   return { runId: pointer.runId, pipeline: state?.pipeline?.name ?? '?', record };
 }
@@ -74,9 +76,10 @@ export async function adoptSharedResult(store: Store, shared: SharedResult, targ
     const below = relative(sourceDir, resolve(artifact.path)).split(sep);
     if (/^[0-9a-f]{12}$/.test(below[0] ?? '') && below.length > 1) below.shift();
     const destination = join(target.dir, ...below);
+    paths.set(artifact.path, destination);
+    if (artifact.pruned) continue; // recorded as pruned here too: made again in this run when needed
     await mkdir(dirname(destination), { recursive: true });
     await link(artifact.path, destination).catch(() => copyFile(artifact.path, destination));
-    paths.set(artifact.path, destination);
   }
   const prefix = `${keys.stepPrefix(shared.runId)}${shared.record.stage}:${shared.record.fingerprint.slice(0, 16)}:`;
   for await (const key of store.keys(prefix)) {
@@ -86,6 +89,7 @@ export async function adoptSharedResult(store: Store, shared: SharedResult, targ
   const artifacts = await Promise.all(
     shared.record.artifacts.map(async (a) => {
       const path = paths.get(a.path)!;
+      if (a.pruned) return { ...a, path };
       const [check] = await checkArtifacts([{ ...a, path, mtimeMs: undefined }], true);
       if (!check?.ok) throw new Error(`copy of ${a.path} does not verify`);
       return { ...a, path, mtimeMs: (await stat(path)).mtimeMs };

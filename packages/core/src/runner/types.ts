@@ -1,5 +1,6 @@
 // What a run takes and what it reports: the public types of the runner.
 import type { SpxError } from '../errors/errors.js';
+import type { PruneResult } from '../checkpoints/prune.js';
 import type { RunState } from '../checkpoints/state.js';
 import type { Store } from '../checkpoints/store.js';
 import type { LoadedPipeline } from '../pipeline/types.js';
@@ -28,6 +29,8 @@ export interface RunOptions {
   lockWaitMs?: number;
   /** Price overrides: `uses` → USD per unit. */
   pricing?: Record<string, number>;
+  /** Keep the files of cheap outputs when the run completes (by default they are pruned, their records kept). */
+  keepIntermediates?: boolean;
 }
 
 export interface PlannedStage {
@@ -51,11 +54,15 @@ export interface RunSummary {
   plan: PlannedStage[];
   ran: string[];
   reused: string[];
+  /** Reused stages whose pruned files were made again for a stage that ran. */
+  remade: string[];
   failed?: { stage: string; error: SpxError };
   error?: SpxError;
   durationMs: number;
   /** Files the run published (exports). */
   outputs: FileRef[];
   saved: Savings;
+  /** Files of cheap outputs removed when the run completed (their records are kept). */
+  pruned?: PruneResult;
   state: RunState;
 }

@@ -2,9 +2,10 @@
 import { resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { defineStage } from '../plugins/define.js';
-import type { FileRef } from '../plugins/types.js';
+import type { FileRef, Json } from '../plugins/types.js';
 import { CUE_DEFAULTS } from './export/cues.js';
 import { EXPORT_FORMATS, MEDIA_TYPES, render, type ExportFormat } from './export/formats.js';
+import { applyEdits, isEmptyEdits, TranscriptEditsSchema } from './edits.js';
 import { MERGED } from './merged.js';
 import { readDocumentText } from '../transcript/read.js';
 
@@ -17,6 +18,7 @@ const ExportParamsSchema = Type.Object(
     maxCueSeconds: Type.Number({ minimum: 0.5, maximum: 60, default: CUE_DEFAULTS.maxCueSeconds, description: 'Longest subtitle cue, seconds.' }),
     minCueSeconds: Type.Number({ minimum: 0, maximum: 10, default: CUE_DEFAULTS.minCueSeconds, description: 'Shortest cue; shorter ones extend into following silence.' }),
     vttSpeakerPrefix: Type.Boolean({ default: true, description: 'VTT: print "Name: " in the text as well as the <v Name> voice tag.' }),
+    edits: Type.Optional({ ...TranscriptEditsSchema, description: 'Transcript edits applied before writing: speaker names, reassigned or corrected utterances. spx adds the run\'s saved edits (spx edit, spx ui).' }),
   },
   { additionalProperties: false },
 );
@@ -31,6 +33,7 @@ export const exportStage = defineStage<typeof ExportParamsSchema, ExportOutputs>
   description: 'Writes the merged transcript as subtitles (srt, vtt), text (txt, md, tsv, docx), canonical JSON and RTTM, named after the input.',
   version: '1',
   publishes: true,
+  acceptsEdits: true,
   params: ExportParamsSchema,
   outputs: {
     files: { kind: 'json', description: 'Format → FileRef of each written file.' },
@@ -38,7 +41,11 @@ export const exportStage = defineStage<typeof ExportParamsSchema, ExportOutputs>
   async run(ctx) {
     ctx.signal.throwIfAborted();
     const { params } = ctx;
-    const { text, value: merged } = await readDocumentText(MERGED, params.transcript);
+    const { text, value: original } = await readDocumentText(MERGED, params.transcript);
+    // Edits are an overlay: the merged file stays as core/merge wrote it.
+    const edited = isEmptyEdits(params.edits) ? undefined : applyEdits(original, params.edits!);
+    const merged = edited?.merged ?? original;
+    for (const d of edited?.dropped ?? []) ctx.logger.warn(`Edit dropped: ${d.edit} (${d.reason}).`);
     const files: Partial<Record<ExportFormat, FileRef>> = {};
     const options = { title: ctx.run.inputStem, maxLineChars: params.maxLineChars, maxLines: params.maxLines, maxCueSeconds: params.maxCueSeconds, minCueSeconds: params.minCueSeconds, vttSpeakerPrefix: params.vttSpeakerPrefix };
     let done = 0;
@@ -48,11 +55,13 @@ export const exportStage = defineStage<typeof ExportParamsSchema, ExportOutputs>
       if (destination === resolve(params.transcript)) {
         ctx.fail('INPUT_INVALID', `Export "${destination}" would replace the merged transcript it is made from.`, { hint: 'Export to another directory (spx run --out DIR).' });
       }
-      // The merged file is the canonical JSON (core/merge writes it with toJson): publish its bytes.
-      const data = format === 'json' ? text : await render(format, merged, options);
+      // The merged file is the canonical JSON (core/merge writes it with toJson): unedited, publish its bytes.
+      const data = format === 'json' && !edited ? text : await render(format, merged, options);
       files[format] = await ctx.artifacts.publish(destination, data, MEDIA_TYPES[format]);
       ctx.progress({ done: ++done, total: params.formats.length, message: format });
     }
-    return { outputs: { files }, metadata: { formats: params.formats, utterances: merged.utterances.length } };
+    const metadata: Record<string, Json> = { formats: params.formats, utterances: merged.utterances.length };
+    if (edited) metadata.edits = { speakers: edited.applied.speakers, utterances: edited.applied.utterances, dropped: edited.dropped.length };
+    return { outputs: { files }, metadata };
   },
 });

@@ -1,5 +1,6 @@
 // Helpers for plugin authors' tests: run one stage in isolation with a real
-// artifact directory and an in-memory (or given) checkpoint store; build a fake HTTP API.
+// artifact directory and an in-memory (or given) checkpoint store; build a fake HTTP API that
+// answers from the audio it is sent.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { SpxError } from '../errors/errors.js';
 import { DIARIZATION, TRANSCRIPT, readDocument } from '../transcript/read.js';
 
 export * from './fake-http/index.js';
+export * from './fake-speech/index.js';
 
 export interface TestStageOptions {
   /** Raw params as they would appear under `with:`; schema defaults are applied. */

@@ -16,7 +16,10 @@ async function serve(script: Script): Promise<{ url: string; hits: () => number;
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/v1/x`, hits: () => hits, close: () => new Promise((r) => server.close(() => r())) };
+  return { url: `http://127.0.0.1:${port}/v1/x`, hits: () => hits, close: () => new Promise((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }) };
 }
 
 const fast = { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 4, timeoutMs: 2000 };
@@ -78,6 +81,41 @@ describe('http/retry', () => {
     expect(error.message).to.contain('quota');
     expect(srv.hits()).to.equal(1);
     await srv.close();
+  });
+
+  it('hands a status listed in finalStatuses to the caller at once, and still retries the others', async () => {
+    const srv = await serve([(res) => res.writeHead(503).end(), (res) => res.writeHead(504).end('too long')]);
+    try {
+      const response = await fetchWithRetry(srv.url, {}, { service: 'Fake', policy: fast, finalStatuses: [504] });
+      expect(response.status).to.equal(504);
+      expect(srv.hits()).to.equal(2);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('sends a request that must not run twice again only after answers that show it was not carried out', async () => {
+    // 429, 500, 502 and 503 say the work was not done: retried as usual.
+    const refused = await serve([(res) => res.writeHead(429, { 'retry-after': '0' }).end(), (res) => res.writeHead(500).end(), (res) => res.writeHead(503).end(), (res) => res.writeHead(200).end('{}')]);
+    const ok = await fetchWithRetry(refused.url, { method: 'POST', body: 'x' }, { service: 'Fake', policy: fast, idempotent: false });
+    expect(ok.status).to.equal(200);
+    expect(refused.hits()).to.equal(4);
+    await refused.close();
+    // A 504, a connection cut after the request was sent, and a timeout may mean it still runs: one attempt each.
+    for (const step of [(res: import('node:http').ServerResponse) => res.writeHead(504).end(), (res: import('node:http').ServerResponse) => res.socket?.destroy(), () => undefined]) {
+      const srv = await serve([step, (res) => res.writeHead(200).end('{}')]);
+      const error = await fetchWithRetry(srv.url, { method: 'POST', body: 'x' }, { service: 'Fake', policy: { ...fast, timeoutMs: 300 }, idempotent: false, timeoutSetting: 'requestTimeoutMs' }).catch((e: unknown) => e);
+      expect(isSpxError(error) && error.code, String(error)).to.be.oneOf(['API_TIMEOUT', 'API_UNREACHABLE']);
+      expect((error as Error).message).to.contain('may have reached it').and.contain('not sent again');
+      expect(srv.hits(), 'sent once').to.equal(1);
+      if ((error as { code?: string }).code === 'API_TIMEOUT') expect((error as { hint?: string }).hint).to.contain('requestTimeoutMs');
+      await srv.close();
+    }
+    // A connection that could not be opened never reached the server: retried.
+    const down = await serve([(res) => res.end()]);
+    await down.close();
+    const unreachable = await fetchWithRetry(down.url, { method: 'POST', body: 'x' }, { service: 'Fake', policy: { ...fast, maxAttempts: 3 }, idempotent: false }).catch((e: unknown) => e);
+    expect((unreachable as Error).message).to.contain('3 attempts');
   });
 
   it('waits as long as retry-after-ms, Retry-After or X-RateLimit-Reset ask', () => {

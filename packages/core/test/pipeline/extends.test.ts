@@ -51,6 +51,16 @@ describe('pipeline/extends', () => {
     expect(pipeline.spec).to.not.have.property('extends');
   });
 
+  it('replaces the inherited `with:` of a stage whose `uses:` the child changes (another vendor, other params)', async () => {
+    await write({
+      'base.yaml': BASE('base'),
+      'child.yaml': layer('child', './base.yaml', '  b:\n    uses: text/read\n    with: { input: "${{ inputs.doc }}" }\n'),
+    });
+    const pipeline = await loadPipeline(join(dir, 'child.yaml'));
+    expect(pipeline.spec.stages.b).to.deep.equal({ uses: 'text/read', with: { input: '${{ inputs.doc }}' } });
+    expect(pipeline.spec.stages.a!.with).to.deep.equal({ input: '${{ inputs.doc }}', transform: 'upper' });
+  });
+
   it('merges four levels across directories, resolving each relative plugin path from its own file', async () => {
     await write({
       'root/plugin.ts': `export { default } from ${JSON.stringify(TEXT_PLUGIN)};\n`,

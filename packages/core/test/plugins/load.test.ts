@@ -67,4 +67,20 @@ describe('plugins/load: local files', () => {
     expect(isSpxError(error) && error.code).to.equal('PLUGIN_INVALID');
     expect((error as Error).message).to.equal('Plugin "./bad.ts" failed to load: no config 1');
   });
+
+  // A cheap file is deleted once its run completes and made again by running the stage: only a
+  // declared output of a free stage may be cheap.
+  for (const [i, [what, stage, message]] of ([
+    ['an output it does not have', "outputs: { a: { kind: 'file', description: 'a' } }, retention: { b: 'cheap' }", 'declares retention for "b", which is not one of its outputs (a)'],
+    ['an unknown class', "outputs: { a: { kind: 'file', description: 'a' } }, retention: { a: 'free' }", 'declares retention "free" for "a"'],
+    ['a cheap output of paid work', "outputs: { a: { kind: 'file', description: 'a' } }, pricing: { unit: 'call', usd: 1 }, retention: { a: 'cheap' }", 'declares "a" cheap, but it is paid work: making it again would pay again'],
+  ] as const).entries()) {
+    it(`refuses a stage whose retention names ${what} (PLUGIN_INVALID)`, async () => {
+      const name = `retention${i}`;
+      const pipelineFile = await place(name, undefined, { 'p.ts': `export default { name: '${name}', version: '1.0.0', apiVersion: 1, stages: { 'r/s': { description: 'd', params: { type: 'object' }, ${stage}, run: async () => ({ outputs: {} }) } } };\n` });
+      const error = await loadPlugin('./p.ts', pipelineFile).catch((e: unknown) => e);
+      expect(isSpxError(error) && error.code).to.equal('PLUGIN_INVALID');
+      expect((error as Error).message).to.equal(`Plugin "./p.ts" stage "r/s" ${message}.`);
+    });
+  }
 });

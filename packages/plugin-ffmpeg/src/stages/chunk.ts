@@ -58,6 +58,7 @@ export const chunkStage = defineStage<typeof ChunkParamsSchema, { chunks: Chunk[
   version: '1',
   params: ChunkParamsSchema,
   executionParams: ['concurrency'],
+  retention: { chunks: 'cheap' },
   outputs: {
     chunks: { kind: 'json', description: 'List of {index, start, end, file}: start/end are offsets in the input (s), file is the chunk FileRef.' },
     manifest: { kind: 'file', description: 'chunks.json: the same list plus the source duration, for tools outside spx.' },

@@ -31,6 +31,7 @@ export const convertStage = defineStage<typeof ConvertParamsSchema, { audio: Fil
   description: 'Converts any audio or video file to WAV/FLAC/MP3/Opus at a given rate and channel count, optionally trimmed and loudness-normalised.',
   version: '1',
   params: ConvertParamsSchema,
+  retention: { audio: 'cheap' },
   outputs: {
     audio: { kind: 'file', description: 'The converted audio file.' },
     info: { kind: 'json', description: 'Metadata of the converted file: duration (s), sampleRate, channels, codec, formatName, bytes, streams.' },

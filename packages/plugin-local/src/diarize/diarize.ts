@@ -16,7 +16,8 @@ import type { SpeechSegments, WorkHooks } from '../vad/detect.js';
 import type { Region } from '../vad/regions.js';
 import { detectChanges, PrefixStats } from './change.js';
 import { clusterBic, type SpeakerCountConstraints } from './cluster.js';
-import { BIC_DEFAULTS, meanLogLikelihood, type BicOptions, type CovarianceType, type GaussStats } from './gaussian.js';
+import { addStats, BIC_DEFAULTS, emptyStats, meanLogLikelihood, type BicOptions, type CovarianceType, type GaussStats } from './gaussian.js';
+import { mergeWithinVariation, speakerVariation } from './variation.js';
 
 export interface DiarizeOptions extends SpeakerCountConstraints {
   windowSeconds: number;
@@ -65,13 +66,15 @@ interface Piece {
 export interface WindowResult {
   pieces: Piece[];
   clusters: GaussStats[];
+  /** Per cluster, the statistics of its earlier and later half (by time): how much that voice varies. */
+  halves?: Array<[GaussStats, GaussStats]>;
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /** Clusters the speech regions of one window (absolute times). */
 export async function diarizeWindow(input: string, start: number, end: number, regions: readonly Region[], options: DiarizeOptions, signal: AbortSignal | undefined, env: Env): Promise<WindowResult> {
-  if (regions.length === 0) return { pieces: [], clusters: [] };
+  if (regions.length === 0) return { pieces: [], clusters: [], halves: [] };
   const from = Math.max(start, regions[0]!.start);
   const to = Math.min(end, regions.at(-1)!.end);
   const pcm = await readPcm({ input, start: from, duration: to - from, signal, env });
@@ -127,7 +130,21 @@ export async function diarizeWindow(input: string, start: number, end: number, r
     }
     return { start: timeOf(s.a), end: timeOf(s.b), label: label ?? 0 };
   });
-  return { pieces, clusters: result.clusters };
+  return { pieces, clusters: result.clusters, halves: halvesOf(items.map((s) => s.stats), result.labels, result.clusters) };
+}
+
+/** Each cluster's items (in time order) split where half its frames are reached. */
+function halvesOf(items: readonly GaussStats[], labels: readonly number[], clusters: readonly GaussStats[]): Array<[GaussStats, GaussStats]> {
+  const d = clusters[0]?.sum.length ?? 0;
+  const halves = clusters.map((): [GaussStats, GaussStats] => [emptyStats(d), emptyStats(d)]);
+  const seen = clusters.map(() => 0);
+  items.forEach((item, i) => {
+    const k = labels[i]!;
+    const half = seen[k]! + item.n / 2 <= clusters[k]!.n / 2 ? 0 : 1;
+    halves[k]![half] = addStats(halves[k]![half], item);
+    seen[k] = seen[k]! + item.n;
+  });
+  return halves;
 }
 
 /** Diarizes the whole recording window by window and links speakers across windows. */
@@ -163,7 +180,8 @@ export function linkWindows(results: readonly WindowResult[], options: DiarizeOp
     bic: { ...BIC_DEFAULTS, lambda: options.lambda, covariance: options.covariance },
     capFrames: Math.round(options.linkCapSeconds / FRAME_HOP),
   });
-  const labels = foldSmallSpeakers(items, linked.labels, linked.clusters, options);
+  const folded = foldSmallSpeakers(items, linked.labels, linked.clusters, options);
+  const labels = options.numSpeakers === undefined ? mergeSameVoice(results, folded, options.minSpeakers) : folded;
   const globalOf = new Map<string, number>();
   owner.forEach(([w, k], i) => globalOf.set(`${w}:${k}`, labels[i]!));
   const raw: Array<{ start: number; end: number; g: number }> = [];
@@ -190,6 +208,27 @@ export function linkWindows(results: readonly WindowResult[], options: DiarizeOp
     speakers: [...order.values()],
     duration,
   };
+}
+
+/**
+ * Merges speakers that differ no more than each varies within itself (see variation.ts). The
+ * parts of a speaker, in time order, are the halves of its window clusters.
+ */
+function mergeSameVoice(results: readonly WindowResult[], labels: readonly number[], minSpeakers?: number): number[] {
+  const parts = new Map<number, GaussStats[]>();
+  let i = 0;
+  for (const r of results) {
+    r.clusters.forEach((c, k) => {
+      const label = labels[i++]!;
+      const list = parts.get(label) ?? [];
+      list.push(...(r.halves?.[k] ?? [c]));
+      parts.set(label, list);
+    });
+  }
+  const ids = [...parts.keys()];
+  const owner = mergeWithinVariation(ids.map((id) => speakerVariation({ parts: parts.get(id)! })), minSpeakers);
+  const to = new Map(ids.map((id, k) => [id, ids[owner[k]!]!]));
+  return labels.map((l) => to.get(l) ?? l);
 }
 
 /**

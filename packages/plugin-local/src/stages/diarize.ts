@@ -38,8 +38,8 @@ const LocalDiarizeParamsSchema = Type.Object(
 export type LocalDiarizeParams = Static<typeof LocalDiarizeParamsSchema>;
 
 export const diarizeStage = defineStage<typeof LocalDiarizeParamsSchema, LocalDiarizeOutputs>({
-  description: 'Diarizes offline: MFCCs over speech, ΔBIC speaker-change detection and agglomerative clustering per window, speakers linked across windows.',
-  version: '1',
+  description: 'Diarizes offline: MFCCs over speech, ΔBIC speaker-change detection and agglomerative clustering per window, speakers linked across windows; speakers that differ no more than each varies within itself are one speaker.',
+  version: '2',
   params: LocalDiarizeParamsSchema,
   outputs: {
     diarization: { kind: 'file', description: 'Diarization JSON (spx-diarization): turns, exclusiveTurns, speakers.' },

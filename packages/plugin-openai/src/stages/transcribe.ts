@@ -9,12 +9,12 @@
 // pipeline-level `prompt` and the chunks run in parallel.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { canonicalJson, checkBaseUrl, defineStage, Enum, mapPool, readDiarization, sha256, sha256File, SpxError, Type, type Json, type PreflightContext, type StageContext, type Static } from '@spx/core';
+import { canonicalJson, checkBaseUrl, defineStage, Enum, mapPool, readDiarization, roundMs as round, sha256, sha256File, shiftSegments, SpxError, stitch, Type, type PieceResult, type Json, type PreflightContext, type StageContext, type Static } from '@spx/core';
 import { encodedBytesPerSecond, type AudioFormat } from '@spx/core/formats';
 import { detectSilences, extractSegment, planChunks, probeAudio } from '@spx/plugin-ffmpeg';
 import { BASE_URL_VARIABLE, createClient, KEY_VARIABLE, transcribeUpload, UPLOAD_LIMIT_BYTES } from '../client.js';
 import { DEFAULT_MODEL, KNOWN_MODELS, modelInfo, type ModelInfo } from '../models.js';
-import { round, shiftSegments, stitch, tail, type PieceResult } from '../stitch.js';
+import { tail } from '../prompt.js';
 import { groupTurns } from '../turns.js';
 
 const TranscribeParamsSchema = Type.Object(

@@ -6,8 +6,7 @@
 // from the uploaded file's header, so tests can check timestamps, offsets and stitching.
 import { createHash, randomBytes } from 'node:crypto';
 import { extname } from 'node:path';
-import { FaultScript, Router, parseMultipart, pause, sendAnswer, serveFault, startFakeHttp, type Answer, type Exchange, type FaultRule, type ReceivedRequest } from '@spx/core/testing';
-import { audioDuration } from './audio-duration.js';
+import { FaultScript, Router, audioDuration, parseMultipart, pause, sendAnswer, serveFault, startFakeHttp, type Answer, type Exchange, type FaultRule, type ReceivedRequest } from '@spx/core/testing';
 import { bearer, checkAuth, HttpFailure, validateCombination, withKeyEchoed } from './failures.js';
 import { toFault, type FakeFault } from './faults.js';
 import { generatedText, renderTranscript } from './transcript.js';
@@ -58,6 +57,8 @@ export interface FakeOpenAIOptions {
   models?: string[];
   /** Accept any model name (an OpenAI-compatible server that ignores it). */
   acceptAnyModel?: boolean;
+  /** Models answered as retired: 404 model_not_found, as after OpenAI's shutdown date. */
+  retiredModels?: string[];
   /** Upload limit in bytes (default 26,214,400 = 25 MiB); larger bodies get 413. */
   maxBodyBytes?: number;
   /** Words per second in generated transcripts (default 2.5). */
@@ -151,6 +152,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     if (ex.res.destroyed) return;
     if (fault && (await serveFault(toFault(fault), ex.res, reply))) return;
 
+    if (options.retiredModels?.includes(model)) {
+      throw new HttpFailure(404, `The model \`${model}\` has been deprecated and is no longer available.`, 'invalid_request_error', 'model_not_found', 'model');
+    }
     if (!models.has(model) && !options.acceptAnyModel) {
       throw new HttpFailure(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found', 'model');
     }

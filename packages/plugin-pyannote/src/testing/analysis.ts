@@ -1,9 +1,10 @@
 // Outputs of the fake pyannoteAI server, derived from the uploaded audio: 16-bit PCM WAV is
 // analysed (speech regions by energy, speakers by pitch), other media get a fixed rhythm of
-// turns; voiceprints carry the clip's pitch and identification matches by pitch similarity.
+// turns; voiceprints carry the clip's pitch and identification matches by pitch similarity;
+// with `transcription` the turns get deterministic words (word- and turn-level transcription).
 import { createHash } from 'node:crypto';
 import { parseWav } from '@spx/core/formats';
-import { clusterByPitch, decodePcm16, medianPitch, pitchSimilarity, speechRegions, type Region } from './voice.js';
+import { clusterByPitch, decodePcm16, medianPitch, pitchSimilarity, speechRegions, type Region } from '@spx/core/testing';
 
 export type FakeJobType = 'diarize' | 'voiceprint' | 'identify';
 
@@ -117,7 +118,30 @@ export function makeOutput(type: FakeJobType, request: Record<string, unknown>, 
     output.confidence = { score: Array.from({ length: frames }, (_, i) => 70 + ((i * 13) % 30)), resolution };
   }
   if (type === 'identify') Object.assign(output, identify(request, speakers, regular, pitch));
+  if (type === 'diarize' && request.transcription === true) Object.assign(output, transcription(exclusive, audio.sha256));
   return output;
+}
+
+const VOCABULARY = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu'.split(' ');
+
+/** STT orchestration: deterministic words spread over each exclusive turn (2.5 a second), and the turns' text. */
+function transcription(turns: FakeTurn[], sha256: string): Record<string, unknown> {
+  const seed = Buffer.from(sha256, 'hex');
+  const words: Array<FakeTurn & { text: string }> = [];
+  const turnLevel = turns.map((turn) => {
+    const count = Math.max(1, Math.round((turn.end - turn.start) * 2.5));
+    const slot = (turn.end - turn.start) / count;
+    const own: string[] = [];
+    for (let k = 0; k < count; k++) {
+      const n = words.length;
+      const word = VOCABULARY[(seed[n % seed.length]! + n * 7) % VOCABULARY.length]!;
+      const text = `${k === 0 ? word[0]!.toUpperCase() + word.slice(1) : word}${k === count - 1 ? '.' : ''}`;
+      own.push(text);
+      words.push({ speaker: turn.speaker, start: round2(turn.start + k * slot), end: round2(turn.start + k * slot + slot * 0.8), text });
+    }
+    return { speaker: turn.speaker, start: turn.start, end: turn.end, text: own.join(' ') };
+  });
+  return { wordLevelTranscription: words.map(({ start, end, text, speaker }) => ({ start, end, text, speaker })), turnLevelTranscription: turnLevel };
 }
 
 function identify(request: Record<string, unknown>, speakers: string[], regular: FakeTurn[], pitch: Map<string, number>): Record<string, unknown> {

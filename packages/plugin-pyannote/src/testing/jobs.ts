@@ -59,6 +59,7 @@ export interface JobCounts {
 export const MEDIA_PATTERN = /^media:\/\/[a-zA-Z0-9\-_./]+$/;
 const MODELS: Record<FakeJobType, string[]> = { diarize: ['precision-2', 'community-1'], voiceprint: ['precision-2'], identify: ['precision-2'] };
 const ALL_TYPES: FakeJobType[] = ['diarize', 'voiceprint', 'identify'];
+const TRANSCRIPTION_MODELS = ['parakeet-tdt-0.6b-v3', 'faster-whisper-large-v3-turbo'];
 
 export class FakeJobs {
   private readonly jobs = new Map<string, Job>();
@@ -172,6 +173,12 @@ export function validateJob(type: FakeJobType, body: Record<string, unknown>): P
     if (v !== undefined && v !== null && !(Number.isInteger(v) && (v as number) >= 1)) problems.push({ field, message: 'Must be an integer >= 1' });
   }
   if (typeof body.minSpeakers === 'number' && typeof body.maxSpeakers === 'number' && body.minSpeakers > body.maxSpeakers) problems.push({ field: 'minSpeakers', message: 'Must be <= maxSpeakers' });
+  if (body.transcription !== undefined && body.transcription !== null && typeof body.transcription !== 'boolean') problems.push({ field: 'transcription', message: 'Must be a boolean' });
+  if (body.transcription === true) {
+    if (type !== 'diarize' || (body.model ?? 'precision-2') !== 'precision-2') problems.push({ field: 'transcription', message: 'Transcription is only available with precision-2' });
+    const model = (body.transcriptionConfig as { model?: unknown } | undefined)?.model;
+    if (model !== undefined && !TRANSCRIPTION_MODELS.includes(model as string)) problems.push({ field: 'transcriptionConfig.model', message: `Must be one of ${TRANSCRIPTION_MODELS.join(', ')}` });
+  }
   if (type === 'identify') {
     const vps = body.voiceprints;
     if (!Array.isArray(vps) || vps.length < 1 || vps.length > 50) problems.push({ field: 'voiceprints', message: 'Between 1 and 50 voiceprints are required' });

@@ -11,4 +11,5 @@ export const builtinAdapters: Readonly<Record<string, ReplicateAdapter>> = Objec
 export { whisperDiarization, whisperDiarizationOutput } from './whisper-diarization.js';
 export { whisperx, whisperxOutput, HF_TOKEN_VARIABLE } from './whisperx.js';
 export { defineAdapter, type ReplicateAdapter, type AdapterOptions, type AdapterResult, type OutputInfo } from './types.js';
-export { turnsFromSegments, diarizationFrom, placeWords } from './shared.js';
+export { placeWords } from './shared.js';
+export { turnsFromSegments, diarizationFrom } from '@spx/core';

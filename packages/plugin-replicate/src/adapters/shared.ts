@@ -1,5 +1,6 @@
-// Helpers the output adapters share: shape checks, time rounding, turns from labelled segments.
-import { SpxError, type Diarization, type Segment, type SpeakerTurn, type Transcript, type Word } from '@spx/core';
+// Helpers the output adapters share: shape checks, time rounding; turns from labelled segments
+// come from core (diarizationFrom).
+import { SpxError, type Segment, type Transcript, type Word } from '@spx/core';
 import type { OutputInfo } from './types.js';
 
 export type Obj = Record<string, unknown>;
@@ -71,45 +72,6 @@ export function placeWords(raw: RawWord[], segStart: number, segEnd: number): Wo
     });
   }
   return words;
-}
-
-/** Speaker turns from labelled words (when present) or segments; same-speaker neighbours closer than `joinGap` s merge. */
-export function turnsFromSegments(segments: Segment[], joinGap = 0.5): SpeakerTurn[] {
-  const pieces: SpeakerTurn[] = [];
-  for (const segment of segments) {
-    const labelled = segment.words?.filter((w) => w.speaker) ?? [];
-    if (labelled.length > 0) {
-      for (const w of labelled) pieces.push({ speaker: w.speaker!, start: w.start, end: w.end });
-    } else if (segment.speaker) {
-      pieces.push({ speaker: segment.speaker, start: segment.start, end: segment.end });
-    }
-  }
-  pieces.sort((a, b) => a.start - b.start || a.end - b.end);
-  const turns: SpeakerTurn[] = [];
-  for (const piece of pieces) {
-    const last = turns[turns.length - 1];
-    if (last && last.speaker === piece.speaker && piece.start - last.end <= joinGap) last.end = Math.max(last.end, piece.end);
-    else turns.push({ ...piece });
-  }
-  return turns;
-}
-
-/** The canonical Diarization built from a transcript's labelled segments. */
-export function diarizationFrom(segments: Segment[], engine: string, model: string, duration?: number): Diarization {
-  const turns = turnsFromSegments(segments);
-  const speakers: string[] = [];
-  for (const turn of turns) if (!speakers.includes(turn.speaker)) speakers.push(turn.speaker);
-  const exclusive = turns.every((t, i) => i === 0 || t.start >= turns[i - 1]!.end);
-  return {
-    format: 'spx-diarization',
-    version: 1,
-    engine,
-    model,
-    turns,
-    ...(exclusive ? { exclusiveTurns: turns.map((t) => ({ ...t })) } : {}),
-    speakers,
-    ...(duration !== undefined ? { duration } : {}),
-  };
 }
 
 export function collapseSpace(text: string): string {

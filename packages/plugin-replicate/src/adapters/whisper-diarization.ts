@@ -1,7 +1,8 @@
 // thomasmol/whisper-diarization: faster-whisper + pyannote; always labels speakers.
 import type { Json } from '@spx/core';
 import { defineAdapter, type AdapterResult, type OutputInfo } from './types.js';
-import { badOutput, diarizationFrom, isObject, transcriptFromSegments } from './shared.js';
+import { diarizationFrom } from '@spx/core';
+import { badOutput, isObject, transcriptFromSegments } from './shared.js';
 
 const NAME = 'whisper-diarization';
 

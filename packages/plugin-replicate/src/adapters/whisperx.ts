@@ -1,7 +1,7 @@
 // victor-upmeet/whisperx: WhisperX large-v3; word alignment and pyannote diarization are opt-in.
-import type { Json } from '@spx/core';
 import { defineAdapter, type AdapterOptions, type AdapterResult, type OutputInfo } from './types.js';
-import { badOutput, diarizationFrom, isObject, transcriptFromSegments } from './shared.js';
+import { diarizationFrom, type Json } from '@spx/core';
+import { badOutput, isObject, transcriptFromSegments } from './shared.js';
 
 const NAME = 'whisperx';
 /** Environment variable with the Hugging Face token WhisperX needs to diarize. */

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
-import { displayStoreUrl, printable, scanRuns, type InvalidRunEntry } from '@spx/core/engine';
+import { displayStoreUrl, printable, runDetail, runRow, scanRuns, type InvalidRunEntry, type RunDetail, type RunRow } from '@spx/core/engine';
 import { SpxCommand } from '../../lib/base-command.js';
-import { missingDefaultStore, runDetail, runRow, shortPath, type RunDetail, type RunRow } from '../../lib/checkpoints.js';
+import { missingDefaultStore, shortPath } from '../../lib/checkpoints.js';
 import { formatAge, formatBytes, formatDuration, plural, table } from '../../lib/table.js';
 
 const MARK: Record<string, string> = { completed: '✔', failed: '✖', running: '▶', pending: '·' };
@@ -28,7 +28,7 @@ export default class CheckpointsList extends SpxCommand<typeof CheckpointsList> 
     }
     const store = await this.store();
     const { runs: states, invalid } = await scanRuns(store);
-    const runs = this.flags.detailed ? await Promise.all(states.map((s) => runDetail(store, s, { plan: false }))) : await Promise.all(states.map((s) => runRow(store, s)));
+    const runs = this.flags.detailed ? await Promise.all(states.map((s) => runDetail(store, s))) : await Promise.all(states.map((s) => runRow(store, s)));
     const where = displayStoreUrl(store.url);
     const skipped = () => {
       if (invalid.length) this.say(`Skipped ${plural(invalid.length, 'store entry', 'store entries')} that ${invalid.length === 1 ? 'is' : 'are'} not a valid run state: ${invalid.map((e) => `${printable(e.key)} (${e.reason})`).join(', ')}.`);
@@ -65,7 +65,7 @@ export default class CheckpointsList extends SpxCommand<typeof CheckpointsList> 
     this.say(`  out dir   ${run.outDir}`);
     this.say(`  created   ${run.created}   updated ${run.updated} (${formatAge(run.updated)})`);
     this.say(`  stages    ${run.stageDetails.map((s) => `${MARK[s.status] ?? '·'} ${s.stage}`).join('  ')}  (${run.stages.completed}/${run.stages.total})`);
-    this.say(`  stored    ${formatBytes(run.bytes)} in ${plural(run.artifacts, 'artifact')}, ${plural(run.subSteps, 'sub-step')}`);
+    this.say(`  stored    ${formatBytes(run.bytes)} in ${plural(run.artifacts, 'artifact')}${run.pruned.artifacts ? ` (${run.pruned.artifacts} pruned)` : ''}, ${plural(run.subSteps, 'sub-step')}`);
     const last = run.attempts[run.attempts.length - 1];
     if (last) this.say(`  attempts  ${run.attempts.length}; last ${last.at}: ${last.status}, ran ${last.ran.length}, reused ${last.reused.length}, ${formatDuration(last.durationMs)}`);
     if (run.status === 'failed' && run.error) this.say(`  error     ${run.failedStage ? `${run.failedStage}: ` : ''}${run.error}`);

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { SpxError } from '@spx/core';
-import { findRun, formatError, invalidEntry, printable, scanRuns, type InvalidRunEntry, type RunState } from '@spx/core/engine';
+import { damaged, findRun, formatError, invalidEntry, printable, scanRuns, verifyRun, type ArtifactReport, type InvalidRunEntry, type RunState } from '@spx/core/engine';
 import { SpxCommand } from '../../lib/base-command.js';
-import { damaged, missingDefaultStore, noStoreError, verifyRun, type ArtifactReport } from '../../lib/checkpoints.js';
+import { missingDefaultStore, noStoreError } from '../../lib/checkpoints.js';
 import { formatBytes, plural } from '../../lib/table.js';
 
 interface RunValidation {
@@ -13,7 +13,7 @@ interface RunValidation {
 
 export default class CheckpointsValidate extends SpxCommand<typeof CheckpointsValidate> {
   static override summary = 'Re-hash every artifact of a run (or all runs) and report any that changed.';
-  static override description = `Every recorded artifact is read in full and its sha256 compared with the checkpoint (unlike resume, which trusts an unchanged size and mtime). Exits 1 with a per-artifact report when any artifact is missing or changed; the next spx run reruns the stages that own them. Exports (subtitles, transcripts) are yours to edit, move or delete: a changed export is reported as such but does not make the run invalid — the next run writes it again and keeps your version as a backup. With --all, store entries that are not valid run states (an id that is not a run id or differs from its key, a stage id that is a path) are listed and the command exits 3 (CHECKPOINT_INVALID).`;
+  static override description = `Every recorded artifact is read in full and its sha256 compared with the checkpoint (unlike resume, which trusts an unchanged size and mtime). Artifacts pruned after their run completed (cheap intermediates such as converted audio, removed on purpose and made again when a run needs them) are reported as pruned, not as missing. Exits 1 with a per-artifact report when any artifact is missing or changed; the next spx run reruns the stages that own them. Exports (subtitles, transcripts) are yours to edit, move or delete: a changed export is reported as such but does not make the run invalid — the next run writes it again and keeps your version as a backup. With --all, store entries that are not valid run states (an id that is not a run id or differs from its key, a stage id that is a path) are listed and the command exits 3 (CHECKPOINT_INVALID).`;
   static override examples = [
     { description: 'Validate one run by id prefix', command: '<%= config.bin %> checkpoints validate c1b8' },
     { description: 'Validate every run in the store', command: '<%= config.bin %> checkpoints validate --all' },
@@ -42,12 +42,15 @@ export default class CheckpointsValidate extends SpxCommand<typeof CheckpointsVa
       const bad = damaged(artifacts);
       const ok = bad.length === 0;
       runs.push({ id: state.id, ok, artifacts });
-      const bytes = artifacts.reduce((n, a) => n + a.bytes, 0);
-      const edited = artifacts.filter((a) => !a.ok && a.export);
-      if (ok) this.say(`✔ ${state.id}  ${plural(artifacts.length, 'artifact')} verified (${formatBytes(bytes)} re-hashed)${edited.length ? `; ${plural(edited.length, 'export')} edited since written` : ''}`);
-      else this.say(`✖ ${state.id}  ${bad.length} of ${plural(artifacts.length, 'artifact')} invalid:`);
+      const checked = artifacts.filter((a) => !a.pruned);
+      const pruned = artifacts.filter((a) => a.pruned);
+      const bytes = checked.reduce((n, a) => n + a.bytes, 0);
+      const edited = checked.filter((a) => !a.ok && a.export);
+      const prunedNote = pruned.length ? `; ${plural(pruned.length, 'artifact')} pruned (${formatBytes(pruned.reduce((n, a) => n + a.bytes, 0))}, made again when a run needs ${pruned.length === 1 ? 'it' : 'them'})` : '';
+      if (ok) this.say(`✔ ${state.id}  ${plural(checked.length, 'artifact')} verified (${formatBytes(bytes)} re-hashed)${prunedNote}${edited.length ? `; ${plural(edited.length, 'export')} edited since written` : ''}`);
+      else this.say(`✖ ${state.id}  ${bad.length} of ${plural(checked.length, 'artifact')} invalid${prunedNote}:`);
       for (const a of ok ? edited : artifacts) {
-        const mark = a.ok ? 'ok     ' : a.export ? 'edited ' : 'INVALID';
+        const mark = a.pruned ? 'pruned ' : a.ok ? 'ok     ' : a.export ? 'edited ' : 'INVALID';
         this.say(`    ${mark}  ${a.stage.padEnd(12)} ${a.path}${a.ok ? '' : ` — ${a.export ? `export ${a.reason === 'missing' ? 'moved or deleted' : 'changed since spx wrote it'} (the next run writes it again, keeping a changed file as a backup)` : a.reason}`}`);
       }
     }

@@ -13,6 +13,8 @@ interface ShippedPipeline {
   name: string;
   version: string;
   description: string;
+  /** The pipeline's deprecation note, when it has one. */
+  deprecated?: string;
   plugins: string[];
   stages: number;
   /** Binaries and API keys it needs (spx doctor says which are missing here). */
@@ -40,6 +42,7 @@ export default class PipelinesList extends SpxCommand<typeof PipelinesList> {
           name: String(value.name ?? id),
           version: String(value.version ?? '?'),
           description: typeof value.description === 'string' ? value.description : '',
+          ...(typeof value.deprecated === 'string' && value.deprecated ? { deprecated: value.deprecated } : {}),
           plugins: Array.isArray(value.plugins) ? value.plugins.map(String) : [],
           stages: value.stages && typeof value.stages === 'object' ? Object.keys(value.stages).length : 0,
           needs: await pipelineNeeds(await openPipeline(file)),
@@ -58,12 +61,17 @@ export default class PipelinesList extends SpxCommand<typeof PipelinesList> {
         { header: 'VERSION', get: (p) => p.version },
         { header: 'STAGES', get: (p) => String(p.stages), align: 'right' },
         { header: 'NEEDS', get: (p) => p.needs.join(', ') || '-' },
-        { header: 'DESCRIPTION', get: (p) => (p.error ? `(invalid: ${p.error})` : p.description.length > width ? `${p.description.slice(0, width - 1)}…` : p.description) },
+        { header: 'DESCRIPTION', get: (p) => clip(p.error ? `(invalid: ${p.error})` : `${p.deprecated ? 'DEPRECATED (see below) ' : ''}${p.description}`, width) },
       ]))
         this.say(line);
+      for (const p of pipelines.filter((pipeline) => pipeline.deprecated)) this.say(`\n${p.id} is deprecated: ${p.deprecated}`);
       this.say('');
       this.say(`Run one with: spx run <NAME> <input>; see one with spx pipelines show <NAME>; copy one with spx init <NAME>   (files in ${SHIPPED_DIR})`);
     }
     return { dir: SHIPPED_DIR, pipelines };
   }
+}
+
+function clip(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }

@@ -1,4 +1,4 @@
-// Signal features the fake server uses to make plausible outputs from 16-bit PCM WAV:
+// Signal features fake speech APIs use to make plausible outputs from 16-bit PCM WAV:
 // speech regions by frame energy, a median pitch per region by autocorrelation, and a 1-D
 // k-means over log pitch to group regions into speakers. Good enough to tell synthetic
 // voices apart (espeak-ng male vs female); not a diarization model.

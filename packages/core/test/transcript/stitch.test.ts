@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { shiftSegments, stitch, tail, type PieceResult } from '../src/stitch.js';
+// Joining per-upload results into one transcript: offsets, overlaps heard twice, speakers per upload.
+import { shiftSegments, stitch, type PieceResult } from '@spx/core';
 
 const word = (text: string, start: number, end: number) => ({ text, start, end });
 
@@ -38,8 +39,16 @@ describe('stitch', () => {
     expect(t.segments.map((s) => [s.start, s.end, s.text, s.speaker])).to.deep.equal([[0, 5, 'hello', undefined], [5, 6, 'hi', 'c1-A']]);
   });
 
-  it('cuts the tail of a text at a word boundary', () => {
-    expect(tail('alpha beta gamma delta', 12)).to.equal('gamma delta');
-    expect(tail('short', 200)).to.equal('short');
+  it('links per-upload speaker labels through the overlap and numbers them SPEAKER_00… in order of appearance', () => {
+    // Chunk 1 calls chunk 0's second voice "0": both hear it in the shared [18, 20]; its "1" is
+    // then the one voice left, chunk 0's "1".
+    const speaking = (speaker: string, start: number, end: number) => ({ start, end, text: speaker, speaker, words: [{ text: speaker, start, end, speaker }] });
+    const a: PieceResult = { index: 0, start: 0, end: 20, sha256: 'a', bytes: 1, text: '', segments: [speaking('1', 1, 9), speaking('0', 11, 19.5)] };
+    const b: PieceResult = { index: 1, start: 18, end: 40, sha256: 'b', bytes: 1, text: '', segments: [speaking('0', 18.2, 19.5), speaking('1', 21, 30), speaking('0', 31, 39)] };
+    const linked = stitch([a, b], { engine: 'e', model: 'm', timestamps: 'word', mode: 'chunks', speakers: 'link' });
+    expect(linked.segments.map((s) => [s.start, s.speaker])).to.deep.equal([[1, 'SPEAKER_00'], [11, 'SPEAKER_01'], [21, 'SPEAKER_00'], [31, 'SPEAKER_01']]);
+    expect(linked.segments.flatMap((s) => s.words!.map((w) => w.speaker))).to.deep.equal(['SPEAKER_00', 'SPEAKER_01', 'SPEAKER_00', 'SPEAKER_01']);
+    const prefixed = stitch([a, b], { engine: 'e', model: 'm', timestamps: 'word', mode: 'chunks' });
+    expect(prefixed.segments.map((s) => s.speaker)).to.deep.equal(['c0-1', 'c0-0', 'c1-1', 'c1-0']);
   });
 });

@@ -2,7 +2,7 @@
 // fake server can spread its words over the real length of each chunk it receives.
 // Knows WAV (RIFF), FLAC (STREAMINFO), Ogg Opus/Vorbis (last granule position) and MP3
 // (Xing/Info frame count, else constant bitrate). Returns undefined for anything else.
-import { parseWav } from '@spx/core/formats';
+import { parseWav } from '../../formats/wav.js';
 
 export function audioDuration(data: Uint8Array): number | undefined {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);

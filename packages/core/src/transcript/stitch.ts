@@ -1,10 +1,21 @@
-// Joins per-piece results (chunks or speaker turns) into one canonical Transcript.
-// Chunk times are shifted by each chunk's offset before they are stored, so here they are
-// already absolute. Where consecutive chunks overlap, the overlap is split at its midpoint:
-// the earlier chunk keeps words whose midpoint lies before it, the later one the rest,
-// so a word heard in both chunks appears once.
-import type { ChunkProvenance, Segment, Transcript, Word } from '@spx/core';
-import type { UploadSegment } from './client.js';
+// Joins per-piece results of a chunked or per-turn transcription (one upload each) into one
+// canonical Transcript. Piece times are shifted by each piece's offset before they are stored,
+// so here they are already absolute. Where consecutive chunks overlap, the overlap is split at
+// its midpoint: the earlier chunk keeps words whose midpoint lies before it, the later one the
+// rest, so a word heard in both chunks appears once. Speaker labels of diarizing engines are
+// per upload: they are either prefixed with the chunk (`c3-A`), or linked across chunks by who
+// speaks in the shared overlap (speakers.ts) and numbered SPEAKER_00… in order of appearance.
+import type { ChunkProvenance, Segment, Transcript, Word } from './schema.js';
+import { linkSpeakers, numberSpeakers } from './speakers.js';
+
+/** A piece of transcript from one upload (times relative to the upload until shifted). */
+export interface PieceSegment {
+  start: number;
+  end: number;
+  text: string;
+  words?: Word[];
+  speaker?: string;
+}
 
 /** What one finished upload leaves in the checkpoint store (times absolute, seconds). */
 export interface PieceResult {
@@ -18,12 +29,12 @@ export interface PieceResult {
   /** Turn mode: the speaker of the turn group. */
   speaker?: string;
   /** Empty for text-only answers. */
-  segments: UploadSegment[];
+  segments: PieceSegment[];
 }
 
 /** Shifts relative upload times by `offset` and clamps them into [offset, limit]. */
-export function shiftSegments(segments: UploadSegment[], offset: number, limit: number): UploadSegment[] {
-  const at = (t: number) => round(Math.min(limit, Math.max(offset, offset + t)));
+export function shiftSegments(segments: PieceSegment[], offset: number, limit: number): PieceSegment[] {
+  const at = (t: number) => roundMs(Math.min(limit, Math.max(offset, offset + t)));
   return segments.map((s) => ({
     ...s,
     start: at(s.start),
@@ -42,12 +53,20 @@ export interface StitchOptions {
   mode: 'chunks' | 'turns';
   /** Cut ranges (turn groups without padding) to clip words to, by piece index. */
   clip?: Map<number, { start: number; end: number }>;
+  /**
+   * Per-upload speaker labels of several chunks: `prefix` (default) keeps them apart as
+   * `c<chunk>-<label>`; `link` maps them onto one set through the overlaps and numbers them
+   * SPEAKER_00… in order of appearance (also for a single piece).
+   */
+  speakers?: 'prefix' | 'link';
 }
 
 export function stitch(pieces: PieceResult[], options: StitchOptions): Transcript {
   const ordered = [...pieces].sort((a, b) => a.start - b.start || a.index - b.index);
   const segments: Segment[] = [];
-  const multiSpeakerChunks = options.mode === 'chunks' && ordered.length > 1;
+  const linking = options.mode === 'chunks' && options.speakers === 'link';
+  const prefixing = options.mode === 'chunks' && !linking && ordered.length > 1;
+  const links = linking ? linkSpeakers(ordered) : undefined;
   ordered.forEach((piece, i) => {
     let lo = Number.NEGATIVE_INFINITY;
     let hi = Number.POSITIVE_INFINITY;
@@ -64,7 +83,12 @@ export function stitch(pieces: PieceResult[], options: StitchOptions): Transcrip
       const mid = (a + b) / 2;
       return mid >= lo && mid < hi;
     };
-    const speakerOf = (label: string | undefined) => piece.speaker ?? (label && multiSpeakerChunks ? `c${piece.index}-${label}` : label);
+    const speakerOf = (label: string | undefined): string | undefined => {
+      if (piece.speaker) return piece.speaker;
+      if (label === undefined) return undefined;
+      if (links) return links.get(piece.index)?.get(label) ?? label;
+      return prefixing ? `c${piece.index}-${label}` : label;
+    };
     if (piece.segments.length === 0) {
       // Text only: the chunk's range, or in turn mode the turn group's own times.
       const span = (options.mode === 'turns' && options.clip?.get(piece.index)) || piece;
@@ -76,7 +100,10 @@ export function stitch(pieces: PieceResult[], options: StitchOptions): Transcrip
       if (seg.words && seg.words.length > 0) {
         const kept = seg.words.filter((w) => inside(w.start, w.end));
         if (kept.length === 0) continue;
-        const words: Word[] = kept.map((w) => (speaker ? { ...w, speaker } : w));
+        const words: Word[] = kept.map((w) => {
+          const own = speaker ?? speakerOf(w.speaker);
+          return own ? { ...w, speaker: own } : w;
+        });
         const whole = kept.length === seg.words.length;
         segments.push({
           start: whole ? Math.min(seg.start, kept[0]!.start) : kept[0]!.start,
@@ -101,8 +128,8 @@ export function stitch(pieces: PieceResult[], options: StitchOptions): Transcrip
     model: options.model,
     ...(options.language ? { language: options.language } : {}),
     timestamps: options.timestamps,
-    ...(options.duration !== undefined ? { duration: round(options.duration) } : {}),
-    segments,
+    ...(options.duration !== undefined ? { duration: roundMs(options.duration) } : {}),
+    segments: linking ? numberSpeakers(segments) : segments,
     chunks,
   };
 }
@@ -127,14 +154,7 @@ function monotonic(segments: Segment[]): void {
   }
 }
 
-/** The last `chars` characters of `text`, starting at a word boundary. */
-export function tail(text: string, chars = 200): string {
-  if (text.length <= chars) return text.trim();
-  const cut = text.slice(-chars);
-  const space = cut.indexOf(' ');
-  return (space >= 0 ? cut.slice(space + 1) : cut).trim();
-}
-
-export function round(t: number): number {
+/** Seconds rounded to whole milliseconds. */
+export function roundMs(t: number): number {
   return Math.round(t * 1000) / 1000;
 }

@@ -1,0 +1,59 @@
+// Compare-and-set entries as the store's users see them: values in Keyv's own stored form (so
+// `store.get` and every other reader keep working), with the exact text as the version a later
+// swap or remove compares against. Leases (../lock.ts) are built on it.
+import { redactValue } from '../../errors/redact.js';
+import type { RawCas } from './types.js';
+
+export type { RawCas } from './types.js';
+
+export interface CasEntry<T> {
+  /** The value, or undefined when the stored text is not a Keyv entry at all. */
+  value: T | undefined;
+  /** Past its time-to-live: as good as absent, but still there to be swapped. */
+  expired: boolean;
+  /** The exact stored text. */
+  version: string;
+}
+
+export interface StoreCas {
+  read<T>(key: string): Promise<CasEntry<T> | undefined>;
+  /** Writes `value` when the entry is still `expected` (undefined: when there is none); the new entry, or undefined when another writer came first. */
+  swap<T>(key: string, expected: CasEntry<unknown> | undefined, value: T): Promise<CasEntry<T> | undefined>;
+  /** Deletes the entry when it is still `expected`. */
+  remove(key: string, expected: CasEntry<unknown>): Promise<boolean>;
+}
+
+export interface KeyvForm {
+  namespace?: string;
+  serialize?: (data: unknown) => string | Promise<string>;
+  deserialize?: (data: string) => unknown;
+}
+
+export function storeCas(raw: RawCas, keyv: KeyvForm, ttlMs: number, wrap: <R>(what: string, fn: () => Promise<R>) => Promise<R>): StoreCas {
+  const at = (key: string) => (keyv.namespace ? `${keyv.namespace}:${key}` : key);
+  const parse = <T>(version: string): CasEntry<T> => {
+    let data: unknown;
+    try {
+      data = keyv.deserialize ? keyv.deserialize(version) : JSON.parse(version);
+    } catch {
+      data = undefined;
+    }
+    const entry = data && typeof data === 'object' ? (data as { value?: T; expires?: unknown }) : undefined;
+    const expires = typeof entry?.expires === 'number' ? entry.expires : undefined;
+    return { value: entry?.value, expired: expires !== undefined && expires < Date.now(), version };
+  };
+  return {
+    read: <T>(key: string) =>
+      wrap('read', async () => {
+        const version = await raw.read(at(key));
+        return version === undefined ? undefined : parse<T>(version);
+      }),
+    swap: <T>(key: string, expected: CasEntry<unknown> | undefined, value: T) =>
+      wrap('write', async () => {
+        const data = { value: redactValue(value), ...(ttlMs > 0 ? { expires: Date.now() + ttlMs } : {}) };
+        const version = keyv.serialize ? await keyv.serialize(data) : JSON.stringify(data);
+        return (await raw.swap(at(key), expected?.version, version, ttlMs)) ? { value, expired: false, version } : undefined;
+      }),
+    remove: (key, expected) => wrap('delete', () => raw.remove(at(key), expected.version)),
+  };
+}
