@@ -3,15 +3,19 @@
 // against a bare `node -e 0`. Runs are interleaved so machine load hits all alike; medians
 // and the ratio to bare node are printed, with CPU time (user+sys, from /usr/bin/time when
 // present), which a busy machine inflates far less than wall time. The load average is printed too.
+// By default it times the workspace's bin (TypeScript through tsx); --bin times another, e.g. the
+// compiled one of an npm install of the packed tarballs (scripts/pack.ts).
 //   node --import tsx bench/cli-startup.ts          # 15 runs each
 //   node --import tsx bench/cli-startup.ts --runs 5
+//   node --import tsx bench/cli-startup.ts --bin /tmp/prefix/node_modules/@spx/cli/bin/run.js
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const SPX = fileURLToPath(new URL('../packages/cli/bin/run.js', import.meta.url));
+const binArg = process.argv.indexOf('--bin');
+const SPX = binArg > 0 ? resolve(process.argv[binArg + 1]!) : fileURLToPath(new URL('../packages/cli/bin/run.js', import.meta.url));
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Math.max(1, Number(process.argv[runsArg + 1]) || 15) : 15;
 
@@ -58,6 +62,7 @@ try {
   }
   const cpuOf = (name: string) => (cpuTimes.get(name)!.length ? `${median(cpuTimes.get(name)!).toFixed(0)} ms` : 'n/a');
   const base = median(times.get('node -e 0')!);
+  process.stdout.write(`${SPX}\n`);
   process.stdout.write(`CLI startup, median of ${RUNS} runs each (Node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(2)})\n\n`);
   process.stdout.write(`${'command'.padEnd(24)} ${'median'.padStart(10)} ${'min'.padStart(10)} ${'max'.padStart(10)} ${'× node'.padStart(8)} ${'cpu'.padStart(9)}\n`);
   for (const c of cases) {

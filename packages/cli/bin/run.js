@@ -1,16 +1,19 @@
 #!/usr/bin/env node
-// spx executable: TypeScript sources run through tsx (no build step), then oclif dispatches.
-// oclif imports every command to learn their flags unless it finds oclif.manifest.json; we keep
-// that manifest next to the sources and regenerate it whenever a command or shared flag file is
-// newer, so start-up only loads the command being run and the manifest can never go stale.
+// spx executable. Installed from npm, the package holds compiled JavaScript (dist/) and the oclif
+// manifest built at pack time (scripts/pack.ts): plain Node, nothing to register. In the workspace
+// (src/ beside this file) the TypeScript sources run through tsx, no build step; oclif imports
+// every command to learn their flags unless it finds oclif.manifest.json, so we keep that manifest
+// next to the sources and regenerate it whenever a command or shared flag file is newer: start-up
+// only loads the command being run and the manifest can never go stale.
 // Before anything can print, stdout and stderr are routed through core's redaction: no secret
 // reaches the terminal, whoever writes it (spx, oclif, a plugin, a stack trace).
-import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { register } from 'tsx/esm/api';
 
-register();
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const fromSources = existsSync(join(root, 'src'));
+if (fromSources) (await import('tsx/esm/api')).register();
 const { redact, redactWrites } = await import('@spx/core/redact');
 redactWrites(process.stdout);
 redactWrites(process.stderr);
@@ -23,8 +26,7 @@ process.on('uncaughtException', (error) => {
   exit(1);
 });
 const { execute, Plugin } = await import('@oclif/core');
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
-await ensureManifest(root);
+if (fromSources) await ensureManifest(root);
 await execute({ dir: import.meta.url });
 
 function newestMtime(dir) {

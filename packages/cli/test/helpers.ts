@@ -18,11 +18,10 @@ export interface CliResult {
 
 /** `spx <args>` in `cwd`; never rejects (the exit code is part of the result). */
 export function spx(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  delete childEnv.OCLIF_COLUMNS;
-  delete childEnv.SPX_STORE;
-  delete childEnv.SPX_WORK_DIR;
-  delete childEnv.DEBUG;
+  // The caller's environment, without the settings this process may have; then what the test gives.
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['OCLIF_COLUMNS', 'SPX_STORE', 'SPX_WORK_DIR', 'SPX_OUT_DIR', 'SPX_CONCURRENCY', 'DEBUG']) delete childEnv[name];
+  Object.assign(childEnv, env);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SPX_BIN, ...args], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

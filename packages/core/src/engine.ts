@@ -6,7 +6,7 @@ export { loadPipeline, type LoadPipelineOptions } from './pipeline/load.js';
 export { parseYaml, readPipelineFile } from './pipeline/parse.js';
 export { findRefs, type Ref } from './pipeline/refs.js';
 export type { LoadedPipeline, PipelineSpec, PipelineStageSpec, PipelineInputSpec, ResolvedStage, Locator } from './pipeline/types.js';
-export { loadPlugin, type PluginLoadOptions } from './plugins/load.js';
+export { loadPlugin, resolvePlugin, type PluginLoadOptions } from './plugins/load.js';
 export { runPipeline, computeRunId, runIdOf, type RunOptions, type RunSummary, type PlannedStage, type Savings } from './runner/run.js';
 export type { RunEvent, RunEventListener, StageState } from './runner/events.js';
 export { guardPluginFaults, type FaultGuard } from './runner/fault-guard.js';

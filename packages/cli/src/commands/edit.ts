@@ -37,7 +37,7 @@ An utterance is named by its number in --list. Its edit is kept by the utterance
   };
 
   public async run(): Promise<{ id: string; edits: TranscriptEdits; utterances?: Array<Record<string, unknown>>; dropped: Array<{ edit: string; reason: string }> }> {
-    const missing = missingDefaultStore(this.flags.store);
+    const missing = missingDefaultStore(this.configuredStore());
     if (missing) throw noStoreError(this.args.id, missing);
     const store = await this.store();
     const state = await findRun(store, this.args.id);

@@ -23,6 +23,7 @@ export default class Run extends SpxCommand<typeof Run> {
 
 Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environment (missing binary, API key, store), 4 run locked by another process, 130 interrupted (SIGINT), 143 terminated (SIGTERM).`;
   static override examples = [
+    { description: 'A shipped pipeline by name (spx pipelines list; a path that exists wins)', command: '<%= config.bin %> run local meeting.wav' },
     { description: 'Offline pipeline on the shipped sample', command: '<%= config.bin %> run pipelines/local.yaml samples/conversation.flac' },
     { description: 'Standard pipeline, exports into out/', command: '<%= config.bin %> run pipelines/standard.yaml meeting.wav --out out/' },
     { description: 'Show what would run and why, without running', command: '<%= config.bin %> run pipelines/standard.yaml meeting.wav --dry-run' },
@@ -36,15 +37,15 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
     input: Args.string({ description: 'Input file(s); quoted globs are expanded.', required: true }),
   };
   static override flags = {
-    out: Flags.string({ char: 'o', summary: 'Directory for exports (default: next to each input).' }),
+    out: Flags.string({ char: 'o', summary: 'Directory for exports (default: next to each input; or SPX_OUT_DIR, or outDir: in spx.config.yaml).' }),
     set: Flags.string({ char: 's', summary: 'Override a stage parameter: stage.param=value (repeatable).', multiple: true, multipleNonGreedy: true, default: [] }),
     'force-restart': Flags.boolean({ summary: 'Ignore checkpoints and run every stage again.' }),
     'from-stage': Flags.string({ summary: 'Rerun this stage and everything downstream of it.' }),
     'dry-run': Flags.boolean({ summary: 'Print the plan (run / reuse and why) without running anything.' }),
-    concurrency: Flags.integer({ char: 'c', summary: 'Inputs processed at once in a batch.', min: 1, max: 32, default: 1 }),
+    concurrency: Flags.integer({ char: 'c', summary: 'Inputs processed at once in a batch (default 1; or SPX_CONCURRENCY, or concurrency: in spx.config.yaml).', min: 1, max: 32 }),
     'stage-concurrency': Flags.integer({ summary: 'Independent stages run at once within one input (default: pipeline setting or 4).', min: 1, max: 64 }),
     wait: Flags.integer({ summary: 'Seconds to wait when another process holds the same run.', min: 0, default: 0 }),
-    'work-dir': Flags.string({ summary: 'Directory for stage artifacts.', default: '.spx', env: 'SPX_WORK_DIR' }),
+    'work-dir': Flags.string({ summary: 'Directory for stage artifacts (default .spx; or SPX_WORK_DIR, or workDir: in spx.config.yaml).' }),
     'keep-intermediates': Flags.boolean({
       summary: 'Keep the files of cheap intermediate outputs (converted audio, chunks) when a run completes; SPX_KEEP_INTERMEDIATES=1 does the same.',
       description: 'By default they are removed once the run has completed, their records kept, and made again only when a later run needs them.',
@@ -58,7 +59,10 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
     const keepIntermediates = flags['keep-intermediates'] || envSwitch('SPX_KEEP_INTERMEDIATES');
     const inputs = expandInputs(this.positionals.slice(1));
     if (inputs.length === 0) throw new SpxError('USAGE', 'No input file given.', { hint: 'spx run <pipeline.yaml> <input...>' });
-    assertDistinctExports(inputs, flags.out);
+    const settings = this.settings({ workDir: flags['work-dir'], outDir: flags.out, concurrency: flags.concurrency });
+    const outDir = settings.outDir.value;
+    const pricing = Object.fromEntries(Object.entries(settings.pricing).map(([stage, price]) => [stage, price.value]));
+    assertDistinctExports(inputs, outDir);
     const controller = new AbortController();
     let active = 0;
     // A plugin fault outside its stage's promise (or process.exit) fails the run instead of killing spx.
@@ -84,19 +88,20 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
       const json = this.jsonEnabled();
       const mode = json ? 'json' : process.stdout.isTTY && !flags['dry-run'] ? 'tty' : 'plain';
       const renderer = createRenderer(mode, (text) => process.stdout.write(text), { debug: this.debugMode, dryRun: flags['dry-run'] });
-      if (flags.queue) return await this.runQueued(pipeline, inputs, renderer, controller.signal, () => signalName, keepIntermediates);
+      if (flags.queue) return await this.runQueued(pipeline, inputs, renderer, controller.signal, () => signalName, { keepIntermediates, outDir });
       const store = await this.store();
       const batch = inputs.length > 1;
       try {
-        const results = await mapPool(inputs, flags.concurrency, async (input): Promise<InputResult> => {
+        const results = await mapPool(inputs, settings.concurrency.value, async (input): Promise<InputResult> => {
           active++;
           try {
             const summary = await runPipeline({
               pipeline,
               inputs: { [mainInputName(pipeline.spec.inputs)]: input },
               store,
-              workDir: flags['work-dir'],
-              outDir: flags.out,
+              workDir: settings.workDir.value,
+              outDir,
+              pricing,
               forceRestart: flags['force-restart'],
               fromStage: flags['from-stage'],
               dryRun: flags['dry-run'],
@@ -130,12 +135,12 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
   }
 
   /** Submits one job per input to the queue and, unless --detach, waits for the workers' results. */
-  private async runQueued(pipeline: LoadedPipeline, inputs: string[], renderer: Renderer, signal: AbortSignal, signalName: () => NodeJS.Signals | undefined, keepIntermediates: boolean): Promise<undefined> {
+  private async runQueued(pipeline: LoadedPipeline, inputs: string[], renderer: Renderer, signal: AbortSignal, signalName: () => NodeJS.Signals | undefined, { keepIntermediates, outDir }: { keepIntermediates: boolean; outDir: string | undefined }): Promise<undefined> {
     const { flags } = this;
     if (flags['dry-run']) throw new SpxError('USAGE', '--dry-run plans a run here; it cannot be combined with --queue.', { hint: 'Drop --queue to see the plan, or drop --dry-run to queue the runs.' });
     const address = queueAddress(flags.queue!);
     const name = mainInputName(pipeline.spec.inputs);
-    const out = flags.out === undefined ? undefined : resolve(flags.out);
+    const out = outDir === undefined ? undefined : resolve(outDir);
     const submissions = [];
     for (const input of inputs) {
       const path = resolve(input);

@@ -40,7 +40,7 @@ The URL it prints carries a random access token; the browser keeps it in a cooki
     const server = await startUiServer({
       store,
       storeUrl: store.url,
-      workDir: resolve(flags['work-dir']),
+      workDir: resolve(this.workDir(flags['work-dir'])),
       host: flags.host,
       port: flags.port,
       ...(flags.token ? { token: flags.token } : {}),

@@ -6,6 +6,7 @@ import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
 import { EXIT, SpxAggregateError, isSpxError, toSpxError, SpxError } from '@spx/core';
 import { redactWrites } from '@spx/core/redact';
 import { formatError, openStore, type Store } from '@spx/core/engine';
+import { resolveSettings, type SettingName, type Settings } from './config.js';
 
 export type SpxFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SpxCommand)['baseFlags'] & T['flags']>;
 export type SpxArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
@@ -13,7 +14,7 @@ export type SpxArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args'
 export abstract class SpxCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true;
   static override baseFlags = {
-    store: Flags.string({ summary: 'State store URL: sqlite://PATH (default .spx/state.sqlite), redis://…, postgres://…', env: 'SPX_STORE', helpGroup: 'GLOBAL' }),
+    store: Flags.string({ summary: 'State store URL: sqlite://PATH (default .spx/state.sqlite), redis://…, postgres://… (or SPX_STORE, or store: in spx.config.yaml).', helpGroup: 'GLOBAL' }),
     debug: Flags.boolean({ summary: 'Show stack traces and debug logs.', helpGroup: 'GLOBAL' }),
   };
 
@@ -37,10 +38,29 @@ export abstract class SpxCommand<T extends typeof Command> extends Command {
     return Boolean(this.flags?.debug) || /(^|,)spx/.test(process.env.DEBUG ?? '');
   }
 
+  /** Effective settings (flag > env > spx.config.yaml > user config > default); `flags` adds the command's own. */
+  protected settings(flags: Partial<Record<SettingName, string | number>> = {}): Settings {
+    return resolveSettings({ store: this.flags.store, ...flags });
+  }
+
+  /** The store URL when one is configured anywhere (flag, env, config file); undefined for the default. */
+  protected configuredStore(): string | undefined {
+    const { store } = this.settings();
+    return store.source === 'default' ? undefined : store.value;
+  }
+
   protected async store(): Promise<Store> {
-    const store = await openStore({ url: this.flags.store });
+    const { store: url, ttlHours } = this.settings();
+    // SPX_TTL_HOURS is read (and checked) by openStore itself; a config file's value is passed on.
+    const fromFile = ttlHours.value !== undefined && !ttlHours.source.startsWith('env ');
+    const store = await openStore({ url: url.value, ...(fromFile ? { ttlMs: ttlHours.value! * 3_600_000 } : {}) });
     this.stores.push(store);
     return store;
+  }
+
+  /** The work directory (--work-dir, SPX_WORK_DIR, workDir: in a config file, default .spx). */
+  protected workDir(flag?: string): string {
+    return this.settings({ workDir: flag }).workDir.value;
   }
 
   protected override async finally(error: Error | undefined): Promise<void> {

@@ -10,7 +10,7 @@ import { openPipeline, shippedPipelines } from './pipelines.js';
 
 export const runIdArg = Args.string({ description: 'Run id, or a unique prefix of one (like git).', required: true });
 
-export const workDirFlag = Flags.string({ summary: 'Directory holding run artifacts (runs/<id>/).', default: '.spx', env: 'SPX_WORK_DIR' });
+export const workDirFlag = Flags.string({ summary: 'Directory holding run artifacts (runs/<id>/); default .spx (or SPX_WORK_DIR, or workDir: in spx.config.yaml).' });
 
 /** Loads pipelines as `spx run` does; a file counts as shipped when it is one of @spx/pipelines' files. */
 export const pipelineOpener: PipelineOpener = {

@@ -1,8 +1,11 @@
-// Loads the plugins the CLI ships (or a pipeline's) and describes their stages for `spx plugins list`.
-import { readFileSync } from 'node:fs';
+// Loads the plugins the CLI ships, those installed in the project or beside spx (or a pipeline's),
+// and describes them for `spx plugins list`: version, where each was loaded from, stages.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { toSpxError, type JSONSchema, type Plugin, type SpxError } from '@spx/core';
-import { corePlugin, loadPlugin } from '@spx/core/engine';
-import { CLI_PACKAGE_JSON } from './pipelines.js';
+import { corePlugin, loadPlugin, resolvePlugin } from '@spx/core/engine';
+import { CLI_PACKAGE_JSON, pluginSearchPath } from './pipelines.js';
 
 export interface ParamInfo {
   name: string;
@@ -28,7 +31,20 @@ export interface PluginInfo {
   version: string;
   apiVersion: number;
   builtin: boolean;
+  /** The package directory (or file) it was loaded from; absent for the built-in stages. */
+  source?: string;
   stages: StageInfo[];
+}
+
+/** A plugin with the place it was loaded from. */
+export interface LoadedPlugin {
+  plugin: Plugin;
+  source?: string;
+}
+
+export interface PluginLoadError {
+  plugin: string;
+  error: SpxError;
 }
 
 /** Plugin packages the CLI depends on (@spx/plugin-*), in name order. */
@@ -39,30 +55,69 @@ export function shippedPluginNames(): string[] {
     .sort();
 }
 
-/** Loads the shipped plugins; a plugin that fails to load is reported, not fatal. */
-export async function loadShippedPlugins(): Promise<{ plugins: Plugin[]; errors: Array<{ plugin: string; error: SpxError }> }> {
-  const names = shippedPluginNames();
+/** Plugin packages (spx-plugin-*, @scope/spx-plugin-*) in a node_modules directory. */
+function pluginPackagesIn(nodeModules: string): string[] {
+  if (!existsSync(nodeModules)) return [];
+  const names: string[] = [];
+  for (const entry of readdirSync(nodeModules)) {
+    if (entry.startsWith('@')) {
+      for (const inner of readdirSync(join(nodeModules, entry))) if (inner.startsWith('spx-plugin-')) names.push(`${entry}/${inner}`);
+    } else if (entry.startsWith('spx-plugin-')) names.push(entry);
+  }
+  return names;
+}
+
+/** Third-party plugins installed in the current project or beside the installed spx. */
+export function installedPluginNames(): string[] {
+  const cliRoot = dirname(CLI_PACKAGE_JSON);
+  const beside = basename(dirname(cliRoot)).startsWith('@') ? dirname(dirname(cliRoot)) : dirname(cliRoot);
+  const dirs = [join(process.cwd(), 'node_modules'), ...(basename(beside) === 'node_modules' ? [beside] : [])];
+  return [...new Set(dirs.flatMap(pluginPackagesIn))].sort();
+}
+
+/** Where a resolved module comes from: its package directory, or the file itself outside a package. */
+function sourceOf(url: string): string {
+  const file = fileURLToPath(url);
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  }
+  return file;
+}
+
+/** Loads plugins by specifier (from `from`, then the plugin search path); one that fails to load is reported, not fatal. */
+export async function loadPlugins(specifiers: string[], from: string): Promise<{ plugins: LoadedPlugin[]; errors: PluginLoadError[] }> {
+  const options = { resolveFrom: pluginSearchPath() };
   const results = await Promise.all(
-    names.map(async (name) => {
+    specifiers.map(async (name) => {
       try {
-        return { name, plugin: await loadPlugin(name, CLI_PACKAGE_JSON, { resolveFrom: [CLI_PACKAGE_JSON] }) };
+        const plugin = await loadPlugin(name, from, options);
+        const url = resolvePlugin(name, from, options);
+        return { name, loaded: { plugin, ...(url ? { source: sourceOf(url) } : {}) } };
       } catch (error) {
         return { name, error: toSpxError(error) };
       }
     }),
   );
   return {
-    plugins: [corePlugin, ...results.flatMap((r) => (r.plugin ? [r.plugin] : []))],
+    plugins: results.flatMap((r) => (r.loaded ? [r.loaded] : [])),
     errors: results.flatMap((r) => (r.error ? [{ plugin: r.name, error: r.error }] : [])),
   };
 }
 
-export function describePlugin(plugin: Plugin): PluginInfo {
+/** The built-in stages, the shipped plugins and the plugins installed in the project or beside spx. */
+export async function loadKnownPlugins(): Promise<{ plugins: LoadedPlugin[]; errors: PluginLoadError[] }> {
+  const names = [...new Set([...shippedPluginNames(), ...installedPluginNames()])];
+  const loaded = await loadPlugins(names, CLI_PACKAGE_JSON);
+  return { plugins: [{ plugin: corePlugin }, ...loaded.plugins], errors: loaded.errors };
+}
+
+export function describePlugin({ plugin, source }: LoadedPlugin): PluginInfo {
   return {
     name: plugin.name,
     version: plugin.version,
     apiVersion: plugin.apiVersion,
     builtin: plugin === corePlugin,
+    ...(source ? { source } : {}),
     stages: Object.entries(plugin.stages)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([id, stage]) => ({

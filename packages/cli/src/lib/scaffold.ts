@@ -302,7 +302,8 @@ An spx plugin: \`${stageId}\` counts the words of a text file or a transcript.
 ## Install
 
 \`\`\`sh
-pnpm add ${packageName}
+npm install ${packageName}        # in the project whose pipelines use it
+npm install -g ${packageName}     # or beside a global spx (npm install -g @spx/cli)
 \`\`\`
 
 While developing, a pipeline can load it by path instead: \`plugins: ["./${names.dirName}/src/index.ts"]\`
@@ -350,9 +351,9 @@ None.
 ## Development
 
 \`\`\`sh
-pnpm install
-pnpm test        # mocha + tsx: conformance suite from @spx/core/testing and the stage's own tests
-pnpm typecheck
+npm install      # @spx/core comes in as the peer dependency it is
+npm test         # mocha + tsx: conformance suite from @spx/core/testing and the stage's own tests
+npm run typecheck
 \`\`\`
 
 Bump \`version\` in package.json (or the stage's \`version\`) when the stage's output changes:

@@ -111,10 +111,41 @@ describe('spx pipelines', function () {
     expect(badFormat.stderr).to.include('error USAGE: Expected --format=png to be one of: mermaid, dot, text');
   });
 
+  it('show prints a shipped pipeline; init writes an editable copy pointing at the installed schema and ignores .spx/', async () => {
+    const project = await tempDir();
+    try {
+      await project.write('.gitignore', 'node_modules/');
+      const [shown, unknown] = await Promise.all([run(['pipelines', 'show', 'local']), run(['pipelines', 'show', '../pipelines/local'])]);
+      expect(shown.code, shown.stderr).to.equal(0);
+      expect(shown.stdout).to.equal(readFileSync(join(REPO, 'pipelines', 'local.yaml'), 'utf8'));
+      expect(unknown.code).to.equal(2);
+      expect(unknown.stderr).to.match(/^error PIPELINE_NOT_FOUND: No shipped pipeline is named "\.\.\/pipelines\/local"\.\n\s+hint: Shipped pipelines: .*\blocal\b/);
+
+      const init = await spx(['init'], project.dir);
+      expect(init.code, init.stderr).to.equal(0);
+      const copy = readFileSync(join(project.dir, 'local.yaml'), 'utf8');
+      const schema = /^# yaml-language-server: \$schema=(.+)$/m.exec(copy)?.[1];
+      expect(schema).to.equal(join(REPO, 'packages/core/schema/pipeline.schema.json'));
+      expect(readFileSync(join(project.dir, '.gitignore'), 'utf8')).to.equal('node_modules/\n.spx/\n');
+      const validated = await spx(['pipelines', 'validate', 'local.yaml'], project.dir);
+      expect(validated.code, validated.stderr).to.equal(0);
+
+      const again = await spx(['init'], project.dir);
+      expect(again.code).to.equal(2);
+      expect(again.stderr).to.match(/^error OUTPUT_COLLISION: local\.yaml already exists\./);
+      const other = await spx(['init', 'standard', '--file', 'meetings.yaml'], project.dir);
+      expect(other.code, other.stderr).to.equal(0);
+      expect(readFileSync(join(project.dir, 'meetings.yaml'), 'utf8')).to.match(/^name: standard$/m);
+      expect(readFileSync(join(project.dir, '.gitignore'), 'utf8')).to.equal('node_modules/\n.spx/\n');
+    } finally {
+      await project.remove();
+    }
+  });
+
   it('list shows every shipped pipeline with name, version and description', async () => {
     const [listed, plain] = await Promise.all([run(['pipelines', 'list', '--json']), run(['pipelines', 'list'])]);
     expect(listed.code, listed.stderr).to.equal(0);
-    const { pipelines } = json<{ pipelines: Array<{ id: string; name: string; version: string; description: string; stages: number }> }>(listed);
+    const { pipelines } = json<{ pipelines: Array<{ id: string; name: string; version: string; description: string; stages: number; needs: string[] }> }>(listed);
     const files = readdirSync(join(REPO, 'pipelines')).filter((f) => f.endsWith('.yaml')).sort();
     expect(files.length).to.be.greaterThan(0);
     expect(pipelines.map((p) => `${p.id}.yaml`)).to.deep.equal(files);
@@ -124,7 +155,10 @@ describe('spx pipelines', function () {
       expect(p).to.deep.include({ name: doc.name, version: doc.version, description: doc.description, stages: Object.keys(doc.stages).length });
     }
     expect(plain.code).to.equal(0);
-    expect(plain.stdout).to.match(/^NAME\s+VERSION\s+STAGES\s+DESCRIPTION/);
+    expect(plain.stdout).to.match(/^NAME\s+VERSION\s+STAGES\s+NEEDS\s+DESCRIPTION/);
+    const needs = Object.fromEntries(pipelines.map((p) => [p.id, p.needs]));
+    expect(needs.local).to.deep.equal(['ffmpeg', 'ffprobe', 'pocketsphinx_continuous']);
+    expect(needs.standard).to.include.members(['ffmpeg', 'PYANNOTEAI_API_KEY', 'OPENAI_API_KEY']);
     for (const p of pipelines) expect(plain.stdout).to.match(new RegExp(`\\n${p.id}\\b.*\\s${p.version.replace(/\./g, '\\.')}\\s`));
 
     // standard's whisper-1 is retired on 2027-02-26: the list marks it and prints the whole note.

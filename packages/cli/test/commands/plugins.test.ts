@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { json, REPO, spx, tempDir, textPipeline, type CliResult, type TempDir } from '../helpers.js';
@@ -78,6 +78,60 @@ describe('spx plugins', function () {
 
     expect(missing.code).to.equal(2);
     expect(missing.stderr).to.include('error PIPELINE_NOT_FOUND');
+  });
+
+  it('finds a plugin package in the current project, and gives a local plugin without @spx/core the running one', async () => {
+    // Outside the repository: nothing but what the test writes resolves from here.
+    const project = await tempDir();
+    try {
+      const pkg = join(project.dir, 'node_modules', 'spx-plugin-shout');
+      await mkdir(pkg, { recursive: true });
+      await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: 'spx-plugin-shout', version: '2.1.0', type: 'module', exports: './index.js' }));
+      await writeFile(join(pkg, 'index.js'), `import { readFile } from 'node:fs/promises';
+export default { name: 'spx-plugin-shout', version: '2.1.0', apiVersion: 1, stages: { 'shout/upper': {
+  description: 'Upper-cases a file.', params: { type: 'object', properties: { input: { type: 'string' } }, required: ['input'] },
+  outputs: { text: { kind: 'json', description: 'The text, upper-cased' } },
+  async run(ctx) { return { outputs: { text: (await readFile(ctx.params.input, 'utf8')).toUpperCase() } }; },
+} } };
+`);
+      await project.write('exclaim.js', `import { definePlugin, defineStage, Type } from '@spx/core';
+export default definePlugin({ name: 'exclaim', version: '1.0.0', apiVersion: 1, stages: { 'exclaim/add': defineStage({
+  description: 'Adds an exclamation mark.', params: Type.Object({ text: Type.String() }),
+  outputs: { text: { kind: 'json', description: 'The text with a !' } },
+  async run(ctx) { return { outputs: { text: \`\${ctx.params.text}!\` } }; },
+}) } });
+`);
+      await mkdir(join(project.dir, 'pipelines'));
+      await project.write('pipelines/p.yaml', `spx: 1
+name: p
+version: 1.0.0
+plugins: ["spx-plugin-shout", "../exclaim.js"]
+inputs:
+  doc: { type: file }
+stages:
+  up:
+    uses: shout/upper
+    with: { input: "\${{ inputs.doc }}" }
+  add:
+    uses: exclaim/add
+    with: { text: "\${{ stages.up.outputs.text }}" }
+`);
+      await project.write('doc.txt', 'hey');
+      const [ran, listed] = await Promise.all([spx(['run', 'pipelines/p.yaml', 'doc.txt', '--json'], project.dir), spx(['plugins', 'list', '--json'], project.dir)]);
+      expect(ran.code, ran.stderr).to.equal(0);
+      const summary = ran.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type?: string; results?: Array<{ status: string }> }).find((e) => e.type === 'summary');
+      expect(summary?.results?.[0]?.status).to.equal('completed');
+      const { plugins } = json<{ plugins: Array<PluginInfo & { source?: string }> }>(listed);
+      expect(plugins.find((p) => p.name === 'spx-plugin-shout')).to.deep.include({ version: '2.1.0', source: await realpath(pkg) });
+      expect(plugins.find((p) => p.name === '@spx/plugin-ffmpeg')?.source).to.equal(await realpath(join(REPO, 'packages', 'plugin-ffmpeg')));
+
+      await project.write('pipelines/missing.yaml', 'spx: 1\nname: m\nversion: 1.0.0\nplugins: ["spx-plugin-nope"]\nstages:\n  a: { uses: nope/a }\n');
+      const missing = await spx(['pipelines', 'validate', 'pipelines/missing.yaml'], project.dir);
+      expect(missing.code).to.equal(2);
+      expect(missing.stderr).to.include('hint: Install it: npm install spx-plugin-nope');
+    } finally {
+      await project.remove();
+    }
   });
 
   it('new scaffolds a plugin whose own test passes and that spx run can use', async () => {

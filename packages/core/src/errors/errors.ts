@@ -90,7 +90,7 @@ export const EXIT = {
 function exitCodeFor(code: string): number {
   if (code === 'ABORTED') return EXIT.INTERRUPTED;
   if (code === 'RUN_LOCKED' || code === 'LEASE_LOST') return EXIT.LOCKED;
-  if (code.startsWith('PIPELINE_') || code.startsWith('PARAMS_') || code.startsWith('INPUT_') || code === 'USAGE' || code.startsWith('PLUGIN_') || code.startsWith('IMPORT_') || code === 'CHECKPOINT_NOT_FOUND' || code === 'CHECKPOINT_AMBIGUOUS' || code === 'STAGE_NOT_FOUND' || code === 'OUTPUT_COLLISION' || code === 'EDITS_INVALID' || code === 'MODEL_UNAVAILABLE' || code === 'QUEUE_INVALID') return EXIT.INVALID;
+  if (code.startsWith('PIPELINE_') || code.startsWith('PARAMS_') || code.startsWith('INPUT_') || code === 'USAGE' || code.startsWith('PLUGIN_') || code.startsWith('IMPORT_') || code.startsWith('CONFIG_') || code === 'CHECKPOINT_NOT_FOUND' || code === 'CHECKPOINT_AMBIGUOUS' || code === 'STAGE_NOT_FOUND' || code === 'OUTPUT_COLLISION' || code === 'EDITS_INVALID' || code === 'MODEL_UNAVAILABLE' || code === 'QUEUE_INVALID') return EXIT.INVALID;
   if (code.startsWith('STORE_') || code.startsWith('MISSING_') || code.startsWith('ENV_') || code === 'BINARY_NOT_FOUND' || code === 'QUEUE_UNREACHABLE' || code === 'BASE_URL_INVALID' || code === 'DISK_FULL' || code === 'PATH_UNSAFE' || code === 'CHECKPOINT_INVALID') return EXIT.ENVIRONMENT;
   return EXIT.RUN_FAILED;
 }

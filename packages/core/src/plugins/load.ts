@@ -1,6 +1,7 @@
 // Loads the plugins a pipeline lists: npm package names (resolved from the pipeline file's
 // directory, then from the fallback locations the caller gives, e.g. the CLI's bundled plugins)
-// or relative .ts/.js paths (TypeScript runs through tsx), always as ES modules.
+// or relative .ts/.js paths (TypeScript runs through tsx, registered on first need when spx runs
+// compiled), always as ES modules.
 import { existsSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
@@ -39,13 +40,15 @@ export async function loadPlugin(specifier: string, pipelineFile: string, option
   const url = resolvePlugin(specifier, pipelineFile, options);
   if (!url) {
     throw new SpxError('PLUGIN_NOT_FOUND', `Plugin "${specifier}" was not found.`, {
-      hint: isPathSpecifier(specifier) ? `Check the path; it is resolved from the pipeline file's directory.` : `Install it next to the pipeline (pnpm add ${specifier}) or fix the name.`,
+      hint: isPathSpecifier(specifier)
+        ? `Check the path; it is resolved from the pipeline file's directory.`
+        : `Install it: npm install ${specifier} (in the pipeline's directory or your project), or npm install -g ${specifier} beside a global spx; or fix the name.`,
     });
   }
   let pending = cache.get(url);
   if (!pending) {
     if (isPathSpecifier(specifier)) loadAsModule(url);
-    pending = importPlugin(specifier, url);
+    pending = supportTypeScript(url).then(() => importPlugin(specifier, url));
     cache.set(url, pending);
     pending.catch(() => cache.delete(url));
   }
@@ -53,13 +56,33 @@ export async function loadPlugin(specifier: string, pipelineFile: string, option
 }
 
 const ESM_ENTRY_HOOK = new URL('./esm-entry-hook.mjs', import.meta.url).href;
+/** This package's own package.json: `@spx/core` resolves from here by self-reference, to the spx running. */
+const HOST_CORE = new URL('../../package.json', import.meta.url).href;
 const registered = new Set<string>();
 
 /** Has Node load this local file (and the local files it imports) as ES modules, in any package. */
 function loadAsModule(url: string): void {
   if (registered.has(url) || ['.cjs', '.cts', '.json'].includes(extname(fileURLToPath(url)))) return;
-  register(ESM_ENTRY_HOOK, { data: { url } });
+  register(ESM_ENTRY_HOOK, { data: { url, core: HOST_CORE } });
   registered.add(url);
+}
+
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+/** In the workspace spx itself runs as TypeScript (tsx is on); compiled, a .ts plugin turns it on. */
+let typescript: Promise<void> | undefined = TYPESCRIPT.test(fileURLToPath(import.meta.url)) ? Promise.resolve() : undefined;
+
+function supportTypeScript(url: string): Promise<void> {
+  if (!TYPESCRIPT.test(fileURLToPath(url))) return Promise.resolve();
+  typescript ??= import('tsx/esm/api').then(
+    ({ register }) => {
+      register();
+    },
+    (error: unknown) => {
+      typescript = undefined;
+      throw new SpxError('PLUGIN_INVALID', `TypeScript plugin ${fileURLToPath(url)} cannot load: tsx is not available (${error instanceof Error ? error.message.split('\n')[0] : String(error)}).`, { hint: 'Reinstall spx, or compile the plugin to JavaScript.', cause: error });
+    },
+  );
+  return typescript;
 }
 
 async function importPlugin(specifier: string, url: string): Promise<Plugin> {

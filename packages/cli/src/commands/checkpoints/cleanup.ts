@@ -49,13 +49,13 @@ Use --dry-run to see what would go.`;
     if (hours === undefined && !flags.invalid && !flags.prune) throw new SpxError('USAGE', 'Nothing selected: pass --older-than HOURS, --invalid, or both (or --prune).', { hint: 'Example: spx checkpoints cleanup --older-than 168 --dry-run' });
     const dryRun = Boolean(flags['dry-run']);
     const cutoff = hours === undefined ? undefined : Date.now() - hours * 3_600_000;
-    const missing = missingDefaultStore(flags.store);
+    const missing = missingDefaultStore(this.configuredStore());
     if (missing) {
       this.say(`Nothing to ${flags.prune ? 'prune' : 'delete'}: there is no state store at ${missing}.`);
       return { dryRun, removed: [], skipped: [], leftAlone: [], freedBytes: 0 };
     }
     const store = await this.store();
-    const workDir = resolve(flags['work-dir']);
+    const workDir = resolve(this.workDir(flags['work-dir']));
     if (flags.prune) return this.prune(store, workDir, cutoff, dryRun);
     const removed: Removal[] = [];
     const skipped: Array<{ id: string; reason: string }> = [];

@@ -20,11 +20,11 @@ The artifact directory <work-dir>/runs/<id> is deleted only when its marker (.sp
   };
 
   public async run(): Promise<{ id: string; keys: number; dirs: string[]; leftAlone: LeftAlone[]; freedBytes: number }> {
-    const missing = missingDefaultStore(this.flags.store);
+    const missing = missingDefaultStore(this.configuredStore());
     if (missing) throw noStoreError(this.args.id, missing);
     const store = await this.store();
     const id = await resolveRunId(store, this.args.id);
-    const workDir = resolve(this.flags['work-dir']);
+    const workDir = resolve(this.workDir(this.flags['work-dir']));
     const preview = await deleteRun(store, id, { workDir, dryRun: true });
     const freedBytes = (await Promise.all(preview.dirs.map(dirSize))).reduce((a, b) => a + b, 0);
     const result = await deleteRun(store, id, { workDir });

@@ -19,7 +19,7 @@ export default class CheckpointsExport extends SpxCommand<typeof CheckpointsExpo
   };
 
   public async run(): Promise<RunExport | { id: string; file: string; stages: number; steps: number }> {
-    const missing = missingDefaultStore(this.flags.store);
+    const missing = missingDefaultStore(this.configuredStore());
     if (missing) throw noStoreError(this.args.id, missing);
     const store = await this.store();
     const id = await resolveRunId(store, this.args.id);

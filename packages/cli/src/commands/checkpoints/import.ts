@@ -38,7 +38,7 @@ Records of stages that publish exports are not imported: the next spx run writes
     }
     const data = parseRunExport(text, this.args.file);
     const store = await this.store();
-    const result = await importRun(store, data, { force: this.flags.force, file: this.args.file, workDir: resolve(this.flags['work-dir']) });
+    const result = await importRun(store, data, { force: this.flags.force, file: this.args.file, workDir: resolve(this.workDir(this.flags['work-dir'])) });
     const stages = data.completed_stages.filter((id) => !result.republish.includes(id)).length;
     this.say(`✔ ${result.replaced ? 'replaced' : 'imported'} run ${result.id} (${data.pipeline.name}@${data.pipeline.version}, ${stages}/${data.pipeline.stages.length} stages completed, ${plural(result.artifacts, 'artifact')} verified, ${plural(result.steps, 'sub-step')})`);
     if (result.republish.length) this.say(`  note: ${result.republish.join(', ')} ${result.republish.length === 1 ? 'publishes' : 'publish'} exports; the next spx run writes them again into its --out directory.`);

@@ -21,7 +21,7 @@ export default class CheckpointsList extends SpxCommand<typeof CheckpointsList> 
   };
 
   public async run(): Promise<{ store: string; runs: Array<RunRow | RunDetail>; invalidEntries?: InvalidRunEntry[] }> {
-    const missing = missingDefaultStore(this.flags.store);
+    const missing = missingDefaultStore(this.configuredStore());
     if (missing) {
       this.say(`No runs: there is no state store at ${missing} (pass --store or run a pipeline here first).`);
       return { store: `sqlite://${missing}`, runs: [] };

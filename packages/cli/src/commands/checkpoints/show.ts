@@ -27,7 +27,7 @@ The id may be any unique prefix of a run id.`;
   };
 
   public async run(): Promise<RunDetail> {
-    const missing = missingDefaultStore(this.flags.store);
+    const missing = missingDefaultStore(this.configuredStore());
     if (missing) throw noStoreError(this.args.id, missing);
     const store = await this.store();
     const state = await findRun(store, this.args.id);

@@ -27,7 +27,7 @@ export default class CheckpointsValidate extends SpxCommand<typeof CheckpointsVa
   public async run(): Promise<{ ok: boolean; runs: RunValidation[]; invalidEntries?: InvalidRunEntry[] }> {
     if (!this.args.id && !this.flags.all) throw new SpxError('USAGE', 'Pass a run id or --all.', { hint: 'spx checkpoints validate <id> | --all' });
     if (this.args.id && this.flags.all) throw new SpxError('USAGE', 'Pass either a run id or --all, not both.', { hint: 'spx checkpoints validate <id> | --all' });
-    const missing = missingDefaultStore(this.flags.store);
+    const missing = missingDefaultStore(this.configuredStore());
     if (missing && this.args.id) throw noStoreError(this.args.id, missing);
     if (missing) {
       this.say(`No runs to validate: there is no state store at ${missing}.`);

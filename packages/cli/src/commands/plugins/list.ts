@@ -1,12 +1,12 @@
 import { Flags } from '@oclif/core';
 import { formatError } from '@spx/core/engine';
 import { SpxCommand } from '../../lib/base-command.js';
-import { describePlugin, loadShippedPlugins, paramSummary, type PluginInfo } from '../../lib/plugin-info.js';
+import { describePlugin, loadKnownPlugins, loadPlugins, paramSummary, type LoadedPlugin, type PluginInfo, type PluginLoadError } from '../../lib/plugin-info.js';
 import { openPipeline } from '../../lib/pipelines.js';
 
 export default class PluginsList extends SpxCommand<typeof PluginsList> {
   static override summary = 'List plugins with their stages, parameters and outputs.';
-  static override description = `By default: the plugins the CLI ships (@spx/plugin-ffmpeg, -local, -openai, -pyannote, -replicate) and the built-in core stages. With --pipeline: the plugins that pipeline loads. For each stage: its id (what \`uses:\` takes), description, parameters (* = required, name=default) and outputs (file or json). --json adds each parameter's type, default, allowed values and description.`;
+  static override description = `By default: the built-in core stages, the plugins the CLI ships (@spx/plugin-ffmpeg, -local, -openai, -pyannote, -replicate) and the plugin packages (spx-plugin-*, @scope/spx-plugin-*) installed in the current project or beside spx. With --pipeline: the plugins that pipeline loads. Each plugin shows its version and the directory it was loaded from. For each stage: its id (what \`uses:\` takes), description, parameters (* = required, name=default) and outputs (file or json). --json adds each parameter's type, default, allowed values and description.`;
   static override examples = [
     { description: 'Shipped plugins and their stages', command: '<%= config.bin %> plugins list' },
     { description: 'The plugins a pipeline uses (including local ones)', command: '<%= config.bin %> plugins list --pipeline my-pipeline.yaml' },
@@ -17,10 +17,10 @@ export default class PluginsList extends SpxCommand<typeof PluginsList> {
   };
 
   public async run(): Promise<{ plugins: PluginInfo[]; errors: Array<Record<string, unknown>> }> {
-    const loaded = this.flags.pipeline ? { plugins: (await openPipeline(this.flags.pipeline)).plugins, errors: [] } : await loadShippedPlugins();
+    const loaded = this.flags.pipeline ? await this.pipelinePlugins(this.flags.pipeline) : await loadKnownPlugins();
     const plugins = loaded.plugins.map(describePlugin);
     for (const plugin of plugins) {
-      this.say(`${plugin.name} ${plugin.version}${plugin.builtin ? ' (built in)' : ''}`);
+      this.say(`${plugin.name} ${plugin.version}${plugin.builtin ? ' (built in)' : `  from ${plugin.source ?? '?'}`}`);
       const width = Math.max(...plugin.stages.map((s) => s.id.length));
       for (const stage of plugin.stages) {
         this.say(`  ${stage.id.padEnd(width)}  ${stage.description}`);
@@ -38,6 +38,14 @@ export default class PluginsList extends SpxCommand<typeof PluginsList> {
     }
     this.say(`${plugins.length} plugins, ${plugins.reduce((n, p) => n + p.stages.length, 0)} stages. * = required parameter.`);
     return { plugins, errors };
+  }
+
+  /** The plugins a pipeline loads (validating it first), each with where it was found. */
+  private async pipelinePlugins(arg: string): Promise<{ plugins: LoadedPlugin[]; errors: PluginLoadError[] }> {
+    const pipeline = await openPipeline(arg);
+    const found = await loadPlugins(pipeline.spec.plugins ?? [], pipeline.file);
+    const located = new Map(found.plugins.map((p) => [p.plugin, p.source]));
+    return { plugins: pipeline.plugins.map((plugin) => ({ plugin, ...(located.get(plugin) ? { source: located.get(plugin)! } : {}) })), errors: [] };
   }
 }
 

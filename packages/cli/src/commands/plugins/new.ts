@@ -27,7 +27,7 @@ A pipeline can use the new plugin by path before it is published: plugins: ["./s
     for (const file of result.files) this.say(`    ${file}`);
     this.say('');
     this.say('Next:');
-    this.say(`  cd ${shown} && pnpm install && pnpm test`);
+    this.say(`  cd ${shown} && npm install && npm test     (installs @spx/core, its peer dependency)`);
     this.say(`  use it in a pipeline: plugins: ["./${relative(process.cwd(), result.dir).replace(/\\/g, '/')}/src/index.ts"], uses: ${result.stage}`);
     return result;
   }
