@@ -157,7 +157,7 @@ describe('spx pipelines', function () {
     expect(plain.code).to.equal(0);
     expect(plain.stdout).to.match(/^NAME\s+VERSION\s+STAGES\s+NEEDS\s+DESCRIPTION/);
     const needs = Object.fromEntries(pipelines.map((p) => [p.id, p.needs]));
-    expect(needs.local).to.deep.equal(['ffmpeg', 'ffprobe', 'pocketsphinx_continuous']);
+    expect(needs.local).to.deep.equal(['ffmpeg', 'ffprobe', 'pocketsphinx_continuous', 'pocketsphinx_batch']);
     expect(needs.standard).to.include.members(['ffmpeg', 'PYANNOTEAI_API_KEY', 'OPENAI_API_KEY']);
     for (const p of pipelines) expect(plain.stdout).to.match(new RegExp(`\\n${p.id}\\b.*\\s${p.version.replace(/\./g, '\\.')}\\s`));
 
