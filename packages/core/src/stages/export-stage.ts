@@ -5,7 +5,7 @@ import { defineStage } from '../plugins/define.js';
 import type { FileRef, Json } from '../plugins/types.js';
 import { CUE_DEFAULTS } from './export/cues.js';
 import { EXPORT_FORMATS, MEDIA_TYPES, render, type ExportFormat } from './export/formats.js';
-import { applyEdits, isEmptyEdits, TranscriptEditsSchema } from './edits.js';
+import { applyEdits, isEmptyEdits, TranscriptEditsSchema, type TranscriptEdits } from './edits.js';
 import { MERGED } from './merged.js';
 import { readDocumentText } from '../transcript/read.js';
 
@@ -18,7 +18,8 @@ const ExportParamsSchema = Type.Object(
     maxCueSeconds: Type.Number({ minimum: 0.5, maximum: 60, default: CUE_DEFAULTS.maxCueSeconds, description: 'Longest subtitle cue, seconds.' }),
     minCueSeconds: Type.Number({ minimum: 0, maximum: 10, default: CUE_DEFAULTS.minCueSeconds, description: 'Shortest cue; shorter ones extend into following silence.' }),
     vttSpeakerPrefix: Type.Boolean({ default: true, description: 'VTT: print "Name: " in the text as well as the <v Name> voice tag.' }),
-    edits: Type.Optional({ ...TranscriptEditsSchema, description: 'Transcript edits applied before writing: speaker names, reassigned or corrected utterances. spx adds the run\'s saved edits (spx edit, spx ui).' }),
+    // Unsafe: the edits schema with its own description, under a type declaration files can name.
+    edits: Type.Optional(Type.Unsafe<TranscriptEdits>({ ...TranscriptEditsSchema, description: 'Transcript edits applied before writing: speaker names, reassigned or corrected utterances. spx adds the run\'s saved edits (spx edit, spx ui).' })),
   },
   { additionalProperties: false },
 );
