@@ -54,6 +54,10 @@ describe('e2e: spx run pipelines/elevenlabs.yaml', function () {
     const first = await spx(args, env, (c) => (child = c));
     killed = true;
     expect(first.signal, first.output).to.equal('SIGKILL');
+    // The server finishes (and bills) the request the killed run sent; let it, so the count below
+    // is taken after it and only the runs that follow can change it.
+    const settled = Date.now() + 20_000;
+    while (fake.transcriptions.some((t) => t.status === 0) && Date.now() < settled) await new Promise((r) => setTimeout(r, 50));
     fake.options.latencyMs = 0;
 
     const second = await spx(args, env);
