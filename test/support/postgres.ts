@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './redis.js';
+import { freePort, serverReady } from './redis.js';
 
 export interface PostgresServer {
   /** `postgres://spx@127.0.0.1:PORT/postgres` (trust authentication on loopback). */
@@ -46,23 +46,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     const port = await freePort();
     const args = ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'];
     const child: ChildProcess = spawn(join(bin, 'postgres'), args, { ...asServer, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const ready = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 20_000);
-      const onData = (d: Buffer) => {
-        output += d.toString();
-        if (/ready to accept connections/i.test(output)) {
-          clearTimeout(timer);
-          resolve(true);
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve(false);
-      });
-    });
+    const { ready, output } = await serverReady(child, /ready to accept connections/i, 20_000);
     if (!ready) {
       child.kill('SIGKILL');
       if (attempt < 2) continue;

@@ -30,28 +30,31 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Waits until a server child prints `pattern` (true), exits or `timeoutMs` passes (false); with all it printed. */
+export function serverReady(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<{ ready: boolean; output: string }> {
+  let output = '';
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      resolve({ ready, output });
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (pattern.test(output)) done(true);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', () => done(false));
+  });
+}
+
 export async function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const auth = options.password === undefined ? [] : ['--requirepass', options.password];
     const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const ready = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 10_000);
-      const onData = (d: Buffer) => {
-        output += d.toString();
-        if (/Ready to accept connections/i.test(output)) {
-          clearTimeout(timer);
-          resolve(true);
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve(false);
-      });
-    });
+    const { ready, output } = await serverReady(child, /Ready to accept connections/i, 10_000);
     if (!ready) {
       child.kill('SIGKILL');
       if (attempt < 2) continue;
