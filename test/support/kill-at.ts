@@ -20,19 +20,14 @@ const prunedPaths = (state: RunState | undefined) => new Set(Object.values(state
 function killing(store: Store): Store {
   let saved: RunState | undefined;
   const kill = () => process.kill(process.pid, 'SIGKILL');
+  // Every other member is the store's own, so this stays a whole store as the interface grows.
   return {
-    url: store.url,
-    ttlMs: store.ttlMs,
-    cas: store.cas,
+    ...store,
     get: async <T>(key: string) => {
       const value = await store.get<T>(key);
       if (key.startsWith('run:') && !saved) saved = value as RunState | undefined;
       return value;
     },
-    getMany: <T>(keys: string[]) => store.getMany<T>(keys),
-    keys: (prefix) => store.keys(prefix),
-    delete: (key) => store.delete(key),
-    close: () => store.close(),
     async set(key, value, options) {
       if (!key.startsWith('run:')) return store.set(key, value, options);
       const state = value as RunState;
