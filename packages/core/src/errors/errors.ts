@@ -87,12 +87,25 @@ export const EXIT = {
   TERMINATED: 143,
 } as const;
 
+/** Which exit code a category of error codes gets: by prefix, or by name. */
+const EXIT_CATEGORIES: ReadonlyArray<{ exit: number; prefixes: readonly string[]; codes: readonly string[] }> = [
+  { exit: EXIT.INTERRUPTED, prefixes: [], codes: ['ABORTED'] },
+  { exit: EXIT.LOCKED, prefixes: [], codes: ['RUN_LOCKED', 'LEASE_LOST'] },
+  {
+    exit: EXIT.INVALID,
+    prefixes: ['PIPELINE_', 'PARAMS_', 'INPUT_', 'PLUGIN_', 'IMPORT_', 'CONFIG_'],
+    codes: ['USAGE', 'CHECKPOINT_NOT_FOUND', 'CHECKPOINT_AMBIGUOUS', 'STAGE_NOT_FOUND', 'OUTPUT_COLLISION', 'EDITS_INVALID', 'MODEL_UNAVAILABLE', 'QUEUE_INVALID'],
+  },
+  {
+    exit: EXIT.ENVIRONMENT,
+    prefixes: ['STORE_', 'MISSING_', 'ENV_'],
+    codes: ['BINARY_NOT_FOUND', 'QUEUE_UNREACHABLE', 'BASE_URL_INVALID', 'DISK_FULL', 'PATH_UNSAFE', 'CHECKPOINT_INVALID'],
+  },
+];
+
 function exitCodeFor(code: string): number {
-  if (code === 'ABORTED') return EXIT.INTERRUPTED;
-  if (code === 'RUN_LOCKED' || code === 'LEASE_LOST') return EXIT.LOCKED;
-  if (code.startsWith('PIPELINE_') || code.startsWith('PARAMS_') || code.startsWith('INPUT_') || code === 'USAGE' || code.startsWith('PLUGIN_') || code.startsWith('IMPORT_') || code.startsWith('CONFIG_') || code === 'CHECKPOINT_NOT_FOUND' || code === 'CHECKPOINT_AMBIGUOUS' || code === 'STAGE_NOT_FOUND' || code === 'OUTPUT_COLLISION' || code === 'EDITS_INVALID' || code === 'MODEL_UNAVAILABLE' || code === 'QUEUE_INVALID') return EXIT.INVALID;
-  if (code.startsWith('STORE_') || code.startsWith('MISSING_') || code.startsWith('ENV_') || code === 'BINARY_NOT_FOUND' || code === 'QUEUE_UNREACHABLE' || code === 'BASE_URL_INVALID' || code === 'DISK_FULL' || code === 'PATH_UNSAFE' || code === 'CHECKPOINT_INVALID') return EXIT.ENVIRONMENT;
-  return EXIT.RUN_FAILED;
+  const category = EXIT_CATEGORIES.find((c) => c.codes.includes(code) || c.prefixes.some((prefix) => code.startsWith(prefix)));
+  return category?.exit ?? EXIT.RUN_FAILED;
 }
 
 /** Turns anything thrown into an SpxError, keeping an existing one as is. */
