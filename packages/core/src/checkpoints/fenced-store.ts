@@ -6,16 +6,10 @@ import type { Store } from './store.js';
 
 export function fencedStore(store: Store, lock: Pick<HeldLock, 'assertHeld'>): Store {
   return {
-    url: store.url,
-    ttlMs: store.ttlMs,
-    get: (key) => store.get(key),
-    getMany: (list) => store.getMany(list),
-    keys: (prefix) => store.keys(prefix),
-    cas: store.cas,
-    close: () => store.close(),
-    async set(key, value) {
+    ...store,
+    async set(key, value, options) {
       await lock.assertHeld();
-      await store.set(key, value);
+      await store.set(key, value, options);
     },
     async delete(key) {
       await lock.assertHeld();
