@@ -4,11 +4,13 @@
 // with SIGTERM hands its run back and exits in bounded time; a worker killed with SIGKILL in the
 // middle of a paid stage loses nothing checkpointed — another worker resumes the run; a
 // CPU-bound stage longer than the lock duration does not make its job look stalled.
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { sleep } from '@spx/core';
+import { computeRunId } from '@spx/core/engine';
 import { TEXT_PLUGIN, textPipeline } from '../../packages/core/test/helpers.js';
 import { spx } from '../support/cli.js';
 import { startWorker, type WorkerProcess } from '../support/queue.js';
@@ -101,6 +103,26 @@ describe('fault: queue workers', function () {
 
     const status = await spx(['queue', 'status', '--queue', redis.url, '--json'], { cwd: dir });
     expect((JSON.parse(status.stdout) as { counts: Record<string, number> }).counts.completed).to.equal(3);
+  });
+
+  it('a run whose id is all digits (BullMQ refuses job ids that read as integers) is queued, run and listed like any other', async () => {
+    await writeFile(join(dir, 'T.yaml'), textPipeline());
+    let content = '';
+    for (let i = 0; !content; i++) {
+      const candidate = `document ${i}\n`;
+      if (/^[1-9]\d+$/.test(computeRunId('text', { doc: createHash('sha256').update(candidate).digest('hex') }, {}))) content = candidate;
+    }
+    await writeFile(join(dir, 'digits.md'), content);
+    await worker().ready;
+    const queued = await spx(['run', 'T.yaml', 'digits.md', '--queue', redis.url, '--json'], { cwd: dir, env: env() });
+    expect(queued.code, queued.stderr).to.equal(0);
+    const { results } = JSON.parse(queued.stdout.trim().split('\n').at(-1)!) as { results: Array<{ status: string; runId: string }> };
+    expect(results).to.have.length(1);
+    expect(results[0]!.status).to.equal('completed');
+    expect(results[0]!.runId).to.match(/^\d{12}$/);
+    expect(await readFile(join(dir, 'digits.txt'), 'utf8')).to.equal(`${content.toUpperCase()}!`);
+    const list = await spx(['queue', 'list', '--queue', redis.url, '--json'], { cwd: dir });
+    expect((JSON.parse(list.stdout) as { jobs: Array<{ runId: string }> }).jobs.map((j) => j.runId)).to.deep.equal([results[0]!.runId]);
   });
 
   it('a failing run fails its job with the same exit code and message as a local run; queue retry requeues it', async () => {

@@ -10,6 +10,7 @@ import { EXIT } from '@spx/core';
 import { displayStoreUrl, parseProviderLimits } from '@spx/core/engine';
 import { SpxCommand } from '../lib/base-command.js';
 import { QUEUE_NAME, QUEUE_PREFIX, queueAddress, whenReady } from '../lib/queue/connection.js';
+import { runIdOfJob } from '../lib/queue/jobs.js';
 import { createProcessor } from '../lib/queue/processor.js';
 
 export default class WorkerCommand extends SpxCommand<typeof WorkerCommand> {
@@ -56,7 +57,7 @@ Exit codes: 0 stopped cleanly, 3 the queue or store is unreachable, 143 stopped 
       // A job whose worker dies again and again (a machine that keeps crashing) fails after this many takeovers.
       maxStalledCount: 20,
     });
-    worker.on('stalled', (jobId) => log(`job ${jobId}: taken over — its worker stopped renewing the lock (killed or cut off); it resumes from its checkpoints`));
+    worker.on('stalled', (jobId) => log(`run ${runIdOfJob(jobId)}: taken over — its worker stopped renewing the lock (killed or cut off); it resumes from its checkpoints`));
     let connectError: unknown;
     let lastError = { message: '', at: 0 };
     worker.on('error', (error) => {

@@ -1,11 +1,12 @@
 // `spx queue list`: the queue's runs, newest first: run id, state, input and why a failed one failed.
 import { Flags } from '@oclif/core';
 import { SpxCommand } from '../../lib/base-command.js';
+import { runIdOfJob } from '../../lib/queue/jobs.js';
 import { JOB_STATES, withQueue } from '../../lib/queue/operate.js';
 
 export default class QueueList extends SpxCommand<typeof QueueList> {
   static override summary = 'List the queue\'s runs (run id, state, input, failure).';
-  static override description = 'One line per run: its run id (the job id), its state, its input and, for a failed run, why it failed. Newest first.';
+  static override description = 'One line per run: its run id, its state, its input and, for a failed run, why it failed. Newest first.';
   static override examples = [{ description: 'The failed runs', command: '<%= config.bin %> queue list --queue redis://queue-host:6379 --state failed' }];
   static override flags = {
     queue: Flags.string({ summary: 'Queue URL: redis://HOST:PORT[/DB].', env: 'SPX_QUEUE', required: true }),
@@ -20,7 +21,7 @@ export default class QueueList extends SpxCommand<typeof QueueList> {
       const rows = [];
       for (const job of jobs.slice(0, this.flags.limit)) {
         const data = (job.data ?? {}) as { input?: unknown };
-        rows.push({ runId: String(job.id), state: await job.getState(), input: typeof data.input === 'string' ? data.input : '', ...(job.failedReason ? { failedReason: job.failedReason } : {}) });
+        rows.push({ runId: runIdOfJob(job.id), state: await job.getState(), input: typeof data.input === 'string' ? data.input : '', ...(job.failedReason ? { failedReason: job.failedReason } : {}) });
       }
       for (const r of rows) this.say(`${r.runId.padEnd(14)} ${String(r.state).padEnd(10)} ${r.input}${r.failedReason ? `  ${r.failedReason}` : ''}`);
       if (rows.length === 0) this.say('No runs in the queue.');

@@ -2,6 +2,7 @@
 import { Args, Flags } from '@oclif/core';
 import { SpxError } from '@spx/core';
 import { SpxCommand } from '../../lib/base-command.js';
+import { jobIdOf, runIdOfJob } from '../../lib/queue/jobs.js';
 import { withQueue } from '../../lib/queue/operate.js';
 
 export default class QueueRetry extends SpxCommand<typeof QueueRetry> {
@@ -17,13 +18,13 @@ export default class QueueRetry extends SpxCommand<typeof QueueRetry> {
   public async run(): Promise<Record<string, unknown>> {
     return withQueue(this.flags.queue, async (queue) => {
       const ids = this.positionals;
-      const jobs = ids.length ? await Promise.all(ids.map((id) => queue.getJob(id))) : await queue.getFailed(0, -1);
+      const jobs = ids.length ? await Promise.all(ids.map((id) => queue.getJob(jobIdOf(id)))) : await queue.getFailed(0, -1);
       const retried: string[] = [];
       for (const [i, job] of jobs.entries()) {
         if (!job) throw new SpxError('QUEUE_INVALID', `No run ${ids[i]} in the queue.`, { hint: 'See `spx queue list --state failed`.' });
         if ((await job.getState()) !== 'failed') continue;
         await job.retry('failed');
-        retried.push(String(job.id));
+        retried.push(runIdOfJob(job.id));
       }
       this.say(`Queued ${retried.length} failed run${retried.length === 1 ? '' : 's'} again.`);
       return { retried };

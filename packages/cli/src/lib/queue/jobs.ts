@@ -1,7 +1,7 @@
 // What a queued run carries and what it reports back. Job data comes out of Redis, which anyone
 // with access to it can write: a worker checks every field before it runs anything (absolute
-// paths, known flags, bounded sizes). The job id is the run id, so a batch submitted twice finds
-// its jobs instead of adding new ones.
+// paths, known flags, bounded sizes). The job id is made from the run id, so a batch submitted
+// twice finds its jobs instead of adding new ones.
 import { isAbsolute } from 'node:path';
 import { SpxError } from '@spx/core';
 
@@ -36,6 +36,19 @@ export interface BatchResult {
   error?: SpxError;
   /** The hostname and pid of the worker that ran it (queued runs). */
   worker?: string;
+}
+
+const JOB_PREFIX = 'run-';
+
+/** The queue's job id for a run. BullMQ refuses custom ids that read as integers, and a run id (hex) can be all digits. */
+export function jobIdOf(runId: string): string {
+  return JOB_PREFIX + runId;
+}
+
+/** The run id a job id stands for. */
+export function runIdOfJob(jobId: string | undefined): string {
+  const id = String(jobId);
+  return id.startsWith(JOB_PREFIX) ? id.slice(JOB_PREFIX.length) : id;
 }
 
 const path = (value: unknown) => typeof value === 'string' && value.length > 0 && value.length < 4096 && isAbsolute(value) && !value.includes('\0');

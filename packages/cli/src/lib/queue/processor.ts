@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { DelayedError, WaitingError, type Job } from 'bullmq';
 import { SpxError } from '@spx/core';
-import { checkRunJob, errorFromJson, resultFromJson, resultToJson, type BatchResult } from './jobs.js';
+import { checkRunJob, errorFromJson, resultFromJson, resultToJson, runIdOfJob, type BatchResult } from './jobs.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 /** Events worth a Redis write each; stage progress and reused steps are too chatty. */
@@ -35,7 +35,7 @@ export function createProcessor(options: ProcessorOptions) {
     const data = checkRunJob(job.data);
     const args = [BIN, 'run', data.pipeline, data.input, '--json', '--wait', String(LOCK_WAIT_S), ...(data.out ? ['--out', data.out] : []), ...data.set.flatMap((s) => ['--set', s]), ...(data.forceRestart ? ['--force-restart'] : []), ...(data.keepIntermediates ? ['--keep-intermediates'] : []), ...(data.fromStage ? ['--from-stage', data.fromStage] : [])];
     const env = { ...process.env, ...options.env, SPX_WORK_DIR: options.workDir, SPX_EXIT_WITH_PARENT: '1', ...(options.store ? { SPX_STORE: options.store } : {}) };
-    options.log(`job ${job.id}: ${data.input}`);
+    options.log(`run ${runIdOfJob(job.id)}: ${data.input}`);
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     options.children.add(child);
     let result: BatchResult | undefined;
@@ -67,7 +67,7 @@ export function createProcessor(options: ProcessorOptions) {
     const code = outcome.error?.code;
     // Shutting down, or another process still holds the run: give the job back for later.
     if ((options.stopping() && (outcome.status === 'interrupted' || code === 'ABORTED' || exit.signal)) || code === 'RUN_LOCKED') {
-      options.log(`job ${job.id}: handed back (${options.stopping() ? 'worker stopping' : 'run held elsewhere'})`);
+      options.log(`run ${runIdOfJob(job.id)}: handed back (${options.stopping() ? 'worker stopping' : 'run held elsewhere'})`);
       if (options.stopping()) {
         await job.moveToWait(token);
         throw new WaitingError();
@@ -75,7 +75,7 @@ export function createProcessor(options: ProcessorOptions) {
       await job.moveToDelayed(Date.now() + 5000, token);
       throw new DelayedError();
     }
-    options.log(`job ${job.id}: ${outcome.status}${outcome.error ? ` — ${outcome.error.code}: ${outcome.error.message}` : ` (${outcome.ran.length} ran, ${outcome.reused.length} reused)`}`);
+    options.log(`run ${runIdOfJob(job.id)}: ${outcome.status}${outcome.error ? ` — ${outcome.error.code}: ${outcome.error.message}` : ` (${outcome.ran.length} ran, ${outcome.reused.length} reused)`}`);
     if (outcome.status === 'completed') return resultToJson(outcome);
     // A failed run is a failed job (`spx queue retry` requeues it); the result rides along in its progress.
     await job.updateProgress({ result: resultToJson(outcome) }).catch(() => undefined);

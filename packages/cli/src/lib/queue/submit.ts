@@ -1,11 +1,11 @@
-// `spx run … --queue URL`: one job per input, named by its run id, so a batch submitted twice
+// `spx run … --queue URL`: one job per input, named after its run id, so a batch submitted twice
 // finds its jobs (a finished one is reported, a failed one retried, a queued or running one
 // followed) instead of running anything twice. Then, unless detached, it follows the batch: run
 // events from the workers as they come, and each job's result once it is done.
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { SpxError, sleep } from '@spx/core';
 import { QUEUE_NAME, QUEUE_PREFIX, unreachable, whenReady, type QueueAddress } from './connection.js';
-import { errorFromJson, resultFromJson, type BatchResult, type RunJob } from './jobs.js';
+import { errorFromJson, jobIdOf, resultFromJson, runIdOfJob, type BatchResult, type RunJob } from './jobs.js';
 
 export interface Submission {
   runId: string;
@@ -37,12 +37,12 @@ export async function submitBatch(submissions: Submission[], options: SubmitOpti
     if (events) {
       events.on('progress', ({ jobId, data }) => {
         const event = data && typeof data === 'object' ? (data as { event?: Record<string, unknown> }).event : undefined;
-        if (event) for (const input of byRun.get(jobId) ?? []) options.onEvent(event, input);
+        if (event) for (const input of byRun.get(runIdOfJob(jobId)) ?? []) options.onEvent(event, input);
       });
     }
     const counts = { added: 0, queued: 0, done: 0, retried: 0 };
     for (const { runId, data } of submissions) {
-      const existing = await queue.getJob(runId);
+      const existing = await queue.getJob(jobIdOf(runId));
       const state = existing ? await existing.getState() : undefined;
       const same = existing && JSON.stringify(existing.data) === JSON.stringify(data);
       if (existing && same && state === 'failed') {
@@ -55,7 +55,7 @@ export async function submitBatch(submissions: Submission[], options: SubmitOpti
       } else {
         // New, or finished with other settings (--set, --force-restart): run again; its checkpoints decide what repeats.
         if (existing) await existing.remove();
-        await queue.add('run', data, { jobId: runId, attempts: 1, removeOnComplete: { age: KEEP_COMPLETED_S }, removeOnFail: { age: KEEP_FAILED_S } });
+        await queue.add('run', data, { jobId: jobIdOf(runId), attempts: 1, removeOnComplete: { age: KEEP_COMPLETED_S }, removeOnFail: { age: KEEP_FAILED_S } });
         counts.added++;
       }
     }
@@ -79,7 +79,7 @@ async function follow(queue: Queue, submissions: Submission[], options: SubmitOp
     try {
       for (const { runId } of submissions) {
         if (finished.has(runId)) continue;
-        const job = await queue.getJob(runId);
+        const job = await queue.getJob(jobIdOf(runId));
         const state = job ? await job.getState() : 'missing';
         if (state === 'completed' || state === 'failed' || state === 'missing') finished.set(runId, { job, state });
       }
