@@ -2,11 +2,17 @@
 // processes on one run id, half of them on another hostname where the kernel allows it, each
 // crashing once while it holds the lease (test/support/lease-race.ts). Every hold is logged; no two
 // may overlap. A quick version (SPX_RACE_ATTEMPTS, default 40 attempts each); bench/lease-race.ts
-// runs 500.
+// runs 500. Then fenced writes on each backend: a takeover that comes between a holder's decision
+// to write and the write reaching the store never lets the write land after the takeover.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { fencedStore } from '../../packages/core/src/checkpoints/fenced-store.js';
+import { keys } from '../../packages/core/src/checkpoints/keys.js';
+import { acquireRunLock, type Lease } from '../../packages/core/src/checkpoints/lock.js';
+import { openStore, type Store } from '../../packages/core/src/checkpoints/store.js';
+import { isSpxError } from '../../packages/core/src/errors/errors.js';
 import { canSetHostname, describeOverlap, leaseRace, overlaps, type Hold } from '../support/lease-race.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
@@ -49,4 +55,71 @@ describe(`fault: lease race (${PROCESSES} processes × ${ATTEMPTS} attempts on o
       if (twoHosts) expect(new Set(holds.map((h) => h.host)).size, 'hostnames holding').to.equal(2);
     });
   }
+
+  for (const backend of ['memory', 'sqlite', 'redis', 'postgres'] as const) {
+    it(`${backend}: a write fenced by a lease never lands after another process took the lease over`, async () => {
+      const url = backend === 'memory' ? 'memory://' : backend === 'sqlite' ? `sqlite://${join(dir, 'fence.sqlite')}` : backend === 'redis' ? redis.url : postgres.url;
+      const store = await openStore({ url });
+      const other = backend === 'memory' ? store : await openStore({ url });
+      try {
+        for (const runId of ['fence-set', 'fence-delete']) {
+          const key = `test:${runId}`;
+          await store.set(key, 'before');
+          // The takeover lands right after the holder's next store operation has completed: with a
+          // check and a write as two operations, between them.
+          let armed = false;
+          let seenAtTakeover: unknown = 'no takeover';
+          const takeOver = async () => {
+            const thief: Lease = { token: `thief-${runId}`, pid: 1, host: 'another-host', since: new Date().toISOString(), heartbeat: Date.now() + 60_000 };
+            await other.set(keys.lock(runId), thief);
+            seenAtTakeover = await other.get(key);
+          };
+          const hooked = hookAfterEachOperation(store, async () => {
+            if (!armed) return;
+            armed = false;
+            await takeOver();
+          });
+          const lock = await acquireRunLock(hooked, runId, { heartbeatMs: 60_000 });
+          const fenced = fencedStore(hooked, lock);
+          armed = true;
+          const first = await (runId === 'fence-set' ? fenced.set(key, 'after') : fenced.delete(key)).then(
+            () => 'written',
+            (e: unknown) => (isSpxError(e) ? e.code : String(e)),
+          );
+          expect(seenAtTakeover, 'the takeover happened').to.not.equal('no takeover');
+          expect(await other.get(key), `${runId}: what the store holds after the takeover (the first write was ${first})`).to.deep.equal(seenAtTakeover);
+          const late = await fenced.set(key, 'late').then(
+            () => 'written',
+            (e: unknown) => (isSpxError(e) ? e.code : String(e)),
+          );
+          expect(late, 'a write after the takeover').to.equal('LEASE_LOST');
+          expect(await other.get(key)).to.deep.equal(seenAtTakeover);
+          await lock.release();
+          expect((await other.get<Lease>(keys.lock(runId)))?.token, 'the new holder keeps its lease').to.equal(`thief-${runId}`);
+        }
+      } finally {
+        await store.close();
+        if (other !== store) await other.close();
+      }
+    });
+  }
 });
+
+/** The store, with `after` awaited once each of its operations (reads, writes, compare-and-set) has completed. */
+function hookAfterEachOperation(store: Store, after: () => Promise<void>): Store {
+  const hook =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const result = await fn(...args);
+      await after();
+      return result;
+    };
+  const { cas } = store;
+  return {
+    ...store,
+    get: hook(store.get) as Store['get'],
+    set: hook(store.set),
+    delete: hook(store.delete),
+    cas: { read: hook(cas.read) as Store['cas']['read'], swap: hook(cas.swap), remove: hook(cas.remove), setFenced: hook(cas.setFenced), deleteFenced: hook(cas.deleteFenced) },
+  };
+}

@@ -4,8 +4,9 @@
 // Taking, renewing and releasing a lease are compare-and-set operations done by the store itself
 // (store.cas): a lease is taken only if the entry read is still there unchanged, so of two
 // processes that both saw a free or dead lease exactly one gets it, and a heartbeat or release
-// never touches a lease another process took meanwhile. Every checkpoint write checks the lease
-// first (`assertHeld`, the fencing check): a holder that lost its lease stops without writing.
+// never touches a lease another process took meanwhile. Every checkpoint write is fenced by the
+// lease (fenced-store.ts): the backend writes it only while the lease is still this holder's,
+// checked in the same operation, so a holder that lost its lease stops without writing.
 // Runs of one process that share a run id (identical inputs in a batch) wait for each other here.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -13,7 +14,7 @@ import { SpxError } from '../errors/errors.js';
 import { sleep } from '../util/sleep.js';
 import { processAlive, selfIdentity } from '../util/process.js';
 import { keys } from './keys.js';
-import type { CasEntry } from './cas/index.js';
+import type { CasEntry, Fence } from './cas/index.js';
 import type { Store } from './store.js';
 
 export interface Lease {
@@ -45,6 +46,8 @@ export interface LockOptions {
 
 export interface HeldLock {
   readonly token: string;
+  /** What a write fenced by this lease checks (store.cas.setFenced). */
+  readonly fence: Fence;
   /** Resolves while this process holds the lease; throws LEASE_LOST once another process holds it. */
   assertHeld(): Promise<void>;
   release(): Promise<void>;
@@ -164,6 +167,7 @@ function hold(store: Store, key: string, taken: CasEntry<Lease>, heartbeatMs: nu
   timer.unref();
   return {
     token: lease.token,
+    fence: { key, token: lease.token },
     async assertHeld() {
       if (lost) throw lost;
       if (!(await ours())) throw lose((await store.cas.read<Lease>(key))?.value);
