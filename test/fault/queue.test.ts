@@ -5,7 +5,7 @@
 // middle of a paid stage loses nothing checkpointed — another worker resumes the run; a
 // CPU-bound stage longer than the lock duration does not make its job look stalled.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -47,8 +47,8 @@ describe('fault: queue workers', function () {
   let ledger: string;
   let workers: WorkerProcess[] = [];
   const env = () => ({ SPX_TEST_LEDGER: ledger });
-  const worker = (options: { lockDurationS?: number; graceS?: number; concurrency?: number } = {}) => {
-    const w = startWorker({ queue: redis.url, store: redis.url, workDir: join(dir, 'work'), cwd: dir, env: env(), ...options });
+  const worker = (options: { lockDurationS?: number; graceS?: number; concurrency?: number; env?: NodeJS.ProcessEnv } = {}) => {
+    const w = startWorker({ queue: redis.url, store: redis.url, workDir: join(dir, 'work'), cwd: dir, ...options, env: { ...env(), ...options.env } });
     workers.push(w);
     return w;
   };
@@ -123,6 +123,52 @@ describe('fault: queue workers', function () {
     expect(await readFile(join(dir, 'digits.txt'), 'utf8')).to.equal(`${content.toUpperCase()}!`);
     const list = await spx(['queue', 'list', '--queue', redis.url, '--json'], { cwd: dir });
     expect((JSON.parse(list.stdout) as { jobs: Array<{ runId: string }> }).jobs.map((j) => j.runId)).to.deep.equal([results[0]!.runId]);
+  });
+
+  it('a worker configured through its environment (SPX_QUEUE, as under systemd) runs each job itself instead of queueing it again', async () => {
+    await writeFile(join(dir, 'T.yaml'), textPipeline());
+    await writeFile(join(dir, 'in', 'a.md'), 'from the environment\n');
+    await worker({ env: { SPX_QUEUE: redis.url } }).ready;
+    const queued = await spx(['run', 'T.yaml', 'in/a.md', '--queue', redis.url], { cwd: dir, env: env() });
+    expect(queued.code, queued.stderr).to.equal(0);
+    expect(await readFile(join(dir, 'in', 'a.txt'), 'utf8')).to.equal('FROM THE ENVIRONMENT\n!');
+  });
+
+  it('a job naming a pipeline file or an input outside the worker\'s --allow directories (symbolic links resolved) fails with QUEUE_INVALID and runs nothing', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'spx-queue-outside-'));
+    try {
+      await writeFile(join(outside, 'T.yaml'), textPipeline());
+      await writeFile(join(outside, 'doc.md'), 'not for this worker\n');
+      await writeFile(join(dir, 'T.yaml'), textPipeline());
+      await writeFile(join(dir, 'in', 'a.md'), 'inside\n');
+      await symlink(join(outside, 'T.yaml'), join(dir, 'linked.yaml'));
+      await worker().ready;
+      for (const args of [[join(outside, 'T.yaml'), 'in/a.md'], ['linked.yaml', 'in/a.md'], ['T.yaml', join(outside, 'doc.md')]]) {
+        const refused = await spx(['run', ...args, '--queue', redis.url], { cwd: dir, env: env() });
+        expect(refused.code, `${args.join(' ')}: ${refused.stderr}`).to.equal(2);
+        expect(refused.stderr).to.match(/QUEUE_INVALID: A queued job names the (pipeline file|input) .* outside the directories this worker runs jobs from/);
+        expect(refused.stderr).to.include('--allow DIR');
+      }
+      expect(await lines(), 'nothing ran').to.deep.equal([]);
+      const allowed = await spx(['run', 'T.yaml', 'in/a.md', '--queue', redis.url], { cwd: dir, env: env() });
+      expect(allowed.code, allowed.stderr).to.equal(0);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses what only a worker decides (--concurrency, --wait, --work-dir) with --queue, and takes --stage-concurrency along with the job', async () => {
+    await writeFile(join(dir, 'T.yaml'), textPipeline());
+    await writeFile(join(dir, 'in', 'a.md'), 'x\n');
+    for (const flag of [['--concurrency', '4'], ['--wait', '10'], ['--work-dir', 'w']]) {
+      const r = await spx(['run', 'T.yaml', 'in/a.md', '--queue', redis.url, ...flag], { cwd: dir, env: env() });
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stderr.split('\n')[0]).to.equal(`error USAGE: ${flag[0]} cannot be combined with --queue: ${flag[0] === '--concurrency' ? 'each worker runs `spx worker --concurrency N` runs at once' : flag[0] === '--wait' ? 'a worker waits for a run held elsewhere and hands the job back if it stays held' : 'each worker uses its own `spx worker --work-dir`'}.`);
+    }
+    await worker().ready;
+    const staged = await spx(['run', 'T.yaml', 'in/a.md', '--queue', redis.url, '--stage-concurrency', '1'], { cwd: dir, env: env() });
+    expect(staged.code, staged.stderr).to.equal(0);
+    expect(await readFile(join(dir, 'in', 'a.txt'), 'utf8')).to.equal('X\n!');
   });
 
   it('a failing run fails its job with the same exit code and message as a local run; queue retry requeues it', async () => {

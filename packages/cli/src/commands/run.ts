@@ -44,7 +44,7 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
     'dry-run': Flags.boolean({ summary: 'Print the plan (run / reuse and why) without running anything.' }),
     concurrency: Flags.integer({ char: 'c', summary: 'Inputs processed at once in a batch (default 1; or SPX_CONCURRENCY, or concurrency: in spx.config.yaml).', min: 1, max: 32 }),
     'stage-concurrency': Flags.integer({ summary: 'Independent stages run at once within one input (default: pipeline setting or 4).', min: 1, max: 64 }),
-    wait: Flags.integer({ summary: 'Seconds to wait when another process holds the same run.', min: 0, default: 0 }),
+    wait: Flags.integer({ summary: 'Seconds to wait when another process holds the same run (default 0).', min: 0 }),
     'work-dir': Flags.string({ summary: 'Directory for stage artifacts (default .spx; or SPX_WORK_DIR, or workDir: in spx.config.yaml).' }),
     'keep-intermediates': Flags.boolean({
       summary: 'Keep the files of cheap intermediate outputs (converted audio, chunks) when a run completes; SPX_KEEP_INTERMEDIATES=1 does the same.',
@@ -107,7 +107,7 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
               dryRun: flags['dry-run'],
               concurrency: flags['stage-concurrency'],
               signal: controller.signal,
-              lockWaitMs: flags.wait * 1000,
+              lockWaitMs: (flags.wait ?? 0) * 1000,
               keepIntermediates,
               onEvent: (event) => renderer.event(event, batch ? input : undefined),
             });
@@ -138,6 +138,15 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
   private async runQueued(pipeline: LoadedPipeline, inputs: string[], renderer: Renderer, signal: AbortSignal, signalName: () => NodeJS.Signals | undefined, { keepIntermediates, outDir }: { keepIntermediates: boolean; outDir: string | undefined }): Promise<undefined> {
     const { flags } = this;
     if (flags['dry-run']) throw new SpxError('USAGE', '--dry-run plans a run here; it cannot be combined with --queue.', { hint: 'Drop --queue to see the plan, or drop --dry-run to queue the runs.' });
+    // What only a worker decides: refused rather than silently ignored.
+    const workerSide = [
+      ['--concurrency', flags.concurrency, 'each worker runs `spx worker --concurrency N` runs at once'],
+      ['--wait', flags.wait, 'a worker waits for a run held elsewhere and hands the job back if it stays held'],
+      ['--work-dir', flags['work-dir'], 'each worker uses its own `spx worker --work-dir`'],
+    ] as const;
+    for (const [flag, value, why] of workerSide) {
+      if (value !== undefined) throw new SpxError('USAGE', `${flag} cannot be combined with --queue: ${why}.`, { hint: `Drop ${flag}, or drop --queue to run the batch here.` });
+    }
     const address = queueAddress(flags.queue!);
     const name = mainInputName(pipeline.spec.inputs);
     const out = outDir === undefined ? undefined : resolve(outDir);
@@ -145,7 +154,7 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
     for (const input of inputs) {
       const path = resolve(input);
       const runId = await runIdOf(pipeline, { [name]: path });
-      submissions.push({ runId, data: { pipeline: pipeline.file, input: path, set: flags.set, ...(out ? { out } : {}), ...(flags['force-restart'] ? { forceRestart: true } : {}), ...(keepIntermediates ? { keepIntermediates: true } : {}), ...(flags['from-stage'] ? { fromStage: flags['from-stage'] } : {}) } });
+      submissions.push({ runId, data: { pipeline: pipeline.file, input: path, set: flags.set, ...(out ? { out } : {}), ...(flags['force-restart'] ? { forceRestart: true } : {}), ...(keepIntermediates ? { keepIntermediates: true } : {}), ...(flags['from-stage'] ? { fromStage: flags['from-stage'] } : {}), ...(flags['stage-concurrency'] ? { stageConcurrency: flags['stage-concurrency'] } : {}) } });
     }
     const json = this.jsonEnabled();
     const results = await submitBatch(submissions, {

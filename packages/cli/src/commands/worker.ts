@@ -9,6 +9,8 @@ import { Worker } from 'bullmq';
 import { EXIT } from '@spx/core';
 import { displayStoreUrl, parseProviderLimits } from '@spx/core/engine';
 import { SpxCommand } from '../lib/base-command.js';
+import { SHIPPED_DIR } from '../lib/pipelines.js';
+import { allowedDirs } from '../lib/queue/allow.js';
 import { QUEUE_NAME, QUEUE_PREFIX, queueAddress, whenReady } from '../lib/queue/connection.js';
 import { runIdOfJob } from '../lib/queue/jobs.js';
 import { createProcessor } from '../lib/queue/processor.js';
@@ -27,6 +29,12 @@ Exit codes: 0 stopped cleanly, 3 the queue or store is unreachable, 143 stopped 
     'work-dir': Flags.string({ summary: 'Directory for stage artifacts (shared by every worker).', default: '.spx', env: 'SPX_WORK_DIR' }),
     'lock-duration': Flags.integer({ summary: 'Seconds a job stays this worker\'s without a lock renewal; a killed worker\'s jobs move on after it.', min: 2, max: 3600, default: 30 }),
     limit: Flags.string({ summary: 'A provider limit shared by every worker: HOST[:PORT]=PER_MINUTE[/AT_ONCE] (repeatable; adds to SPX_PROVIDER_LIMITS).', multiple: true, default: [] }),
+    allow: Flags.string({
+      summary: 'A directory whose pipeline files, inputs and export directories queued jobs may name (repeatable; default: the current directory). Shipped pipelines are always allowed.',
+      description: 'Whoever can write to the queue\'s Redis can submit jobs, and a pipeline file loads plugins, which are code: a job naming a file outside these directories (symbolic links resolved) fails with QUEUE_INVALID instead of running.',
+      multiple: true,
+      default: [],
+    }),
     grace: Flags.integer({ summary: 'Seconds a stopping worker waits for its runs to save their state.', min: 1, max: 3600, default: 30 }),
   };
 
@@ -34,6 +42,7 @@ Exit codes: 0 stopped cleanly, 3 the queue or store is unreachable, 143 stopped 
     const { flags } = this;
     const address = queueAddress(flags.queue);
     const workDir = resolve(flags['work-dir']);
+    const allowed = allowedDirs(flags.allow.length ? flags.allow : [process.cwd()], SHIPPED_DIR);
     // Provider limits and 429 pauses are shared through the queue's Redis by every worker's runs.
     const limits = [process.env.SPX_PROVIDER_LIMITS ?? '', ...flags.limit].filter(Boolean).join(',');
     const shown = [...parseProviderLimits(limits)].map(([host, l]) => `${host} ${l.perMinute || '∞'}/min, ${l.atOnce || '∞'} at once`);
@@ -47,7 +56,7 @@ Exit codes: 0 stopped cleanly, 3 the queue or store is unreachable, 143 stopped 
     let stopping = false;
     const log = (line: string) => this.say(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
     const lockDuration = flags['lock-duration'] * 1000;
-    const worker = new Worker(QUEUE_NAME, createProcessor({ store: this.flags.store ?? process.env.SPX_STORE, env: runEnv, workDir, stopping: () => stopping, children, log }), {
+    const worker = new Worker(QUEUE_NAME, createProcessor({ store: this.flags.store ?? process.env.SPX_STORE, env: runEnv, workDir, stopping: () => stopping, children, log, allowed }), {
       connection: address.connection,
       prefix: QUEUE_PREFIX,
       concurrency: flags.concurrency,
@@ -73,7 +82,7 @@ Exit codes: 0 stopped cleanly, 3 the queue or store is unreachable, 143 stopped 
       await worker.close(true).catch(() => undefined);
       throw error;
     }
-    log(`worker ${process.pid} on ${address.display}, ${flags.concurrency} at a time, work dir ${workDir}, store ${displayStoreUrl(storeUrl)}${shown.length ? `, limits: ${shown.join('; ')}` : ''}`);
+    log(`worker ${process.pid} on ${address.display}, ${flags.concurrency} at a time, work dir ${workDir}, store ${displayStoreUrl(storeUrl)}, jobs from ${allowed.roots.join(', ')}${shown.length ? `, limits: ${shown.join('; ')}` : ''}`);
     const stopped = new Promise<number>((resolveStop) => {
       const stop = (name: NodeJS.Signals) => {
         if (stopping) {

@@ -17,6 +17,8 @@ export interface RunJob {
   forceRestart?: boolean;
   fromStage?: string;
   keepIntermediates?: boolean;
+  /** Independent stages run at once within the run (`--stage-concurrency`). */
+  stageConcurrency?: number;
 }
 
 /** One input's outcome, the same for a local batch and a queued one. */
@@ -64,6 +66,7 @@ export function checkRunJob(data: unknown): RunJob {
   if (d.out !== undefined && !path(d.out)) throw bad('out');
   if (d.forceRestart !== undefined && typeof d.forceRestart !== 'boolean') throw bad('forceRestart');
   if (d.keepIntermediates !== undefined && typeof d.keepIntermediates !== 'boolean') throw bad('keepIntermediates');
+  if (d.stageConcurrency !== undefined && !(Number.isInteger(d.stageConcurrency) && (d.stageConcurrency as number) >= 1 && (d.stageConcurrency as number) <= 64)) throw bad('stageConcurrency');
   if (d.fromStage !== undefined && (typeof d.fromStage !== 'string' || !/^[A-Za-z0-9_-]{1,100}$/.test(d.fromStage))) throw bad('fromStage');
   return {
     pipeline: d.pipeline as string,
@@ -73,6 +76,7 @@ export function checkRunJob(data: unknown): RunJob {
     ...(d.forceRestart ? { forceRestart: true } : {}),
     ...(d.fromStage !== undefined ? { fromStage: d.fromStage as string } : {}),
     ...(d.keepIntermediates ? { keepIntermediates: true } : {}),
+    ...(d.stageConcurrency !== undefined ? { stageConcurrency: d.stageConcurrency as number } : {}),
   };
 }
 

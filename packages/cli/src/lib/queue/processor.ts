@@ -9,7 +9,8 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { DelayedError, WaitingError, type Job } from 'bullmq';
 import { SpxError } from '@spx/core';
-import { checkRunJob, errorFromJson, resultFromJson, resultToJson, runIdOfJob, type BatchResult } from './jobs.js';
+import { checkAllowed, type AllowedDirs } from './allow.js';
+import { checkRunJob, errorFromJson, resultFromJson, resultToJson, runIdOfJob, type BatchResult, type RunJob } from './jobs.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 /** Events worth a Redis write each; stage progress and reused steps are too chatty. */
@@ -28,13 +29,17 @@ export interface ProcessorOptions {
   /** Children running now, so shutdown can signal them. */
   children: Set<ChildProcess>;
   log: (line: string) => void;
+  /** Where jobs may name pipeline files, inputs and export directories. */
+  allowed: AllowedDirs;
 }
 
 export function createProcessor(options: ProcessorOptions) {
   return async (job: Job, token?: string): Promise<Record<string, unknown>> => {
-    const data = checkRunJob(job.data);
-    const args = [BIN, 'run', data.pipeline, data.input, '--json', '--wait', String(LOCK_WAIT_S), ...(data.out ? ['--out', data.out] : []), ...data.set.flatMap((s) => ['--set', s]), ...(data.forceRestart ? ['--force-restart'] : []), ...(data.keepIntermediates ? ['--keep-intermediates'] : []), ...(data.fromStage ? ['--from-stage', data.fromStage] : [])];
-    const env = { ...process.env, ...options.env, SPX_WORK_DIR: options.workDir, SPX_EXIT_WITH_PARENT: '1', ...(options.store ? { SPX_STORE: options.store } : {}) };
+    const data = await accepted(job, options);
+    const args = [BIN, 'run', data.pipeline, data.input, '--json', '--wait', String(LOCK_WAIT_S), ...(data.out ? ['--out', data.out] : []), ...data.set.flatMap((s) => ['--set', s]), ...(data.forceRestart ? ['--force-restart'] : []), ...(data.keepIntermediates ? ['--keep-intermediates'] : []), ...(data.fromStage ? ['--from-stage', data.fromStage] : []), ...(data.stageConcurrency ? ['--stage-concurrency', String(data.stageConcurrency)] : [])];
+    // The run happens here: a worker configured through SPX_QUEUE (as under systemd) must not hand it to the queue again.
+    const { SPX_QUEUE: _queue, ...inherited } = process.env;
+    const env = { ...inherited, ...options.env, SPX_WORK_DIR: options.workDir, SPX_EXIT_WITH_PARENT: '1', ...(options.store ? { SPX_STORE: options.store } : {}) };
     options.log(`run ${runIdOfJob(job.id)}: ${data.input}`);
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     options.children.add(child);
@@ -81,6 +86,21 @@ export function createProcessor(options: ProcessorOptions) {
     await job.updateProgress({ result: resultToJson(outcome) }).catch(() => undefined);
     throw new Error(`${outcome.error?.code ?? 'STAGE_FAILED'}: ${outcome.error?.message ?? 'the run failed'}`);
   };
+}
+
+/** The job's data when this worker may run it; otherwise the job fails with the reason as its result. */
+async function accepted(job: Job, options: ProcessorOptions): Promise<RunJob> {
+  let data: RunJob | undefined;
+  try {
+    data = checkRunJob(job.data);
+    checkAllowed(data, options.allowed);
+    return data;
+  } catch (error) {
+    const refused = error instanceof SpxError ? error : new SpxError('QUEUE_INVALID', String(error));
+    options.log(`run ${runIdOfJob(job.id)}: refused — ${refused.code}: ${refused.message}`);
+    await job.updateProgress({ result: resultToJson({ input: data?.input ?? '', status: 'error', ran: [], reused: [], durationMs: 0, outputs: [], error: refused }) }).catch(() => undefined);
+    throw new Error(`${refused.code}: ${refused.message}`);
+  }
 }
 
 function crashed(exit: { code: number | null; signal: NodeJS.Signals | null }, stderr: string): SpxError {
