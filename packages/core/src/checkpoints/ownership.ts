@@ -9,7 +9,6 @@ import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../artifacts/atomic.js';
 import { runArtifactsDir, stageArtifactsDir } from '../artifacts/paths.js';
 import { SpxError, isSpxError } from '../errors/errors.js';
-import { sleep } from '../util/sleep.js';
 import { keys } from './keys.js';
 import type { Store } from './store.js';
 import { urlCredentials } from '../errors/redact.js';
@@ -57,12 +56,10 @@ export function storeLocation(url: string): string {
 }
 
 const created = new WeakMap<Store, Promise<StoreIdentity>>();
-/** How long a new store id is left to settle before it is read back (once per store, ever). */
-const SETTLE_MS = 100;
-
 /**
  * The store's identity; with `create`, one is made (kept without expiry) if it has none yet. Two
- * processes creating it at once both write, wait, and go on with the one that was kept.
+ * processes creating it at once race by compare-and-set: exactly one id is written, and both go on
+ * with it.
  */
 export async function storeIdentity(store: Store, options: { create?: boolean } = {}): Promise<StoreIdentity> {
   const location = storeLocation(store.url);
@@ -72,10 +69,15 @@ export async function storeIdentity(store: Store, options: { create?: boolean } 
   let pending = created.get(store);
   if (!pending) {
     pending = (async () => {
-      await store.set(keys.storeId, randomBytes(12).toString('hex'), { ttlMs: 0 });
-      await sleep(SETTLE_MS);
-      const stored = await store.get<unknown>(keys.storeId);
-      return { id: typeof stored === 'string' && STORE_ID.test(stored) ? stored : undefined, location };
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const current = await store.cas.read<unknown>(keys.storeId);
+        const value = current && !current.expired ? current.value : undefined;
+        if (typeof value === 'string' && STORE_ID.test(value)) return { id: value, location };
+        // None yet, or junk: replace exactly what was read; if another process wrote first, read theirs.
+        const taken = await store.cas.swap(keys.storeId, current, randomBytes(12).toString('hex'), 0);
+        if (taken) return { id: taken.value, location };
+      }
+      return { id: undefined, location };
     })();
     created.set(store, pending);
   }

@@ -64,6 +64,21 @@ describe('checkpoints/ownership', () => {
     }
   });
 
+  it('a process that saw no store id yet, while another was creating it, goes on with that one and never replaces it', async () => {
+    const url = `sqlite://${join(ws.dir, 'late.sqlite')}`;
+    const [first, late] = await Promise.all([openStore({ url }), openStore({ url })]);
+    try {
+      const made = await storeIdentity(first, { create: true });
+      // The late process's first read came before the id was written.
+      const stale: typeof late = { ...late, get: async () => undefined };
+      const seen = await storeIdentity(stale, { create: true });
+      expect(seen.id).to.equal(made.id);
+      expect((await storeIdentity(first)).id).to.equal(made.id);
+    } finally {
+      await Promise.all([first.close(), late.close()]);
+    }
+  });
+
   it('claims an empty directory a killed process left, but never a full one it did not make', async () => {
     await mkdir(join(work, 'runs', 'aaaaaaaaaaaa'), { recursive: true });
     await claimRunDir(ws.store, work, 'aaaaaaaaaaaa', ['read']);

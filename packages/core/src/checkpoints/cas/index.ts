@@ -18,8 +18,8 @@ export interface CasEntry<T> {
 
 export interface StoreCas {
   read<T>(key: string): Promise<CasEntry<T> | undefined>;
-  /** Writes `value` when the entry is still `expected` (undefined: when there is none); the new entry, or undefined when another writer came first. */
-  swap<T>(key: string, expected: CasEntry<unknown> | undefined, value: T): Promise<CasEntry<T> | undefined>;
+  /** Writes `value` (with the store's time-to-live, or `ttlMs`; 0: kept) when the entry is still `expected` (undefined: when there is none); the new entry, or undefined when another writer came first. */
+  swap<T>(key: string, expected: CasEntry<unknown> | undefined, value: T, ttlMs?: number): Promise<CasEntry<T> | undefined>;
   /** Deletes the entry when it is still `expected`. */
   remove(key: string, expected: CasEntry<unknown>): Promise<boolean>;
   /** Writes `value` under `key` (with the store's time-to-live, or `ttlMs`; 0: kept) only while `fence` holds; false, and nothing written, when it does not. */
@@ -65,10 +65,10 @@ export function storeCas(raw: RawCas, keyv: KeyvForm, ttlMs: number, wrap: <R>(w
         const version = await raw.read(at(key));
         return version === undefined ? undefined : parse<T>(version);
       }),
-    swap: <T>(key: string, expected: CasEntry<unknown> | undefined, value: T) =>
+    swap: <T>(key: string, expected: CasEntry<unknown> | undefined, value: T, ttl = ttlMs) =>
       wrap('write', async () => {
-        const version = await encode(value, ttlMs);
-        return (await raw.swap(at(key), expected?.version, version, ttlMs)) ? { value, expired: false, version } : undefined;
+        const version = await encode(value, ttl);
+        return (await raw.swap(at(key), expected?.version, version, ttl)) ? { value, expired: false, version } : undefined;
       }),
     remove: (key, expected) => wrap('delete', () => raw.remove(at(key), expected.version)),
     setFenced: (fence, key, value, ttl = ttlMs) => wrap('write', async () => raw.fenced(rawFence(fence), at(key), await encode(value, ttl), ttl)),
