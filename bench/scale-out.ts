@@ -8,7 +8,7 @@
 // repeated after their checkpoint was saved.
 // Run: node --import tsx bench/scale-out.ts [--inputs 200] [--workers 1,2,4,8] [--kill-every 10000] [--kill-workers 4]
 // Target: ratio ≥ 0.9 × N while neither the fakes nor the machine's cores are the bottleneck; 0 duplicates.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canSetHostname } from '../test/support/lease-race.js';
@@ -47,20 +47,28 @@ try {
     }
     const differing = diffOutputs(reference, r.outputs);
     if (r.code !== 0 || r.completed !== count || differing.length) failed = true;
-    if (r.code !== 0) for (const line of problemLines(r.stdout, r.stderr)) console.log(`   ${line}`);
+    if (r.code !== 0) await showProblems(r, `${workers}-workers`);
     console.log(`${String(workers).padStart(2)} worker(s): ${r.completed}/${count} in ${(r.wallMs / 1000).toFixed(1)} s = ${perMinute.toFixed(1)} inputs/min, ${(perMinute / base).toFixed(2)}× one worker (target ≥ ${(0.9 * workers).toFixed(1)}×)${differing.length ? `, ${differing.length} exports differ` : ''}${r.code !== 0 ? `, exit ${r.code}` : ''}`);
   }
   const twoHosts = canSetHostname();
   const r = await scaleRun({ dir, inputs, workers: killWorkers, redis, fakes, killEveryMs, hostnames: twoHosts });
   const differing = reference ? diffOutputs(reference, r.outputs) : [];
   if (r.code !== 0 || r.completed !== count || differing.length || r.duplicatePaid) failed = true;
-  if (r.code !== 0) for (const line of problemLines(r.stdout, r.stderr)) console.log(`   ${line}`);
+  if (r.code !== 0) await showProblems(r, 'kills');
   console.log(`${killWorkers} workers, one SIGKILLed about every ${killEveryMs / 1000} s and restarted (${r.kills} kills; hostnames ${[...r.hosts].join(', ')}): ${r.completed}/${count} completed in ${(r.wallMs / 1000).toFixed(1)} s, exports ${differing.length ? `DIFFER (${differing.length} files)` : 'identical'}, ${r.duplicatePaid} checkpointed paid calls repeated, ${r.inFlightRepeats} in-flight answers paid again${r.code !== 0 ? `, exit ${r.code}: ${r.stderr.slice(-300)}` : ''}`);
 } finally {
   await Promise.all([redis.stop(), fakes.close()]);
   await rm(dir, { recursive: true, force: true });
 }
 process.exitCode = failed ? 1 : 0;
+
+/** Prints the report's lines for inputs that did not complete and keeps the whole output of the submitting process. */
+async function showProblems(r: { stdout: string; stderr: string }, name: string): Promise<void> {
+  for (const line of problemLines(r.stdout, r.stderr)) console.log(`   ${line}`);
+  const file = join(tmpdir(), `spx-scale-out-${name}-${process.pid}.log`);
+  await writeFile(file, `--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}\n`);
+  console.log(`   the submitting process's output: ${file}`);
+}
 
 /** The report's lines for inputs that did not complete, and the error output. */
 function problemLines(stdout: string, stderr: string): string[] {
