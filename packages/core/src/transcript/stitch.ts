@@ -32,6 +32,41 @@ export interface PieceResult {
   segments: PieceSegment[];
 }
 
+/** One upload: its span of the input, the bytes sent, and in turn mode the speaker of the group. */
+export interface PieceUpload {
+  index: number;
+  start: number;
+  end: number;
+  sha256: string;
+  bytes: number;
+  speaker?: string;
+}
+
+/** What the service answered for one upload (times relative to the upload). */
+export interface PieceAnswer {
+  text: string;
+  language?: string;
+  segments: PieceSegment[];
+}
+
+/**
+ * The result to store for one finished upload: its provenance and the answer, with the answer's
+ * times made absolute and clamped to the upload's span. Other fields of `upload` are left out.
+ */
+export function pieceResult(upload: PieceUpload, answer: PieceAnswer): PieceResult {
+  return {
+    index: upload.index,
+    start: upload.start,
+    end: upload.end,
+    sha256: upload.sha256,
+    bytes: upload.bytes,
+    text: answer.text,
+    ...(answer.language ? { language: answer.language } : {}),
+    ...(upload.speaker ? { speaker: upload.speaker } : {}),
+    segments: shiftSegments(answer.segments, upload.start, upload.end),
+  };
+}
+
 /** Shifts relative upload times by `offset` and clamps them into [offset, limit]. */
 export function shiftSegments(segments: PieceSegment[], offset: number, limit: number): PieceSegment[] {
   const at = (t: number) => roundMs(Math.min(limit, Math.max(offset, offset + t)));
