@@ -17,6 +17,7 @@ export { stitch, pieceResult, shiftSegments, roundMs, type PieceResult, type Pie
 export { turnsFromSegments, diarizationFrom } from './transcript/turns.js';
 export { linkSpeakers, numberSpeakers, speakerLabel, MIN_SHARED_SECONDS, type SpeakerPiece } from './transcript/speakers.js';
 export { fetchWithRetry, readJson, apiError, checkBaseUrl, defaultRetryPolicy, type RetryPolicy, type RetryEvent, type FetchWithRetryOptions } from './http/retry.js';
+export { serviceRoot, type ServiceSettings } from './http/service.js';
 export * from './remote/index.js';
 export { sha256, sha256File } from './artifacts/hash.js';
 export { tempPathFor } from './artifacts/atomic.js';

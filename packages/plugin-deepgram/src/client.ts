@@ -4,7 +4,7 @@
 // again. Deepgram words its errors three ways (err_code/err_msg, category/message/details, plain
 // text); each is read into one message. The key is registered for redaction: refusals name
 // DEEPGRAM_API_KEY, never its value.
-import { SpxError, apiError, checkBaseUrl, excerpt, fetchWithRetry, readJson, registerSecret, type FetchWithRetryOptions } from '@spx/core';
+import { SpxError, apiError, excerpt, fetchWithRetry, readJson, serviceRoot, type FetchWithRetryOptions } from '@spx/core';
 
 export const SERVICE = 'Deepgram';
 export const KEY_VARIABLE = 'DEEPGRAM_API_KEY';
@@ -56,11 +56,9 @@ export class DeepgramClient {
   readonly #options: DeepgramClientOptions;
 
   constructor(options: DeepgramClientOptions) {
-    registerSecret(options.apiKey, KEY_VARIABLE);
-    checkBaseUrl(options.baseURL, BASE_URL_VARIABLE, KEY_VARIABLE);
+    this.baseURL = serviceRoot(options.apiKey, options.baseURL, { keyVariable: KEY_VARIABLE, baseUrlVariable: BASE_URL_VARIABLE, defaultBaseUrl: DEFAULT_BASE_URL });
     this.#apiKey = options.apiKey;
     this.#options = options;
-    this.baseURL = (options.baseURL || DEFAULT_BASE_URL).replace(/\/+$/, '');
   }
 
   /** POST /v1/listen with the audio as the body; resolves with the validated transcript answer. */

@@ -4,7 +4,7 @@
 // is reported and never its value (also when the server echoes it). Waiting for a job is the
 // remote-job kit's business (jobs.ts), not the client's.
 import { openAsBlob } from 'node:fs';
-import { SpxError, apiError, checkBaseUrl, fetchWithRetry, readJson, registerSecret, type FetchWithRetryOptions } from '@spx/core';
+import { SpxError, apiError, fetchWithRetry, readJson, serviceRoot, type FetchWithRetryOptions } from '@spx/core';
 
 export const SERVICE = 'pyannoteAI';
 export const KEY_VARIABLE = 'PYANNOTEAI_API_KEY';
@@ -112,11 +112,9 @@ export class PyannoteClient {
   readonly #options: PyannoteClientOptions;
 
   constructor(options: PyannoteClientOptions) {
-    registerSecret(options.apiKey, KEY_VARIABLE);
-    checkBaseUrl(options.baseURL, BASE_URL_VARIABLE, KEY_VARIABLE);
+    this.baseURL = serviceRoot(options.apiKey, options.baseURL, { keyVariable: KEY_VARIABLE, baseUrlVariable: BASE_URL_VARIABLE, defaultBaseUrl: DEFAULT_BASE_URL });
     this.#apiKey = options.apiKey;
     this.#options = options;
-    this.baseURL = (options.baseURL || DEFAULT_BASE_URL).replace(/\/+$/, '');
   }
 
   /** GET /v1/test: checks the key. */
