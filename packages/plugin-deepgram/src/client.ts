@@ -52,12 +52,10 @@ export interface DeepgramClientOptions extends Omit<FetchWithRetryOptions, 'serv
 
 export class DeepgramClient {
   readonly baseURL: string;
-  readonly #apiKey: string;
   readonly #options: DeepgramClientOptions;
 
   constructor(options: DeepgramClientOptions) {
     this.baseURL = serviceRoot(options.apiKey, options.baseURL, { keyVariable: KEY_VARIABLE, baseUrlVariable: BASE_URL_VARIABLE, defaultBaseUrl: DEFAULT_BASE_URL });
-    this.#apiKey = options.apiKey;
     this.#options = options;
   }
 
@@ -66,7 +64,7 @@ export class DeepgramClient {
     const { policy, onRetry } = this.#options;
     const response = await fetchWithRetry(
       `${this.baseURL}/v1/listen?${queryString(query)}`,
-      { method: 'POST', headers: { authorization: `Token ${this.#apiKey}`, 'content-type': 'application/octet-stream', accept: 'application/json', 'user-agent': 'spx-plugin-deepgram' }, body: new Blob([audio as Uint8Array<ArrayBuffer>]) },
+      { method: 'POST', headers: { authorization: `Token ${this.#options.apiKey}`, 'content-type': 'application/octet-stream', accept: 'application/json', 'user-agent': 'spx-plugin-deepgram' }, body: new Blob([audio as Uint8Array<ArrayBuffer>]) },
       { service: SERVICE, signal: signal ?? this.#options.signal, policy, onRetry, finalStatuses: [504] },
     );
     if (!response.ok) throw await refusal(response, what);

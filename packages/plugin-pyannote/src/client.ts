@@ -108,12 +108,10 @@ export interface PyannoteClientOptions extends Omit<FetchWithRetryOptions, 'serv
 
 export class PyannoteClient {
   readonly baseURL: string;
-  readonly #apiKey: string;
   readonly #options: PyannoteClientOptions;
 
   constructor(options: PyannoteClientOptions) {
     this.baseURL = serviceRoot(options.apiKey, options.baseURL, { keyVariable: KEY_VARIABLE, baseUrlVariable: BASE_URL_VARIABLE, defaultBaseUrl: DEFAULT_BASE_URL });
-    this.#apiKey = options.apiKey;
     this.#options = options;
   }
 
@@ -196,7 +194,7 @@ export class PyannoteClient {
   }
 
   #fetch(method: string, path: string, body?: unknown): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.#apiKey}`, accept: 'application/json', 'user-agent': 'spx-plugin-pyannote' };
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#options.apiKey}`, accept: 'application/json', 'user-agent': 'spx-plugin-pyannote' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     return fetchWithRetry(`${this.baseURL}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }, this.#retryOptions());
   }
