@@ -33,21 +33,10 @@ export interface PieceResult {
 }
 
 /** One upload: its span of the input, the bytes sent, and in turn mode the speaker of the group. */
-export interface PieceUpload {
-  index: number;
-  start: number;
-  end: number;
-  sha256: string;
-  bytes: number;
-  speaker?: string;
-}
+export type PieceUpload = Pick<PieceResult, 'index' | 'start' | 'end' | 'sha256' | 'bytes' | 'speaker'>;
 
 /** What the service answered for one upload (times relative to the upload). */
-export interface PieceAnswer {
-  text: string;
-  language?: string;
-  segments: PieceSegment[];
-}
+export type PieceAnswer = Pick<PieceResult, 'text' | 'language' | 'segments'>;
 
 /**
  * The result to store for one finished upload: its provenance and the answer, with the answer's
