@@ -13,6 +13,7 @@ export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export { TRANSCRIPT_FORMAT, DIARIZATION_FORMAT } from './transcript/types.js';
 export { TranscriptSchema, DiarizationSchema, SegmentSchema, WordSchema, SpeakerTurnSchema, type Transcript, type Diarization, type Segment, type Word, type SpeakerTurn, type ChunkProvenance } from './transcript/schema.js';
 export { readTranscript, readDiarization, readDocument, checkDocument, TRANSCRIPT, DIARIZATION, type DocumentKind } from './transcript/read.js';
+export { writeTranscriptFiles, type TranscriptFiles } from './transcript/outputs.js';
 export { stitch, pieceResult, shiftSegments, roundMs, type PieceResult, type PieceSegment, type PieceUpload, type PieceAnswer, type StitchOptions } from './transcript/stitch.js';
 export { turnsFromSegments, diarizationFrom } from './transcript/turns.js';
 export { linkSpeakers, numberSpeakers, speakerLabel, MIN_SHARED_SECONDS, type SpeakerPiece } from './transcript/speakers.js';
