@@ -7,6 +7,7 @@
 // speaks in the shared overlap (speakers.ts) and numbered SPEAKER_00… in order of appearance.
 import type { ChunkProvenance, Segment, Transcript, Word } from './schema.js';
 import { linkSpeakers, numberSpeakers } from './speakers.js';
+import { transcriptDocument } from './types.js';
 
 /** A piece of transcript from one upload (times relative to the upload until shifted). */
 export interface PieceSegment {
@@ -145,17 +146,9 @@ export function stitch(pieces: PieceResult[], options: StitchOptions): Transcrip
   segments.sort((a, b) => a.start - b.start || (a.chunk ?? 0) - (b.chunk ?? 0));
   if (options.mode === 'chunks') monotonic(segments);
   const chunks: ChunkProvenance[] = ordered.map((p) => ({ index: p.index, start: p.start, end: p.end, sha256: p.sha256, bytes: p.bytes }));
-  return {
-    format: 'spx-transcript',
-    version: 1,
-    engine: options.engine,
-    model: options.model,
-    ...(options.language ? { language: options.language } : {}),
-    timestamps: options.timestamps,
-    ...(options.duration !== undefined ? { duration: roundMs(options.duration) } : {}),
-    segments: linking ? numberSpeakers(segments) : segments,
-    chunks,
-  };
+  const { engine, model, language, timestamps } = options;
+  const duration = options.duration === undefined ? undefined : roundMs(options.duration);
+  return transcriptDocument({ engine, model, language, timestamps, duration, segments: linking ? numberSpeakers(segments) : segments, chunks });
 }
 
 /**
