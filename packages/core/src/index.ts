@@ -10,7 +10,7 @@ export type * from './plugins/types.js';
 export { definePlugin, defineStage } from './plugins/define.js';
 export { Enum } from './plugins/params.js';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
-export { TRANSCRIPT_FORMAT, DIARIZATION_FORMAT, transcriptDocument, type TranscriptFields } from './transcript/types.js';
+export { TRANSCRIPT_FORMAT, DIARIZATION_FORMAT, transcriptDocument, diarizationDocument, type TranscriptFields, type DiarizationFields } from './transcript/types.js';
 export { TranscriptSchema, DiarizationSchema, SegmentSchema, WordSchema, SpeakerTurnSchema, type Transcript, type Diarization, type Segment, type Word, type SpeakerTurn, type ChunkProvenance } from './transcript/schema.js';
 export { readTranscript, readDiarization, readDocument, checkDocument, TRANSCRIPT, DIARIZATION, type DocumentKind } from './transcript/read.js';
 export { writeTranscriptFiles, type TranscriptFiles } from './transcript/outputs.js';
