@@ -1,6 +1,7 @@
 // Canonical data shapes every engine emits and core/merge + core/export consume. The types come
 // from the schemas in schema.ts (one declaration for both); docs/transcript-format.md documents
-// them field by field. Times are seconds from the start of the input audio.
+// them field by field. Times are seconds from the start of the input audio. The two builders
+// give every engine's documents one field order, so equal content is written as equal bytes.
 import type { Diarization, SpeakerTurn, Transcript } from './schema.js';
 
 export type { ChunkProvenance, Diarization, Segment, SpeakerTurn, Transcript, Word } from './schema.js';
