@@ -4,8 +4,8 @@
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import {
-  SpxError, Type, apiError, checkBaseUrl, defaultRetryPolicy, definePlugin, defineStage, fetchWithRetry,
-  readJson, registerSecret, runRemoteJob, sha256File, uploadOnce, type JobState,
+  SpxError, Type, apiError, defaultRetryPolicy, definePlugin, defineStage, fetchWithRetry,
+  readJson, runRemoteJob, serviceRoot, sha256File, uploadOnce, type JobState,
 } from '@spx/core';
 
 const SERVICE = 'Shout';
@@ -17,9 +17,7 @@ interface ShoutJob { id: string; status: 'queued' | 'running' | 'done' | 'error'
 export function shoutApi(env: Readonly<Record<string, string | undefined>>, signal: AbortSignal) {
   const key = env[KEY];
   if (!key) throw new SpxError('MISSING_API_KEY', `${KEY} is not set.`, { hint: `Export ${KEY}=… before running.` });
-  registerSecret(key, KEY);
-  const base = env.SHOUT_BASE_URL || 'https://api.shout.example';
-  checkBaseUrl(base, 'SHOUT_BASE_URL', KEY);
+  const base = serviceRoot(key, env.SHOUT_BASE_URL, { keyVariable: KEY, baseUrlVariable: 'SHOUT_BASE_URL', defaultBaseUrl: 'https://api.shout.example' });
   const call = async <T>(method: string, path: string, body?: string | Blob): Promise<T | undefined> => {
     const init = { method, headers: { authorization: `Bearer ${key}` }, ...(body === undefined ? {} : { body }) };
     const response = await fetchWithRetry(`${base}${path}`, init, { service: SERVICE, signal, policy: defaultRetryPolicy(env) });

@@ -4,7 +4,7 @@
 // starts a billed job, is sent again only after answers proving no job was made. Refusals go
 // through apiError, so a rejected key names ASSEMBLYAI_API_KEY and never its value.
 import { openAsBlob } from 'node:fs';
-import { SpxError, apiError, checkBaseUrl, fetchWithRetry, readJson, registerSecret, type FetchWithRetryOptions } from '@spx/core';
+import { SpxError, apiError, fetchWithRetry, readJson, serviceRoot, type FetchWithRetryOptions } from '@spx/core';
 
 export const SERVICE = 'AssemblyAI';
 export const KEY_VARIABLE = 'ASSEMBLYAI_API_KEY';
@@ -67,11 +67,9 @@ export class AssemblyAIClient {
   readonly #retry: FetchWithRetryOptions;
 
   constructor({ apiKey, baseURL, ...retry }: AssemblyAIClientOptions) {
-    checkBaseUrl(baseURL, BASE_URL_VARIABLE, KEY_VARIABLE);
-    registerSecret(apiKey, KEY_VARIABLE);
+    this.baseURL = serviceRoot(apiKey, baseURL, { keyVariable: KEY_VARIABLE, baseUrlVariable: BASE_URL_VARIABLE, defaultBaseUrl: DEFAULT_BASE_URL });
     this.#key = apiKey;
     this.#retry = { ...retry, service: SERVICE };
-    this.baseURL = (baseURL || DEFAULT_BASE_URL).replace(/\/+$/, '');
   }
 
   /** POST /v2/upload with the raw bytes; returns the upload_url to transcribe. */

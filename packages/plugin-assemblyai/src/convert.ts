@@ -2,7 +2,7 @@
 // seconds, each utterance (a speaker turn) a segment with its words, and the API's speaker
 // letters SPEAKER_00, SPEAKER_01, … in order of first appearance. The answer is input: a word
 // without finite times or text makes the whole answer API_BAD_RESPONSE rather than a wrong file.
-import { TRANSCRIPT, checkDocument, numberSpeakers, type Segment, type Transcript, type Word } from '@spx/core';
+import { TRANSCRIPT, checkDocument, numberSpeakers, transcriptDocument, type Segment, type Transcript, type Word } from '@spx/core';
 import { SERVICE, badResponse, type ApiTranscript, type ApiWord } from './client.js';
 
 export const ENGINE = 'assemblyai';
@@ -52,15 +52,13 @@ export function transcriptFromResult(result: ApiTranscript, options: ConvertOpti
       : turnsOf(result.words.map((w) => toWord(w, id)));
   const apiDuration = typeof result.audio_duration === 'number' && result.audio_duration >= 0 ? result.audio_duration : undefined;
   const duration = options.duration ?? apiDuration;
-  const transcript: Transcript = {
-    format: 'spx-transcript',
-    version: 1,
+  const transcript = transcriptDocument({
     engine: ENGINE,
     model: typeof result.speech_model_used === 'string' && result.speech_model_used ? result.speech_model_used : options.requestedModels.join(','),
-    ...(typeof result.language_code === 'string' && result.language_code ? { language: result.language_code } : {}),
+    language: typeof result.language_code === 'string' ? result.language_code : undefined,
     timestamps: 'word',
-    ...(duration === undefined ? {} : { duration }),
+    duration,
     segments: numberSpeakers(segments),
-  };
+  });
   return checkDocument(TRANSCRIPT, transcript, `the ${SERVICE} answer for transcript ${id}`);
 }

@@ -3,7 +3,7 @@
 // create answer arrives, and a resumed run polls that same job. AssemblyAI bills audio processed,
 // not waiting time, and has no cancel call (DELETE only removes data), so at the deadline the job
 // keeps running and a rerun collects it (docs/writing-plugins.md, "The timeout policy").
-import { uploadOnce, type JobState, type Logger, type Memo } from '@spx/core';
+import { uploadKeptFor, type JobState, type Logger, type Memo } from '@spx/core';
 import { SERVICE, type AssemblyAIClient, type ApiTranscript } from './client.js';
 
 /** The stored job record (sub-step `transcript/<sha256 prefix>/job`). */
@@ -15,24 +15,19 @@ export interface JobRecord {
 /** An upload that is never transcribed is deleted after 24 h. */
 export const UPLOAD_KEPT_MS = 24 * 3600 * 1000;
 
-interface UploadRecord {
-  uploadUrl: string;
-  uploadedAt: number;
-}
-
-/** Uploads a file once; the stored upload_url is reused while AssemblyAI still keeps it. */
-export async function uploadAudio(client: AssemblyAIClient, memo: Memo, path: string, sha256: string, logger: Logger): Promise<string> {
-  const record = await uploadOnce({
+/** Uploads a file once; the stored upload_url (`{ uploadUrl, uploadedAt }`) is reused while AssemblyAI still keeps it. */
+export function uploadAudio(client: AssemblyAIClient, memo: Memo, path: string, sha256: string, logger: Logger): Promise<string> {
+  return uploadKeptFor({
     memo,
     key: `upload/${sha256}`,
-    upload: async (): Promise<UploadRecord> => {
+    field: 'uploadUrl',
+    keptMs: UPLOAD_KEPT_MS,
+    upload: async () => {
       const uploadUrl = await client.upload(path);
       logger.info(`Uploaded ${path} to ${SERVICE}.`);
-      return { uploadUrl, uploadedAt: Date.now() };
+      return uploadUrl;
     },
-    expiresAt: (r) => (typeof r.uploadUrl === 'string' && r.uploadUrl && typeof r.uploadedAt === 'number' ? r.uploadedAt + UPLOAD_KEPT_MS : Number.NaN),
   });
-  return record.uploadUrl;
 }
 
 /** What the API says about a job, as the kit reads it; the value keeps only what the stage needs. */

@@ -4,7 +4,7 @@
 // again. Deepgram words its errors three ways (err_code/err_msg, category/message/details, plain
 // text); each is read into one message. The key is registered for redaction: refusals name
 // DEEPGRAM_API_KEY, never its value.
-import { SpxError, apiError, checkBaseUrl, excerpt, fetchWithRetry, readJson, registerSecret, type FetchWithRetryOptions } from '@spx/core';
+import { SpxError, apiError, excerpt, fetchWithRetry, readJson, serviceRoot, type FetchWithRetryOptions } from '@spx/core';
 
 export const SERVICE = 'Deepgram';
 export const KEY_VARIABLE = 'DEEPGRAM_API_KEY';
@@ -52,15 +52,11 @@ export interface DeepgramClientOptions extends Omit<FetchWithRetryOptions, 'serv
 
 export class DeepgramClient {
   readonly baseURL: string;
-  readonly #apiKey: string;
   readonly #options: DeepgramClientOptions;
 
   constructor(options: DeepgramClientOptions) {
-    registerSecret(options.apiKey, KEY_VARIABLE);
-    checkBaseUrl(options.baseURL, BASE_URL_VARIABLE, KEY_VARIABLE);
-    this.#apiKey = options.apiKey;
+    this.baseURL = serviceRoot(options.apiKey, options.baseURL, { keyVariable: KEY_VARIABLE, baseUrlVariable: BASE_URL_VARIABLE, defaultBaseUrl: DEFAULT_BASE_URL });
     this.#options = options;
-    this.baseURL = (options.baseURL || DEFAULT_BASE_URL).replace(/\/+$/, '');
   }
 
   /** POST /v1/listen with the audio as the body; resolves with the validated transcript answer. */
@@ -68,7 +64,7 @@ export class DeepgramClient {
     const { policy, onRetry } = this.#options;
     const response = await fetchWithRetry(
       `${this.baseURL}/v1/listen?${queryString(query)}`,
-      { method: 'POST', headers: { authorization: `Token ${this.#apiKey}`, 'content-type': 'application/octet-stream', accept: 'application/json', 'user-agent': 'spx-plugin-deepgram' }, body: new Blob([audio as Uint8Array<ArrayBuffer>]) },
+      { method: 'POST', headers: { authorization: `Token ${this.#options.apiKey}`, 'content-type': 'application/octet-stream', accept: 'application/json', 'user-agent': 'spx-plugin-deepgram' }, body: new Blob([audio as Uint8Array<ArrayBuffer>]) },
       { service: SERVICE, signal: signal ?? this.#options.signal, policy, onRetry, finalStatuses: [504] },
     );
     if (!response.ok) throw await refusal(response, what);

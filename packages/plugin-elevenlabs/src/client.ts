@@ -7,7 +7,7 @@
 // names ELEVENLABS_API_KEY and never its value.
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
-import { SpxError, apiError, checkBaseUrl, excerpt, fetchWithRetry, readJson, registerSecret, type FetchWithRetryOptions } from '@spx/core';
+import { SpxError, apiError, excerpt, fetchWithRetry, readJson, serviceRoot, type FetchWithRetryOptions } from '@spx/core';
 
 export const SERVICE = 'ElevenLabs';
 export const KEY_VARIABLE = 'ELEVENLABS_API_KEY';
@@ -60,11 +60,9 @@ export class ScribeClient {
   readonly #retry: FetchWithRetryOptions;
 
   constructor({ apiKey, baseURL, ...retry }: ScribeClientOptions) {
-    registerSecret(apiKey, KEY_VARIABLE);
-    checkBaseUrl(baseURL, BASE_URL_VARIABLE, KEY_VARIABLE);
+    this.endpoint = `${serviceRoot(apiKey, baseURL, { keyVariable: KEY_VARIABLE, baseUrlVariable: BASE_URL_VARIABLE, defaultBaseUrl: DEFAULT_BASE_URL })}/v1/speech-to-text`;
     this.#headers = { 'xi-api-key': apiKey, accept: 'application/json', 'user-agent': 'spx-plugin-elevenlabs' };
     this.#retry = { ...retry, service: SERVICE, idempotent: false };
-    this.endpoint = `${(baseURL || DEFAULT_BASE_URL).replace(/\/+$/, '')}/v1/speech-to-text`;
   }
 
   /** One billed transcription: the multipart upload, answered with the transcript. */

@@ -4,7 +4,7 @@
 // "(laughter)" are kept as words when they were asked for, else dropped. The API has no segments:
 // consecutive tokens of one speaker form one, and speaker ids (`speaker_0`, sometimes starting at
 // `speaker_1`) become SPEAKER_00, SPEAKER_01, … in order of first appearance.
-import { TRANSCRIPT, checkDocument, numberSpeakers, type Segment, type Transcript, type Word } from '@spx/core';
+import { TRANSCRIPT, checkDocument, numberSpeakers, transcriptDocument, type Segment, type Transcript, type Word } from '@spx/core';
 import type { ApiToken, ApiTranscription } from './client.js';
 
 export const ENGINE = 'elevenlabs';
@@ -53,16 +53,14 @@ export function transcriptFromScribe(answer: ApiTranscription, options: ConvertO
   }
   const segments = built.map(({ segment, text }) => ({ ...segment, text: text.trim() }));
   const duration = options.duration ?? (typeof answer.audio_duration_secs === 'number' && answer.audio_duration_secs >= 0 ? answer.audio_duration_secs : undefined);
-  const transcript: Transcript = {
-    format: 'spx-transcript',
-    version: 1,
+  const transcript = transcriptDocument({
     engine: ENGINE,
     model: options.model,
-    ...(typeof answer.language_code === 'string' && answer.language_code ? { language: answer.language_code } : {}),
+    language: typeof answer.language_code === 'string' ? answer.language_code : undefined,
     timestamps: 'word',
-    ...(duration === undefined ? {} : { duration }),
+    duration,
     segments: numberSpeakers(segments),
-  };
+  });
   return checkDocument(TRANSCRIPT, transcript, `the ElevenLabs answer${answer.transcription_id ? ` ${answer.transcription_id}` : ''}`);
 }
 

@@ -21,7 +21,7 @@ export {
   type EncodeOptions,
   type WriteResult,
 } from './convert.js';
-export { checkAudioLimits, type AudioLimits, type CheckedAudio, type LimitOptions } from './limits.js';
+export { checkAudioLimits, checkedUpload, type AudioLimits, type CheckedAudio, type LimitOptions } from './limits.js';
 export { detectSilences, type Silence, type SilenceOptions } from './silence.js';
 export { planChunks, chunkLimit, type ChunkPlan, type ChunkPlanOptions } from './plan.js';
 export { summarizeStderr } from './errors.js';

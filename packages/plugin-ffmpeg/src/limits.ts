@@ -3,8 +3,8 @@
 // (ffprobe) lies within the service's range. A file ffprobe cannot read is left to the service to
 // judge, with a warning: the limits exist to save money, not to second-guess the service's decoder.
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { SpxError } from '@spx/core';
+import { basename, resolve } from 'node:path';
+import { SpxError, sha256File, type StageContext } from '@spx/core';
 import type { Env } from './binaries.js';
 import { probeAudio } from './probe.js';
 
@@ -54,4 +54,11 @@ export async function checkAudioLimits(path: string, limits: AudioLimits, option
     throw new SpxError('INPUT_INVALID', `Audio "${name}" lasts ${duration} s; ${options.service} needs at least ${limits.minSeconds} s.`, { hint: 'Check that the input holds the recording you meant.' });
   }
   return { bytes: info.size, ...(duration === undefined ? {} : { duration }) };
+}
+
+/** A stage's `audio` file before it is sent whole: its absolute path, within `service`'s limits (warnings to the stage's log), and its hash. */
+export async function checkedUpload(audio: string, limits: AudioLimits, service: string, ctx: Pick<StageContext, 'env' | 'signal' | 'logger'>): Promise<CheckedAudio & { path: string; sha256: string }> {
+  const path = resolve(audio);
+  const checked = await checkAudioLimits(path, limits, { service, env: ctx.env, signal: ctx.signal, warn: (message) => ctx.logger.warn(message) });
+  return { path, sha256: await sha256File(path), ...checked };
 }

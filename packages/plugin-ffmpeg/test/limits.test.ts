@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { expect } from 'chai';
-import { isSpxError } from '@spx/core';
-import { checkAudioLimits } from '../src/index.js';
+import { isSpxError, sha256File, type Logger } from '@spx/core';
+import { checkAudioLimits, checkedUpload } from '../src/index.js';
 import { env, makeTone, removeDir, tempDir } from './helpers.js';
 
-describe('checkAudioLimits', () => {
+describe('checkAudioLimits, checkedUpload', () => {
   let dir: string;
   before(async () => {
     dir = await tempDir();
@@ -39,5 +39,25 @@ describe('checkAudioLimits', () => {
     const warnings: string[] = [];
     expect(await checkAudioLimits(odd, limits, { service: 'Vendor', env, warn: (m) => warnings.push(m) })).to.deep.equal({ bytes: 16 });
     expect(warnings[0]).to.contain('Vendor will judge the file');
+  });
+
+  const warnings: string[] = [];
+  const logger: Logger = { warn: (m) => void warnings.push(m), info: () => undefined, debug: () => undefined, error: () => undefined };
+
+  it('checkedUpload gives the absolute path, the hash, size and duration of a file within the limits', async () => {
+    const ok = makeTone(join(dir, 'ok.wav'), { seconds: 1 });
+    const checked = await checkedUpload(relative(process.cwd(), ok), limits, 'Vendor', { env, signal: new AbortController().signal, logger });
+    expect(checked).to.deep.include({ path: ok, sha256: await sha256File(ok), duration: 1 });
+    expect(checked.bytes).to.be.greaterThan(0);
+  });
+
+  it('checkedUpload refuses a file over the limits, and warns through the stage log when the duration is unknown', async () => {
+    const long = makeTone(join(dir, 'long.mp3'), { seconds: 4 });
+    const error = await checkedUpload(long, limits, 'Vendor', { env, signal: new AbortController().signal, logger }).then(() => undefined, (e: unknown) => e);
+    expect(isSpxError(error) && error.code).to.equal('INPUT_INVALID');
+    const odd = join(dir, 'odd.bin');
+    await writeFile(odd, 'not audio at all');
+    expect(await checkedUpload(odd, limits, 'Vendor', { env, signal: new AbortController().signal, logger })).to.not.have.property('duration');
+    expect(warnings.at(-1)).to.contain('Vendor will judge the file');
   });
 });

@@ -5,7 +5,7 @@
 // Errors come out as SpxErrors that say what to fix; the key is registered with core's
 // redaction, so it never appears in them (nor in a server's echo of it).
 import OpenAI, { toFile } from 'openai';
-import { checkBaseUrl, defaultRetryPolicy, excerpt, fetchWithRetry, isSpxError, registerSecret, SpxError, type RetryEvent, type RetryPolicy, type Word } from '@spx/core';
+import { checkBaseUrl, defaultRetryPolicy, excerpt, fetchWithRetry, isSpxError, registerSecret, SpxError, type PieceSegment, type RetryEvent, type RetryPolicy, type Word } from '@spx/core';
 import { REPLACEMENT_MODEL, RETIREMENT_DATE, RETIRING_MODELS, WORD_TIMING_PIPELINES, type ModelInfo } from './models.js';
 
 export const KEY_VARIABLE = 'OPENAI_API_KEY';
@@ -70,13 +70,7 @@ export interface UploadRequest {
 }
 
 /** A piece of transcript with times relative to the start of the upload. */
-export interface UploadSegment {
-  start: number;
-  end: number;
-  text: string;
-  words?: Word[];
-  speaker?: string;
-}
+export type UploadSegment = PieceSegment;
 
 export interface UploadResult {
   text: string;

@@ -4,7 +4,7 @@
 // is reported and never its value (also when the server echoes it). Waiting for a job is the
 // remote-job kit's business (jobs.ts), not the client's.
 import { openAsBlob } from 'node:fs';
-import { SpxError, apiError, checkBaseUrl, fetchWithRetry, readJson, registerSecret, type FetchWithRetryOptions } from '@spx/core';
+import { SpxError, apiError, fetchWithRetry, readJson, serviceRoot, type FetchWithRetryOptions } from '@spx/core';
 
 export const SERVICE = 'pyannoteAI';
 export const KEY_VARIABLE = 'PYANNOTEAI_API_KEY';
@@ -108,15 +108,11 @@ export interface PyannoteClientOptions extends Omit<FetchWithRetryOptions, 'serv
 
 export class PyannoteClient {
   readonly baseURL: string;
-  readonly #apiKey: string;
   readonly #options: PyannoteClientOptions;
 
   constructor(options: PyannoteClientOptions) {
-    registerSecret(options.apiKey, KEY_VARIABLE);
-    checkBaseUrl(options.baseURL, BASE_URL_VARIABLE, KEY_VARIABLE);
-    this.#apiKey = options.apiKey;
+    this.baseURL = serviceRoot(options.apiKey, options.baseURL, { keyVariable: KEY_VARIABLE, baseUrlVariable: BASE_URL_VARIABLE, defaultBaseUrl: DEFAULT_BASE_URL });
     this.#options = options;
-    this.baseURL = (options.baseURL || DEFAULT_BASE_URL).replace(/\/+$/, '');
   }
 
   /** GET /v1/test: checks the key. */
@@ -198,7 +194,7 @@ export class PyannoteClient {
   }
 
   #fetch(method: string, path: string, body?: unknown): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.#apiKey}`, accept: 'application/json', 'user-agent': 'spx-plugin-pyannote' };
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#options.apiKey}`, accept: 'application/json', 'user-agent': 'spx-plugin-pyannote' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     return fetchWithRetry(`${this.baseURL}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }, this.#retryOptions());
   }

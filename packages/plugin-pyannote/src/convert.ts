@@ -1,6 +1,6 @@
 // Turns pyannoteAI job outputs into spx's canonical Diarization, the speaker-only timeline and,
 // with STT orchestration, a canonical Transcript with words and speakers.
-import { DIARIZATION_FORMAT, TRANSCRIPT_FORMAT, type Diarization, type Segment, type SpeakerTurn, type Transcript, type Word } from '@spx/core';
+import { diarizationDocument, transcriptDocument, type Diarization, type Segment, type SpeakerTurn, type Transcript, type Word } from '@spx/core';
 import type { ApiTranscribed, ApiTurn, DiarizeOutput, IdentifyOutput } from './client.js';
 
 export const ENGINE = 'pyannoteai';
@@ -35,16 +35,8 @@ export interface DiarizationMeta {
 export function diarizationFromOutput(output: DiarizeOutput, meta: DiarizationMeta): Diarization {
   const turns = toTurns(output.diarization);
   const exclusiveTurns = output.exclusiveDiarization ? toTurns(output.exclusiveDiarization) : undefined;
-  return {
-    format: DIARIZATION_FORMAT,
-    version: 1,
-    engine: ENGINE,
-    model: meta.model,
-    turns,
-    ...(exclusiveTurns ? { exclusiveTurns } : {}),
-    speakers: speakersOf(exclusiveTurns ?? [], turns),
-    ...(meta.duration === undefined ? {} : { duration: round3(meta.duration) }),
-  };
+  const duration = meta.duration === undefined ? undefined : round3(meta.duration);
+  return diarizationDocument({ engine: ENGINE, model: meta.model, turns, exclusiveTurns, speakers: speakersOf(exclusiveTurns ?? [], turns), duration });
 }
 
 export interface SpeakerMatch {
@@ -99,20 +91,8 @@ export function identifiedDiarization(output: IdentifyOutput, meta: DiarizationM
   const exclusiveTurns = output.exclusiveDiarization ? toTurns(output.exclusiveDiarization, rename) : undefined;
   const names: Record<string, string> = {};
   for (const m of matches) if (m.match) names[m.match] = displayNames[m.match] ?? m.match;
-  return {
-    diarization: {
-      format: DIARIZATION_FORMAT,
-      version: 1,
-      engine: ENGINE,
-      model: meta.model,
-      turns,
-      ...(exclusiveTurns ? { exclusiveTurns } : {}),
-      speakers: speakersOf(exclusiveTurns ?? [], turns),
-      names,
-      ...(meta.duration === undefined ? {} : { duration: round3(meta.duration) }),
-    },
-    matches,
-  };
+  const duration = meta.duration === undefined ? undefined : round3(meta.duration);
+  return { diarization: diarizationDocument({ engine: ENGINE, model: meta.model, turns, exclusiveTurns, speakers: speakersOf(exclusiveTurns ?? [], turns), names, duration }), matches };
 }
 
 
@@ -130,15 +110,8 @@ export function timelineTranscript(diarization: Diarization): Transcript {
     if (last && last.speaker === turn.speaker && turn.start - last.end <= 0.05) last.end = Math.max(last.end, turn.end);
     else joined.push({ speaker: turn.speaker, start: turn.start, end: turn.end });
   }
-  return {
-    format: TRANSCRIPT_FORMAT,
-    version: 1,
-    engine: diarization.engine,
-    ...(diarization.model ? { model: diarization.model } : {}),
-    timestamps: 'segment',
-    ...(diarization.duration === undefined ? {} : { duration: diarization.duration }),
-    segments: joined.map((t) => ({ start: t.start, end: t.end, speaker: t.speaker, text: `(speech, ${(t.end - t.start).toFixed(1)} s)` })),
-  };
+  const segments = joined.map((t) => ({ start: t.start, end: t.end, speaker: t.speaker, text: `(speech, ${(t.end - t.start).toFixed(1)} s)` }));
+  return transcriptDocument({ engine: diarization.engine, model: diarization.model, timestamps: 'segment', duration: diarization.duration, segments });
 }
 
 /** Valid, sorted transcribed items (words or turns) with times rounded to ms. */
@@ -180,13 +153,6 @@ export function transcriptFromOutput(output: DiarizeOutput, meta: DiarizationMet
   }
   flush();
   segments.sort((a, b) => a.start - b.start || a.end - b.end);
-  return {
-    format: TRANSCRIPT_FORMAT,
-    version: 1,
-    engine: ENGINE,
-    model: `${meta.model} + ${meta.sttModel}`,
-    timestamps: words.length > 0 ? 'word' : 'segment',
-    ...(meta.duration === undefined ? {} : { duration: round3(meta.duration) }),
-    segments,
-  };
+  const duration = meta.duration === undefined ? undefined : round3(meta.duration);
+  return transcriptDocument({ engine: ENGINE, model: `${meta.model} + ${meta.sttModel}`, timestamps: words.length > 0 ? 'word' : 'segment', duration, segments });
 }

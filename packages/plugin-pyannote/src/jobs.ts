@@ -3,7 +3,7 @@
 // and the deadline are the kit's (docs/writing-plugins.md, "Calling an async job API"). The API
 // has no cancel call, so at the deadline a job keeps running and a rerun waits for it again.
 import { extname } from 'node:path';
-import { storedValue, uploadOnce, type JobState, type Logger, type Memo, type RemoteJobOptions, type Submitted } from '@spx/core';
+import { storedValue, uploadKeptFor, type JobState, type Logger, type Memo, type RemoteJobOptions, type Submitted } from '@spx/core';
 import { SERVICE, type Job, type JobCreated, type PyannoteClient } from './client.js';
 
 /** The stored job record (checkpoint format: `<prefix>/job/<n>` → `{ jobId, submittedAt }`). */
@@ -61,23 +61,18 @@ export function mediaKeyFor(sha256: string, path: string): string {
   return `media://spx/${sha256}${ext.length > 1 && ext.length <= 6 ? ext : ''}`;
 }
 
-interface UploadRecord {
-  media: string;
-  uploadedAt: number;
-}
-
-/** Uploads a file to pyannoteAI's temporary storage once; reused while the upload is still kept. */
-export async function uploadMedia(client: PyannoteClient, memo: Memo, path: string, sha256: string, logger: Logger): Promise<string> {
-  const record = await uploadOnce({
+/** Uploads a file to pyannoteAI's temporary storage once (`{ media, uploadedAt }`); reused while the upload is still kept. */
+export function uploadMedia(client: PyannoteClient, memo: Memo, path: string, sha256: string, logger: Logger): Promise<string> {
+  return uploadKeptFor({
     memo,
     key: `upload/${sha256}`,
-    upload: async (): Promise<UploadRecord> => {
+    field: 'media',
+    keptMs: MEDIA_KEPT_MS,
+    marginMs: MEDIA_KEPT_MS - MEDIA_REUSE_MS,
+    upload: async () => {
       const media = await client.upload(path, mediaKeyFor(sha256, path));
       logger.info(`Uploaded ${path} to ${SERVICE} temporary storage as ${media}.`);
-      return { media, uploadedAt: Date.now() };
+      return media;
     },
-    expiresAt: (r) => (typeof r.media === 'string' && typeof r.uploadedAt === 'number' ? r.uploadedAt + MEDIA_KEPT_MS : Number.NaN),
-    marginMs: MEDIA_KEPT_MS - MEDIA_REUSE_MS,
   });
-  return record.media;
 }

@@ -3,7 +3,7 @@
 // token is registered with core's redaction, so no message shows it, even a server's echo.
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
-import { SpxError, apiError, checkBaseUrl, fetchWithRetry, readJson, registerSecret, type FetchWithRetryOptions, type Json } from '@spx/core';
+import { SpxError, apiError, fetchWithRetry, readJson, serviceRoot, type FetchWithRetryOptions, type Json } from '@spx/core';
 
 export const SERVICE = 'Replicate';
 export const TOKEN_VARIABLE = 'REPLICATE_API_TOKEN';
@@ -71,10 +71,8 @@ export class ReplicateClient {
   readonly #options: ReplicateClientOptions;
 
   constructor(options: ReplicateClientOptions) {
-    registerSecret(options.token, TOKEN_VARIABLE);
-    checkBaseUrl(options.baseURL, BASE_URL_VARIABLE, TOKEN_VARIABLE);
+    this.baseURL = normalizeBaseUrl(serviceRoot(options.token, options.baseURL, { keyVariable: TOKEN_VARIABLE, baseUrlVariable: BASE_URL_VARIABLE, defaultBaseUrl: DEFAULT_BASE_URL }));
     this.#options = options;
-    this.baseURL = normalizeBaseUrl(options.baseURL ?? DEFAULT_BASE_URL);
   }
 
   /** Creates a prediction; the answer is usually `starting` (or finished, with `wait`). */

@@ -7,6 +7,7 @@
 // speaks in the shared overlap (speakers.ts) and numbered SPEAKER_00… in order of appearance.
 import type { ChunkProvenance, Segment, Transcript, Word } from './schema.js';
 import { linkSpeakers, numberSpeakers } from './speakers.js';
+import { transcriptDocument } from './types.js';
 
 /** A piece of transcript from one upload (times relative to the upload until shifted). */
 export interface PieceSegment {
@@ -30,6 +31,30 @@ export interface PieceResult {
   speaker?: string;
   /** Empty for text-only answers. */
   segments: PieceSegment[];
+}
+
+/** One upload: its span of the input, the bytes sent, and in turn mode the speaker of the group. */
+export type PieceUpload = Pick<PieceResult, 'index' | 'start' | 'end' | 'sha256' | 'bytes' | 'speaker'>;
+
+/** What the service answered for one upload (times relative to the upload). */
+export type PieceAnswer = Pick<PieceResult, 'text' | 'language' | 'segments'>;
+
+/**
+ * The result to store for one finished upload: its provenance and the answer, with the answer's
+ * times made absolute and clamped to the upload's span. Other fields of `upload` are left out.
+ */
+export function pieceResult(upload: PieceUpload, answer: PieceAnswer): PieceResult {
+  return {
+    index: upload.index,
+    start: upload.start,
+    end: upload.end,
+    sha256: upload.sha256,
+    bytes: upload.bytes,
+    text: answer.text,
+    ...(answer.language ? { language: answer.language } : {}),
+    ...(upload.speaker ? { speaker: upload.speaker } : {}),
+    segments: shiftSegments(answer.segments, upload.start, upload.end),
+  };
 }
 
 /** Shifts relative upload times by `offset` and clamps them into [offset, limit]. */
@@ -121,17 +146,9 @@ export function stitch(pieces: PieceResult[], options: StitchOptions): Transcrip
   segments.sort((a, b) => a.start - b.start || (a.chunk ?? 0) - (b.chunk ?? 0));
   if (options.mode === 'chunks') monotonic(segments);
   const chunks: ChunkProvenance[] = ordered.map((p) => ({ index: p.index, start: p.start, end: p.end, sha256: p.sha256, bytes: p.bytes }));
-  return {
-    format: 'spx-transcript',
-    version: 1,
-    engine: options.engine,
-    model: options.model,
-    ...(options.language ? { language: options.language } : {}),
-    timestamps: options.timestamps,
-    ...(options.duration !== undefined ? { duration: roundMs(options.duration) } : {}),
-    segments: linking ? numberSpeakers(segments) : segments,
-    chunks,
-  };
+  const { engine, model, language, timestamps } = options;
+  const duration = options.duration === undefined ? undefined : roundMs(options.duration);
+  return transcriptDocument({ engine, model, language, timestamps, duration, segments: linking ? numberSpeakers(segments) : segments, chunks });
 }
 
 /**

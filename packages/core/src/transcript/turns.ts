@@ -2,7 +2,7 @@
 // that transcribe and diarize in one request answer: the Diarization core/merge and the RTTM
 // export read, without a second engine.
 import type { Diarization, Segment, SpeakerTurn } from './schema.js';
-import { DIARIZATION_FORMAT } from './types.js';
+import { diarizationDocument } from './types.js';
 
 /** Speaker turns from labelled words (when present) or segments; same-speaker neighbours closer than `joinGap` s merge. */
 export function turnsFromSegments(segments: readonly Segment[], joinGap = 0.5): SpeakerTurn[] {
@@ -31,14 +31,5 @@ export function diarizationFrom(segments: readonly Segment[], engine: string, mo
   const speakers: string[] = [];
   for (const turn of turns) if (!speakers.includes(turn.speaker)) speakers.push(turn.speaker);
   const exclusive = turns.every((t, i) => i === 0 || t.start >= turns[i - 1]!.end);
-  return {
-    format: DIARIZATION_FORMAT,
-    version: 1,
-    engine,
-    model,
-    turns,
-    ...(exclusive ? { exclusiveTurns: turns.map((t) => ({ ...t })) } : {}),
-    speakers,
-    ...(duration !== undefined ? { duration } : {}),
-  };
+  return diarizationDocument({ engine, model, turns, exclusiveTurns: exclusive ? turns.map((t) => ({ ...t })) : undefined, speakers, duration });
 }

@@ -14,6 +14,7 @@ import {
   sendAnswer,
   serveFault,
   startFakeHttp,
+  transportFault,
   type Exchange,
   type Fault,
   type FakeHttp,
@@ -116,6 +117,17 @@ describe('testing/fake-http', () => {
       expect(gone).to.equal('TimeoutError');
       // Resolves long before the ten minutes only if the delay ended with its connection.
       await delayEnded;
+    });
+
+    it('plays the transport faults every fake scripts alike: reset, slow, and malformed with the given cut-off body', async () => {
+      const body = '{"results": {"chan';
+      await scripted(new FaultScript<Rule>([{ fault: transportFault({ type: 'reset' }, body) }, { fault: transportFault({ type: 'slow', delayMs: 5 }, body) }, { fault: transportFault({ type: 'malformed' }, body) }]));
+      expect(await raw('/x')).to.have.property('error').that.matches(/ECONNRESET|socket hang up/i);
+      expect(transportFault({ type: 'slow', delayMs: 5 }, body)).to.deep.equal({ kind: 'delay', ms: 5 });
+      expect(await (await fetch(url('/x'))).json()).to.deep.equal({ ok: true });
+      const malformed = await raw('/x');
+      expect(malformed).to.deep.include({ status: 200, body });
+      expect((malformed as { headers: Record<string, unknown> }).headers['content-type']).to.equal('application/json');
     });
 
     it('first-match: rules form a queue, each taking its matching requests until spent', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 // Joining per-upload results into one transcript: offsets, overlaps heard twice, speakers per upload.
-import { shiftSegments, stitch, type PieceResult } from '@spx/core';
+import { pieceResult, shiftSegments, stitch, type PieceResult } from '@spx/core';
 
 const word = (text: string, start: number, end: number) => ({ text, start, end });
 
@@ -9,6 +9,23 @@ describe('stitch', () => {
     const [segment] = shiftSegments([{ start: 0.5, end: 9, text: 'a b', words: [word('a', 0.5, 1), word('b', 1.2, 9)] }], 10, 15);
     expect(segment).to.deep.include({ start: 10.5, end: 15 });
     expect(segment!.words!.map((w) => [w.start, w.end])).to.deep.equal([[10.5, 11], [11.2, 15]]);
+  });
+
+  it('stores an upload as its provenance and the answer shifted to its span, nothing else of the upload', () => {
+    const upload = { index: 2, start: 30, end: 40, sha256: 'c', bytes: 7, path: '/tmp/chunk-2.wav', clip: { start: 31, end: 39 } };
+    const answer = { text: 'a b', segments: [{ start: 1, end: 12, text: 'a b', words: [word('a', 1, 2), word('b', 2.5, 12)] }] };
+    expect(pieceResult(upload, answer)).to.deep.equal({
+      index: 2,
+      start: 30,
+      end: 40,
+      sha256: 'c',
+      bytes: 7,
+      text: 'a b',
+      segments: [{ start: 31, end: 40, text: 'a b', words: [word('a', 31, 32), word('b', 32.5, 40)] }],
+    });
+    const turn = pieceResult({ ...upload, speaker: 'SPEAKER_01' }, { ...answer, language: 'de', segments: [] });
+    expect(turn).to.deep.include({ language: 'de', speaker: 'SPEAKER_01', segments: [] });
+    expect(pieceResult(upload, { ...answer, language: '' })).to.not.have.property('language');
   });
 
   it('keeps each word of an overlap once, split at the overlap midpoint', () => {

@@ -1,9 +1,9 @@
 // assemblyai/transcribe: checks the file against AssemblyAI's limits, uploads it once, creates
 // one transcript job with speaker labels (its id checkpointed before any poll), polls it to the
 // end, and writes a canonical Transcript with word timestamps and SPEAKER_nn labels.
-import { basename, resolve } from 'node:path';
-import { SpxError, Type, checkBaseUrl, defaultRetryPolicy, defineStage, runRemoteJob, sha256File, type FileRef, type Pricing, type Static, type StageContext } from '@spx/core';
-import { checkAudioLimits } from '@spx/plugin-ffmpeg';
+import { basename } from 'node:path';
+import { SpxError, Type, checkBaseUrl, defaultRetryPolicy, defineStage, runRemoteJob, writeTranscriptFiles, type FileRef, type Pricing, type Static } from '@spx/core';
+import { checkedUpload } from '@spx/plugin-ffmpeg';
 import { AssemblyAIClient, BASE_URL_VARIABLE, KEY_VARIABLE, SERVICE, type TranscriptRequest } from '../client.js';
 import { transcriptFromResult } from '../convert.js';
 import { jobState, uploadAudio, type JobRecord } from '../jobs.js';
@@ -78,7 +78,7 @@ export const transcribeStage = defineStage<typeof TranscribeParamsSchema, Transc
       timeoutSetting: 'timeoutMs',
       onRetry: (event) => ctx.logger.warn(`${SERVICE}: ${event.reason}; retrying in ${event.delayMs} ms (attempt ${event.attempt + 1}).`),
     });
-    const audio = await checkedAudio(ctx);
+    const audio = await checkedUpload(p.audio, LIMITS, SERVICE, ctx);
     const name = basename(audio.path);
     const uploadUrl = await uploadAudio(client, ctx.step, audio.path, audio.sha256, ctx.logger);
     const request = transcriptRequest(p, uploadUrl);
@@ -100,16 +100,8 @@ export const transcribeStage = defineStage<typeof TranscribeParamsSchema, Transc
     });
     const transcript = transcriptFromResult(value, { requestedModels: p.speechModels, ...(audio.duration === undefined ? {} : { duration: audio.duration }) });
     if (submittedHere) ctx.usage((transcript.duration ?? 0) / 3600);
-    const json = (data: unknown) => `${JSON.stringify(data, null, 2)}\n`;
-    const speakers = [...new Set(transcript.segments.flatMap((s) => (s.speaker ? [s.speaker] : [])))];
-    const outputs: TranscribeOutputs = {
-      transcript: await ctx.artifacts.write('transcript.json', json(transcript), 'application/json'),
-      raw: await ctx.artifacts.write('assemblyai-transcript.json', json(value), 'application/json'),
-      transcriptId: id,
-      speakers,
-      language: transcript.language ?? null,
-    };
-    ctx.progress({ done: 1, total: 1, message: `${transcript.segments.length} turns, ${speakers.length} speakers` });
+    const { transcript: file, raw, speakers, language } = await writeTranscriptFiles(ctx, transcript, { name: 'assemblyai-transcript.json', answer: value });
+    const outputs: TranscribeOutputs = { transcript: file, raw, transcriptId: id, speakers, language };
     return { outputs, metadata: { transcriptId: id, model: transcript.model ?? null, segments: transcript.segments.length, speakers: speakers.length } };
   },
 });
@@ -141,11 +133,4 @@ export function transcriptRequest(p: TranscribeParams, audioUrl: string): Transc
     ...(p.speakersExpected !== undefined ? { speakers_expected: p.speakersExpected } : {}),
     ...(range ? { speaker_options: { ...(p.minSpeakers !== undefined ? { min_speakers_expected: p.minSpeakers } : {}), ...(p.maxSpeakers !== undefined ? { max_speakers_expected: p.maxSpeakers } : {}) } } : {}),
   };
-}
-
-/** The file within the API's limits (checked before anything is uploaded or paid), and its hash. */
-async function checkedAudio(ctx: StageContext<TranscribeParams>): Promise<{ path: string; sha256: string; duration?: number }> {
-  const path = resolve(ctx.params.audio);
-  const { duration } = await checkAudioLimits(path, LIMITS, { service: SERVICE, env: ctx.env, signal: ctx.signal, warn: (message) => ctx.logger.warn(message) });
-  return { path, sha256: await sha256File(path), ...(duration === undefined ? {} : { duration }) };
 }

@@ -10,7 +10,7 @@
 // (core's stitch with speakers: 'link'). Callback mode would need a public HTTPS endpoint on
 // ports 80/443/8080/8443 that is listening when Deepgram answers; a command-line run has none.
 import { readFile, stat } from 'node:fs/promises';
-import { canonicalJson, defineStage, Enum, mapPool, sha256, sha256File, shiftSegments, SpxError, stitch, diarizationFrom, roundMs, Type, type FileRef, type Json, type PieceResult, type StageContext, type Static } from '@spx/core';
+import { canonicalJson, defineStage, Enum, mapPool, sha256, sha256File, pieceResult, SpxError, stitch, diarizationFrom, roundMs, Type, type FileRef, type Json, type PieceResult, type StageContext, type Static } from '@spx/core';
 import { readWavInfo } from '@spx/core/formats';
 import { KEY_VARIABLE, MAX_UPLOAD_BYTES, SERVICE, type ListenQuery } from '../client.js';
 import { listenPiece } from '../convert.js';
@@ -112,17 +112,7 @@ async function run(ctx: StageContext<TranscribeParams>) {
           sent++;
           sentSeconds += piece.end - piece.start;
           ctx.usage((piece.end - piece.start) / 60);
-          return {
-            index: piece.index,
-            start: piece.start,
-            end: piece.end,
-            sha256: piece.sha256,
-            bytes: piece.bytes,
-            text: answer.text,
-            ...(answer.language ? { language: answer.language } : {}),
-            ...(answer.requestId ? { requestId: answer.requestId } : {}),
-            segments: shiftSegments(answer.segments, piece.start, piece.end),
-          };
+          return { ...pieceResult(piece, answer), ...(answer.requestId ? { requestId: answer.requestId } : {}) };
         },
         { paid: true },
       );

@@ -5,7 +5,7 @@
 // faults (429 with or without Retry-After, 5xx, reset, slow, malformed 200). Transcripts come
 // from the uploaded audio (speech/voice analysis), speakers numbered per request.
 import { randomUUID } from 'node:crypto';
-import { FaultScript, Router, pause, sendAnswer, serveFault, startFakeHttp, type Answer, type Exchange, type Fault, type FaultRule, type ReceivedRequest } from '@spx/core/testing';
+import { FaultScript, Router, pause, sendAnswer, serveFault, startFakeHttp, transportFault, type Answer, type Exchange, type Fault, type FaultRule, type ReceivedRequest, type TransportFault } from '@spx/core/testing';
 import { hear, type HeardWord } from './speech.js';
 
 /** One scripted misbehaviour, applied to one /v1/listen request. */
@@ -13,9 +13,7 @@ export type FakeFault =
   | { type: 'rate-limit'; retryAfter?: number }
   | { type: 'server-error'; status?: 500 | 502 | 503 }
   | { type: 'status'; status: number; body?: unknown }
-  | { type: 'reset' }
-  | { type: 'slow'; delayMs: number }
-  | { type: 'malformed' };
+  | TransportFault;
 
 export interface FakeDeepgramOptions {
   /** Accepted key (default "dg-test-key"). */
@@ -184,11 +182,7 @@ function toFault(fault: FakeFault, requestId: string): Fault {
     }
     case 'status':
       return { kind: 'answer', answer: { status: fault.status, json: fault.body ?? { category: 'INVALID_QUERY_PARAMETER', message: `Scripted failure ${fault.status}.`, details: 'scripted', request_id: requestId } } };
-    case 'reset':
-      return { kind: 'drop' };
-    case 'slow':
-      return { kind: 'delay', ms: fault.delayMs };
-    case 'malformed':
-      return { kind: 'answer', answer: { status: 200, headers: { 'content-type': 'application/json' }, raw: '{"metadata": {"request_id": "trunc' } };
+    default:
+      return transportFault(fault, '{"metadata": {"request_id": "trunc');
   }
 }

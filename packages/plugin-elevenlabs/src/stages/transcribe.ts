@@ -1,9 +1,9 @@
 // elevenlabs/transcribe: checks the file against Scribe's limits, sends it in one multipart
 // request (synchronous: the answer is the transcript), checkpoints the answer as a paid sub-step
 // the moment it arrives, and writes a canonical Transcript with word timestamps and SPEAKER_nn.
-import { basename, extname, resolve } from 'node:path';
-import { SpxError, Type, checkBaseUrl, defaultRetryPolicy, defineStage, sha256File, type FileRef, type Pricing, type Static, type StageContext } from '@spx/core';
-import { MEDIA_TYPES, checkAudioLimits } from '@spx/plugin-ffmpeg';
+import { basename, extname } from 'node:path';
+import { SpxError, Type, checkBaseUrl, defaultRetryPolicy, defineStage, writeTranscriptFiles, type FileRef, type Pricing, type Static } from '@spx/core';
+import { MEDIA_TYPES, checkedUpload } from '@spx/plugin-ffmpeg';
 import { BASE_URL_VARIABLE, KEY_VARIABLE, SERVICE, ScribeClient, type ApiTranscription } from '../client.js';
 import { transcriptFromScribe } from '../convert.js';
 
@@ -57,7 +57,7 @@ export const transcribeStage = defineStage<typeof TranscribeParamsSchema, Transc
     ctx.signal.throwIfAborted();
     const p = ctx.params;
     const apiKey = checkedSetup(ctx.env, p);
-    const audio = await checkedAudio(ctx);
+    const audio = await checkedUpload(p.audio, LIMITS, SERVICE, ctx);
     const client = new ScribeClient({
       apiKey,
       baseURL: ctx.env[BASE_URL_VARIABLE]?.trim() || undefined,
@@ -88,16 +88,8 @@ export const transcribeStage = defineStage<typeof TranscribeParamsSchema, Transc
     );
     const transcript = transcriptFromScribe(answer, { model: p.model, diarized: p.diarize, audioEvents: p.tagAudioEvents, ...(audio.duration === undefined ? {} : { duration: audio.duration }) });
     if (paidHere) ctx.usage((transcript.duration ?? 0) / 3600);
-    const json = (data: unknown) => `${JSON.stringify(data, null, 2)}\n`;
-    const speakers = [...new Set(transcript.segments.flatMap((s) => (s.speaker ? [s.speaker] : [])))];
-    const outputs: TranscribeOutputs = {
-      transcript: await ctx.artifacts.write('transcript.json', json(transcript), 'application/json'),
-      raw: await ctx.artifacts.write('elevenlabs-transcription.json', json(answer), 'application/json'),
-      transcriptionId: typeof answer.transcription_id === 'string' ? answer.transcription_id : null,
-      speakers,
-      language: transcript.language ?? null,
-    };
-    ctx.progress({ done: 1, total: 1, message: `${transcript.segments.length} turns, ${speakers.length} speakers` });
+    const { transcript: file, raw, speakers, language } = await writeTranscriptFiles(ctx, transcript, { name: 'elevenlabs-transcription.json', answer });
+    const outputs: TranscribeOutputs = { transcript: file, raw, transcriptionId: typeof answer.transcription_id === 'string' ? answer.transcription_id : null, speakers, language };
     return { outputs, metadata: { transcriptionId: outputs.transcriptionId, model: p.model, segments: transcript.segments.length, speakers: speakers.length } };
   },
 });
@@ -115,11 +107,4 @@ function checkedSetup(env: Readonly<Record<string, string | undefined>>, p: Part
     throw new SpxError('PARAMS_INVALID', 'diarizationThreshold applies only with diarize: true and without numSpeakers.', { hint: 'Remove diarizationThreshold, or set diarize: true and leave numSpeakers out.' });
   }
   return apiKey;
-}
-
-/** The file within Scribe's limits (checked before the billed request), and its hash. */
-async function checkedAudio(ctx: StageContext<TranscribeParams>): Promise<{ path: string; sha256: string; duration?: number }> {
-  const path = resolve(ctx.params.audio);
-  const checked = await checkAudioLimits(path, LIMITS, { service: SERVICE, env: ctx.env, signal: ctx.signal, warn: (message) => ctx.logger.warn(message) });
-  return { path, sha256: await sha256File(path), ...(checked.duration === undefined ? {} : { duration: checked.duration }) };
 }

@@ -9,7 +9,7 @@
 // fits the sound better, stretch by stretch. The reference transcript is never consulted.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mapPool, type Memo, type Segment, type Transcript, type Word } from '@spx/core';
+import { mapPool, transcriptDocument, type Memo, type Segment, type Transcript, type Word } from '@spx/core';
 import { wordErrorRate } from '@spx/core/metrics';
 import { readPcm, SAMPLE_RATE } from '../audio/pcm.js';
 import { writeWav } from '../audio/wav.js';
@@ -76,17 +76,8 @@ export async function transcribeSpeech(input: string, speech: SpeechSegments, op
       segments.push({ start: words[0]!.start, end: words.at(-1)!.end, text: words.map((w) => w.text).join(' '), words, chunk: r.index });
     }
   }
-  return {
-    format: 'spx-transcript',
-    version: 1,
-    engine: 'local/pocketsphinx',
-    model: 'cmusphinx-en-us',
-    language: 'en',
-    timestamps: 'word',
-    duration: speech.duration,
-    segments,
-    chunks: chunks.map((c) => ({ index: c.index, start: c.start, end: c.end })),
-  };
+  const provenance = chunks.map((c) => ({ index: c.index, start: c.start, end: c.end }));
+  return transcriptDocument({ engine: 'local/pocketsphinx', model: 'cmusphinx-en-us', language: 'en', timestamps: 'word', duration: speech.duration, segments, chunks: provenance });
 }
 
 /** Both recognitions of one batch, the choice between them, words split by speech region. */

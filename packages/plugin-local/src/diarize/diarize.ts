@@ -8,7 +8,7 @@
 //     minSpeakers / maxSpeakers there.
 // Memory: one window of PCM + MFCCs, and O(pieces²) per window; the linking step holds only
 // the statistics of each window's clusters.
-import type { Diarization, Memo, SpeakerTurn } from '@spx/core';
+import { diarizationDocument, type Diarization, type Memo, type SpeakerTurn } from '@spx/core';
 import type { Env } from '@spx/plugin-ffmpeg';
 import { readPcm } from '../audio/pcm.js';
 import { MfccExtractor } from '../dsp/mfcc.js';
@@ -198,16 +198,7 @@ export function linkWindows(results: readonly WindowResult[], options: DiarizeOp
   const order = new Map<number, string>();
   for (const p of joined) if (!order.has(p.g)) order.set(p.g, `SPEAKER_${String(order.size).padStart(2, '0')}`);
   const turns: SpeakerTurn[] = joined.map((p) => ({ speaker: order.get(p.g)!, start: round3(p.start), end: round3(p.end) }));
-  return {
-    format: 'spx-diarization',
-    version: 1,
-    engine: 'local/mfcc-bic',
-    model: 'mfcc13-ahc-bic',
-    turns,
-    exclusiveTurns: turns.map((t) => ({ ...t })),
-    speakers: [...order.values()],
-    duration,
-  };
+  return diarizationDocument({ engine: 'local/mfcc-bic', model: 'mfcc13-ahc-bic', turns, exclusiveTurns: turns.map((t) => ({ ...t })), speakers: [...order.values()], duration });
 }
 
 /**

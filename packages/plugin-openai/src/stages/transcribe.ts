@@ -9,7 +9,7 @@
 // pipeline-level `prompt` and the chunks run in parallel.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { canonicalJson, checkBaseUrl, defineStage, Enum, mapPool, readDiarization, roundMs as round, sha256, sha256File, shiftSegments, SpxError, stitch, Type, type PieceResult, type Json, type PreflightContext, type StageContext, type Static } from '@spx/core';
+import { canonicalJson, checkBaseUrl, defineStage, Enum, mapPool, readDiarization, roundMs as round, sha256, sha256File, pieceResult, SpxError, stitch, Type, type PieceResult, type Json, type PreflightContext, type StageContext, type Static } from '@spx/core';
 import { encodedBytesPerSecond, type AudioFormat } from '@spx/core/formats';
 import { detectSilences, extractSegment, planChunks, probeAudio } from '@spx/plugin-ffmpeg';
 import { BASE_URL_VARIABLE, createClient, KEY_VARIABLE, transcribeUpload, UPLOAD_LIMIT_BYTES } from '../client.js';
@@ -190,17 +190,7 @@ async function run(ctx: StageContext<TranscribeParams>) {
             uploadedBytes += bytes.byteLength;
             sentSeconds += piece.end - piece.start;
             ctx.usage((piece.end - piece.start) / 60);
-            return {
-              index: piece.index,
-              start: piece.start,
-              end: piece.end,
-              sha256: sha256(bytes),
-              bytes: bytes.byteLength,
-              text: answer.text,
-              ...(answer.language ? { language: answer.language } : {}),
-              ...(piece.speaker ? { speaker: piece.speaker } : {}),
-              segments: shiftSegments(answer.segments, piece.start, piece.end),
-            };
+            return pieceResult({ ...piece, sha256: sha256(bytes), bytes: bytes.byteLength }, answer);
           },
           { paid: true },
         );

@@ -1,6 +1,6 @@
 // The fake OpenAI server's fault vocabulary (429 with or without retry-after, quota, 5xx with
 // x-should-retry, any status, reset, slow, malformed) and how each maps onto the kit's faults.
-import type { Fault } from '@spx/core/testing';
+import { transportFault, type Fault, type TransportFault } from '@spx/core/testing';
 import { HttpFailure } from './failures.js';
 
 /** One scripted misbehaviour, applied to a single request. */
@@ -8,12 +8,7 @@ export type FakeFault =
   | { type: 'rate-limit'; retryAfter?: number; retryAfterMs?: number; code?: 'rate_limit_exceeded' | 'insufficient_quota' }
   | { type: 'server-error'; status?: 500 | 502 | 503 | 504; shouldRetry?: boolean }
   | { type: 'status'; status: number; message?: string; errorType?: string; code?: string | null; param?: string | null }
-  /** Destroys the socket without an answer. */
-  | { type: 'reset' }
-  /** Answers normally after `delayMs` (beyond the client's timeout it looks like a hang). */
-  | { type: 'slow'; delayMs: number }
-  /** 200 with content-type application/json and a body that is not JSON. */
-  | { type: 'malformed' };
+  | TransportFault;
 
 /** Shorthands for scripts: `script: [faults.rateLimit(0), faults.serverError(503), null]`. */
 export const faults = {
@@ -42,11 +37,7 @@ export function toFault(fault: FakeFault): Fault {
     }
     case 'status':
       return { kind: 'answer', answer: new HttpFailure(fault.status, fault.message ?? `Scripted failure ${fault.status}.`, fault.errorType ?? 'invalid_request_error', fault.code ?? null, fault.param ?? null).answer() };
-    case 'reset':
-      return { kind: 'drop' };
-    case 'slow':
-      return { kind: 'delay', ms: fault.delayMs };
-    case 'malformed':
-      return { kind: 'answer', answer: { status: 200, headers: { 'content-type': 'application/json' }, raw: '{"text": "truncated' } };
+    default:
+      return transportFault(fault, '{"text": "truncated');
   }
 }

@@ -1,6 +1,6 @@
 // Helpers the output adapters share: shape checks, time rounding; turns from labelled segments
 // come from core (diarizationFrom).
-import { SpxError, type Segment, type Transcript, type Word } from '@spx/core';
+import { SpxError, transcriptDocument, type Segment, type Transcript, type Word } from '@spx/core';
 import type { OutputInfo } from './types.js';
 
 export type Obj = Record<string, unknown>;
@@ -115,14 +115,6 @@ export function transcriptFromSegments(adapter: string, rawSegments: unknown[], 
     segments.push({ start: sec(start), end: sec(Math.max(start, end)), text, ...(words.length > 0 ? { words } : {}), ...(speaker ? { speaker } : {}) });
   });
   const language = typeof fields.language === 'string' && fields.language ? fields.language : undefined;
-  return {
-    format: 'spx-transcript',
-    version: 1,
-    engine: info.engine,
-    model: info.model,
-    ...(language ? { language } : {}),
-    timestamps: segments.some((s) => s.words && s.words.length > 0) ? 'word' : 'segment',
-    ...(info.duration !== undefined ? { duration: info.duration } : {}),
-    segments,
-  };
+  const timestamps = segments.some((s) => s.words && s.words.length > 0) ? 'word' : 'segment';
+  return transcriptDocument({ engine: info.engine, model: info.model, language, timestamps, duration: info.duration, segments });
 }

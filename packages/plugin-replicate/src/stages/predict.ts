@@ -4,7 +4,7 @@
 // running time) and the stage fails with API_TIMEOUT.
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { SpxError, Type, checkBaseUrl, defaultRetryPolicy, runRemoteJob, sha256File, type FileRef, type Json, type Static, type StageContext, type StageDefinition } from '@spx/core';
+import { SpxError, Type, checkBaseUrl, defaultRetryPolicy, diarizationDocument, runRemoteJob, sha256File, type FileRef, type Json, type Static, type StageContext, type StageDefinition } from '@spx/core';
 import { audioDuration, audioMediaType } from '../audio.js';
 import { BASE_URL_VARIABLE, ReplicateClient, SERVICE, TOKEN_VARIABLE, baseUrlFromEnv } from '../client.js';
 import { builtinAdapters } from '../adapters/index.js';
@@ -168,7 +168,7 @@ async function runPredict(ctx: StageContext<PredictParams>, adapters: Readonly<R
   const mapped = adapter.output(final.output, { engine: `replicate/${adapter.name}`, model: modelId, diarized, ...(duration !== undefined ? { duration } : {}) });
   const transcript = await ctx.artifacts.write('transcript.json', `${JSON.stringify(mapped.transcript, null, 2)}\n`, 'application/json');
   // Always written (the runner wants every declared output); empty when the model was not asked for speakers.
-  const turns = diarized && mapped.diarization ? mapped.diarization : { format: 'spx-diarization' as const, version: 1 as const, engine: `replicate/${adapter.name}`, model: modelId, turns: [], speakers: [], ...(duration !== undefined ? { duration } : {}) };
+  const turns = diarized && mapped.diarization ? mapped.diarization : diarizationDocument({ engine: `replicate/${adapter.name}`, model: modelId, turns: [], speakers: [], duration });
   const diarization = await ctx.artifacts.write('diarization.json', `${JSON.stringify(turns, null, 2)}\n`, 'application/json');
   const speakerSet = new Set<string>();
   for (const segment of mapped.transcript.segments) {

@@ -1,7 +1,8 @@
 // The one fault model of the fake servers: scripted rules pick the requests to misbehave on
 // (method, path, from the nth match on, so many times), and a fault says what happens to such a
 // request: a canned answer (any status, headers and body, malformed ones included), a delay
-// before the normal answer, or a dropped connection.
+// before the normal answer, or a dropped connection. The faults of the connection itself are
+// named the same way by every fake (TransportFault).
 import type { ServerResponse } from 'node:http';
 import { pause } from './latency.js';
 import { dropConnection, type Answer } from './respond.js';
@@ -13,6 +14,27 @@ export type Fault =
   | { kind: 'delay'; ms: number }
   /** Cut the connection without an answer. */
   | { kind: 'drop' };
+
+/** The faults of the connection rather than of the API, scripted alike by every fake server. */
+export type TransportFault =
+  /** Destroys the socket without an answer. */
+  | { type: 'reset' }
+  /** Answers normally after `delayMs` (beyond the client's timeout it looks like a hang). */
+  | { type: 'slow'; delayMs: number }
+  /** 200 with content-type application/json and a body that is not JSON. */
+  | { type: 'malformed' };
+
+/** The kit's fault for a transport fault; `truncatedJson` is the cut-off body of a malformed answer. */
+export function transportFault(fault: TransportFault, truncatedJson: string): Fault {
+  switch (fault.type) {
+    case 'reset':
+      return { kind: 'drop' };
+    case 'slow':
+      return { kind: 'delay', ms: fault.delayMs };
+    case 'malformed':
+      return { kind: 'answer', answer: { status: 200, headers: { 'content-type': 'application/json' }, raw: truncatedJson } };
+  }
+}
 
 /** Which requests a rule picks. */
 export interface FaultRule {
