@@ -20,6 +20,18 @@ const prunedPaths = (state: RunState | undefined) => new Set(Object.values(state
 function killing(store: Store): Store {
   let saved: RunState | undefined;
   const kill = () => process.kill(process.pid, 'SIGKILL');
+  /** Performs one store write, killing the process before or after it when it is the chosen moment's run-state write. */
+  const around = async <R>(key: string, value: unknown, write: () => Promise<R>): Promise<R> => {
+    if (!key.startsWith('run:')) return write();
+    const state = value as RunState;
+    const before = prunedPaths(saved);
+    const now = prunedPaths(state);
+    if (moment === 'remade-not-saved' && [...before].some((path) => !now.has(path) && existsSync(path))) kill();
+    const result = await write();
+    saved = structuredClone(state);
+    if (moment === 'pruned-not-deleted' && state.status === 'completed' && [...now].some((path) => !before.has(path) && existsSync(path))) kill();
+    return result;
+  };
   // Every other member is the store's own, so this stays a whole store as the interface grows.
   return {
     ...store,
@@ -28,16 +40,9 @@ function killing(store: Store): Store {
       if (key.startsWith('run:') && !saved) saved = value as RunState | undefined;
       return value;
     },
-    async set(key, value, options) {
-      if (!key.startsWith('run:')) return store.set(key, value, options);
-      const state = value as RunState;
-      const before = prunedPaths(saved);
-      const now = prunedPaths(state);
-      if (moment === 'remade-not-saved' && [...before].some((path) => !now.has(path) && existsSync(path))) kill();
-      await store.set(key, value, options);
-      saved = structuredClone(state);
-      if (moment === 'pruned-not-deleted' && state.status === 'completed' && [...now].some((path) => !before.has(path) && existsSync(path))) kill();
-    },
+    set: (key, value, options) => around(key, value, () => store.set(key, value, options)),
+    // A run's writes are fenced by its lease: they reach the store through setFenced.
+    cas: { ...store.cas, setFenced: (fence, key, value, ttlMs) => around(key, value, () => store.cas.setFenced(fence, key, value, ttlMs)) },
   };
 }
 
