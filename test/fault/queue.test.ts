@@ -213,7 +213,7 @@ describe('fault: queue workers', function () {
     await Promise.all(pair.map((w) => w.ready));
     const submitted = spx(['run', 'K.yaml', 'in/k.md', '--queue', redis.url], { cwd: dir, env: env() });
     await waitFor(async () => (await lines()).includes('step:steps:2'), 'three paid steps');
-    const first = pair.find((w) => /job \w+: /.test(w.output()))!;
+    const first = pair.find((w) => /run \w+: /.test(w.output()))!;
     const second = pair.find((w) => w !== first)!;
     first.kill();
     await first.exited;
