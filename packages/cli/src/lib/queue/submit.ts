@@ -81,7 +81,9 @@ async function follow(queue: Queue, submissions: Submission[], options: SubmitOp
         if (finished.has(runId)) continue;
         const job = await queue.getJob(jobIdOf(runId));
         const state = job ? await job.getState() : 'missing';
-        if (state === 'completed' || state === 'failed' || state === 'missing') finished.set(runId, { job, state });
+        // The job was read before its state: read it again, with the result or failure it ended with.
+        if (state === 'completed' || state === 'failed') finished.set(runId, { job: await queue.getJob(jobIdOf(runId)), state });
+        else if (state === 'missing') finished.set(runId, { job, state });
       }
       failingSince = undefined;
     } catch (error) {
