@@ -170,6 +170,8 @@ Exit codes: 0 ok, 1 a stage failed, 2 invalid usage/pipeline/input, 3 environmen
         this.say('Stopped following; the runs stay queued (spx queue status).');
         this.exit(batchExitCode([], signalName()));
       }
+      // Following stopped for a fault in this process, not a signal: say which (the runs stay queued).
+      if (signal.aborted) throw signal.reason;
       return undefined;
     }
     this.finish(results, signalName(), json);
