@@ -103,6 +103,36 @@ describe(`fault: lease race (${PROCESSES} processes × ${ATTEMPTS} attempts on o
       }
     });
   }
+
+  for (const backend of ['sqlite', 'redis', 'postgres'] as const) {
+    it(`${backend}: a holder writing as fast as it can while another connection takes its lease over writes nothing after the takeover`, async () => {
+      const url = backend === 'sqlite' ? `sqlite://${join(dir, 'fence-race.sqlite')}` : backend === 'redis' ? redis.url : postgres.url;
+      const [holderStore, other] = await Promise.all([openStore({ url }), openStore({ url })]);
+      try {
+        for (let round = 0; round < 15; round++) {
+          const runId = `fence-race-${round}`;
+          const key = `test:${runId}`;
+          const lock = await acquireRunLock(holderStore, runId, { heartbeatMs: 60_000 });
+          const fenced = fencedStore(holderStore, lock);
+          let n = 0;
+          const writer = (async () => {
+            for (;;) await fenced.set(key, ++n);
+          })().catch((e: unknown) => (isSpxError(e) ? e.code : String(e)));
+          await new Promise((r) => setTimeout(r, 5 + Math.random() * 25));
+          // A takeover as another host's acquirer makes it: read the lease, swap it for its own.
+          const seen = await other.cas.read<Lease>(keys.lock(runId));
+          const thief: Lease = { token: `thief-${round}`, pid: 1, host: 'another-host', since: new Date().toISOString(), heartbeat: Date.now() + 60_000 };
+          expect(await other.cas.swap(keys.lock(runId), seen, thief), 'the takeover').to.not.equal(undefined);
+          const atTakeover = await other.get<number>(key);
+          expect(await writer, 'how the holder stopped').to.equal('LEASE_LOST');
+          expect(await other.get<number>(key), `round ${round}: the value after the holder stopped`).to.equal(atTakeover);
+          await lock.release();
+        }
+      } finally {
+        await Promise.all([holderStore.close(), other.close()]);
+      }
+    });
+  }
 });
 
 /** The store, with `after` awaited once each of its operations (reads, writes, compare-and-set) has completed. */
