@@ -55,6 +55,11 @@ try {
   const differing = reference ? diffOutputs(reference, r.outputs) : [];
   if (r.code !== 0 || r.completed !== count || differing.length || r.duplicatePaid) failed = true;
   if (r.code !== 0) await showProblems(r, 'kills');
+  if (r.duplicatePaid) {
+    const file = join(tmpdir(), `spx-scale-out-repeats-${process.pid}.log`);
+    await writeFile(file, r.duplicateReport);
+    console.log(`   what was paid again, and every worker's log: ${file}`);
+  }
   console.log(`${killWorkers} workers, one SIGKILLed about every ${killEveryMs / 1000} s and restarted (${r.kills} kills; hostnames ${[...r.hosts].join(', ')}): ${r.completed}/${count} completed in ${(r.wallMs / 1000).toFixed(1)} s, exports ${differing.length ? `DIFFER (${differing.length} files)` : 'identical'}, ${r.duplicatePaid} checkpointed paid calls repeated, ${r.inFlightRepeats} in-flight answers paid again${r.code !== 0 ? `, exit ${r.code}: ${r.stderr.slice(-300)}` : ''}`);
 } finally {
   await Promise.all([redis.stop(), fakes.close()]);

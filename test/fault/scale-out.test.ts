@@ -37,6 +37,6 @@ describe('fault: scale-out (quick)', function () {
     expect(r.completed).to.equal(4);
     expect(r.kills, 'a worker was killed').to.be.greaterThan(0);
     expect(diffOutputs(local, r.outputs), 'exports differing from the local run').to.deep.equal([]);
-    expect(r.duplicatePaid, 'checkpointed paid calls repeated').to.equal(0);
+    expect(r.duplicatePaid, `checkpointed paid calls repeated: ${r.duplicateReport.split('\n').slice(0, 40).join('\n')}`).to.equal(0);
   });
 });

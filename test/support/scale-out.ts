@@ -53,6 +53,8 @@ export interface ScaleRunResult {
   kills: number;
   /** Paid answers for work whose checkpoint was already saved (must be 0). */
   duplicatePaid: number;
+  /** What each of those was, and every worker's log, to find out why. */
+  duplicateReport: string;
   /** Paid answers repeated because they were in flight at a kill. */
   inFlightRepeats: number;
   /** Export file name → bytes. */
@@ -116,18 +118,29 @@ export async function scaleRun(options: ScaleRunOptions): Promise<ScaleRunResult
   // Paid answers after a snapshot for work that snapshot saw saved.
   let duplicatePaid = 0;
   const answers = fakes.openai.requests.slice(requestsAt0).map((r, i) => ({ index: requestsAt0 + i, ok: r.status === 200 && Boolean(r.sha256), hash: r.sha256 ?? '' }));
-  for (const a of answers) if (a.ok && snapshots.some((s) => s.requests <= a.index && s.hashes.has(a.hash))) duplicatePaid++;
+  const repeats: string[] = [];
+  for (const a of answers) {
+    if (a.ok && snapshots.some((s) => s.requests <= a.index && s.hashes.has(a.hash))) {
+      duplicatePaid++;
+      repeats.push(`transcription of chunk sha256 ${a.hash} (request ${a.index})`);
+    }
+  }
   const jobs = fakes.pyannote.jobs().slice(jobsAt0);
   const jobUrl = new Map(jobs.map((j) => [j.jobId, `${j.type} ${j.url}`]));
   for (const [i, job] of jobs.entries()) {
     const index = jobsAt0 + i;
-    if (snapshots.some((s) => s.jobs <= index && [...s.jobIds].some((id) => jobUrl.get(id) === `${job.type} ${job.url}`))) duplicatePaid++;
+    const earlier = snapshots.find((s) => s.jobs <= index && [...s.jobIds].some((id) => jobUrl.get(id) === `${job.type} ${job.url}`));
+    if (earlier) {
+      duplicatePaid++;
+      repeats.push(`${job.type} job ${job.jobId} for ${job.url}, after a snapshot holding ${[...earlier.jobIds].filter((id) => jobUrl.get(id) === `${job.type} ${job.url}`).join(', ')}`);
+    }
   }
   const okAnswers = answers.filter((a) => a.ok);
   const inFlightRepeats = okAnswers.length - new Set(okAnswers.map((a) => a.hash)).size;
   const names = await readdir(out).catch(() => [] as string[]);
   const completed = new Set(names.filter((n) => n.endsWith('.json')).map((n) => n.replace(/\.json$/, ''))).size;
-  return { wallMs, code: result.code, stdout: result.stdout, stderr: result.stderr, completed, kills, duplicatePaid, inFlightRepeats, outputs: await readOutputs(out), hosts };
+  const duplicateReport = repeats.length ? [...repeats, ...all.map((w, i) => `--- worker ${i}\n${w.output()}`)].join('\n') : '';
+  return { wallMs, code: result.code, stdout: result.stdout, stderr: result.stderr, completed, kills, duplicatePaid, duplicateReport, inFlightRepeats, outputs: await readOutputs(out), hosts };
 }
 
 /** The exports of the same inputs run locally (one `spx run` batch, SQLite store). */
