@@ -90,9 +90,12 @@ export async function scaleRun(options: ScaleRunOptions): Promise<ScaleRunResult
     while (options.killEveryMs && !done) {
       await new Promise((r) => setTimeout(r, options.killEveryMs! * (0.7 + 0.6 * Math.random())));
       if (done) break;
+      // The saved work first, then how many calls the fakes have seen: everything the scan found saved
+      // was paid for by a call counted here, so a call past these counts for saved work is a repeat.
+      // (Counted the other way round, a call made and saved while the scan ran looked like one.)
+      const saved = await paidState(redis.url);
       const requests = fakes.openai.requests.length;
       const jobs = fakes.pyannote.jobs().length;
-      const saved = await paidState(redis.url);
       snapshots.push({ requests, jobs, hashes: saved.chunkHashes, jobIds: saved.jobIds });
       const index = Math.floor(Math.random() * pool.length);
       pool[index]!.kill();
@@ -129,10 +132,10 @@ export async function scaleRun(options: ScaleRunOptions): Promise<ScaleRunResult
   const jobUrl = new Map(jobs.map((j) => [j.jobId, `${j.type} ${j.url}`]));
   for (const [i, job] of jobs.entries()) {
     const index = jobsAt0 + i;
-    const earlier = snapshots.find((s) => s.jobs <= index && [...s.jobIds].some((id) => jobUrl.get(id) === `${job.type} ${job.url}`));
+    const earlier = snapshots.find((s) => s.jobs <= index && [...s.jobIds].some((id) => id !== job.jobId && jobUrl.get(id) === `${job.type} ${job.url}`));
     if (earlier) {
       duplicatePaid++;
-      repeats.push(`${job.type} job ${job.jobId} for ${job.url}, after a snapshot holding ${[...earlier.jobIds].filter((id) => jobUrl.get(id) === `${job.type} ${job.url}`).join(', ')}`);
+      repeats.push(`${job.type} job ${job.jobId} for ${job.url}, after a snapshot holding ${[...earlier.jobIds].filter((id) => id !== job.jobId && jobUrl.get(id) === `${job.type} ${job.url}`).join(', ')}`);
     }
   }
   const okAnswers = answers.filter((a) => a.ok);
