@@ -18,7 +18,7 @@ export { listRuns, scanRuns, invalidEntry, resolveRunId, findRun, runStepKeys, r
 export { exportRun, parseRunExport, importRun, type ImportRunResult } from './checkpoints/transfer.js';
 export { runRow, runDetail, editsSummary, rerunPlan, recordedPipelineUnsafe, verifyRun, damaged, runTranscript, type PipelineOpener, type RunRow, type RunDetail, type RunDisplayStatus, type StageDetail, type StageStatus, type EditsSummary, type DetailOptions, type RerunOptions, type ArtifactReport } from './checkpoints/views.js';
 export { readSavedEdits, saveEdits, type SavedEdits } from './checkpoints/edits.js';
-export { isRunId, isRunArtifactPath } from './artifacts/paths.js';
+export { isRunId, isRunArtifactPath, isWithin } from './artifacts/paths.js';
 export { storeIdentity, printable, RUN_MARKER, type RunMarker, type RunDirOwnership, type StoreIdentity } from './checkpoints/ownership.js';
 export type { RunState, StageRecord, CheckpointEntry, ArtifactRecord, RunStatus, RunAttempt } from './checkpoints/state.js';
 export { keptArtifacts } from './checkpoints/state.js';

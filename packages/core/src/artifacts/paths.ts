@@ -72,7 +72,7 @@ export function confine(root: string, ...segments: string[]): string {
   if (existsNoFollow(base) !== undefined) {
     const realRoot = realpathSync(base);
     const real = realpathSync(deepest);
-    if (!within(realRoot, real)) throw unsafe(`${path} resolves outside ${base}.`, 'Check for links or mounts below that directory.');
+    if (!isWithin(realRoot, real)) throw unsafe(`${path} resolves outside ${base}.`, 'Check for links or mounts below that directory.');
   }
   return path;
 }
@@ -151,7 +151,8 @@ function insideRel(rel: string): boolean {
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
-function within(root: string, path: string): boolean {
+/** Whether `path` is `root` or lies inside it (lexically: resolve links first where they matter). */
+export function isWithin(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel === '' || insideRel(rel);
 }

@@ -4,8 +4,9 @@
 // trust (`spx worker --allow DIR`, by default its working directory), after resolving symbolic
 // links. The pipelines shipped with spx are always allowed.
 import { realpathSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { SpxError } from '@spx/core';
+import { isWithin } from '@spx/core/engine';
 import type { RunJob } from './jobs.js';
 
 export interface AllowedDirs {
@@ -36,16 +37,11 @@ export function checkAllowed(job: RunJob, allowed: AllowedDirs): void {
   ];
   for (const [what, path, roots] of named) {
     const real = realLocation(path);
-    if (roots.some((root) => within(root, real))) continue;
+    if (roots.some((root) => isWithin(root, real))) continue;
     throw new SpxError('QUEUE_INVALID', `A queued job names the ${what} ${path}, outside the directories this worker runs jobs from (${allowed.roots.join(', ')}).`, {
       hint: 'Start the worker with --allow DIR for the directory that holds it (repeatable), or submit jobs from inside an allowed directory.',
     });
   }
-}
-
-function within(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 /** The path with its deepest existing ancestor's symbolic links resolved (the rest may not exist yet). */
